@@ -1,0 +1,26 @@
+package com.liftos.security.audit;
+
+import java.util.Locale;
+
+/** Every event type of the security guide's {@code SecurityEventType}, plus the ones this service adds. */
+public enum SecurityEventType {
+    // Authentication
+    LOGIN_SUCCESS, LOGIN_FAILURE, LOGOUT, MFA_ENABLED, MFA_DISABLED, MFA_CHALLENGE_FAILED, PASSWORD_CHANGED,
+    TOKEN_REFRESHED, TOKEN_REVOKED, SESSION_REVOKED, NEW_DEVICE, ACCOUNT_LOCKED, ACCOUNT_UNLOCKED,
+    // Authorization
+    PERMISSION_GRANTED, PERMISSION_DENIED, ROLE_ASSIGNED, ROLE_REVOKED,
+    // API keys (vault credentials)
+    API_KEY_CREATED, API_KEY_ACCESSED, API_KEY_ROTATED, API_KEY_REVOKED,
+    // Security violations
+    RATE_LIMIT_EXCEEDED, SUSPICIOUS_ACTIVITY, BRUTE_FORCE_ATTEMPT, IP_BLOCKED, IP_UNBLOCKED,
+    // Data access
+    SENSITIVE_DATA_ACCESS, DATA_EXPORT, BULK_DATA_ACCESS, DATA_ERASURE, DATA_PROCESSING,
+    // System
+    CONFIGURATION_CHANGE, SYSTEM_BACKUP, SYSTEM_RESTORE, KEY_ROTATION,
+    USER_CREATED, USER_UPDATED, ORG_CREATED, INCIDENT_OPENED, INCIDENT_UPDATED;
+
+    /** The guide's lowercase wire value, e.g. {@code login_success}. */
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

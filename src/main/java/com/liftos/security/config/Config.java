@@ -1,0 +1,57 @@
+package com.liftos.security.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The service's configuration, frozen at start. Built only by {@link ConfigLoader}, which validates every value.
+ * Secrets held here (SMTP password, bootstrap password) are never printed by {@link #toString()}.
+ */
+public record Config(
+        Path dataDir,
+        Optional<DatabaseUrl> databaseUrl,
+        int dbPoolSize,
+        Http http,
+        Keys keys,
+        Features features,
+        Optional<URI> redisUrl,
+        Bootstrap bootstrap,
+        Smtp smtp) {
+
+    /** HTTP listener and edge settings. */
+    public record Http(String host, int port, long maxRequestBytes, List<String> trustedProxies,
+                       List<String> corsOrigins, String issuer) {
+        public Http {
+            trustedProxies = List.copyOf(trustedProxies);
+            corsOrigins = List.copyOf(corsOrigins);
+        }
+    }
+
+    /** Where the key files live. */
+    public record Keys(Path jwtPrivateKey, Path jwtPublicKey, Path masterKey) {}
+
+    /** The seed's SECURITY_* switches. */
+    public record Features(boolean auditEnabled, boolean rateLimitingEnabled,
+                           boolean deviceFingerprintingEnabled, boolean requireHttps) {}
+
+    /** First-start organization and admin; unset values mean "generate". */
+    public record Bootstrap(String orgName, Optional<String> adminEmail, Optional<char[]> adminPassword) {
+        @Override
+        public String toString() {
+            return "Bootstrap[orgName=" + orgName + ", adminEmail=" + adminEmail.orElse("-")
+                    + ", adminPassword=" + (adminPassword.isPresent() ? "***" : "-") + "]";
+        }
+    }
+
+    /** Outgoing mail for one-time codes and incident notices; absent host means mail is not configured. */
+    public record Smtp(Optional<String> host, int port, Optional<String> username, Optional<char[]> password,
+                       String from, boolean startTls) {
+        @Override
+        public String toString() {
+            return "Smtp[host=" + host.orElse("-") + ", port=" + port + ", username=" + username.orElse("-")
+                    + ", password=" + (password.isPresent() ? "***" : "-") + ", from=" + from + ", startTls=" + startTls + "]";
+        }
+    }
+}

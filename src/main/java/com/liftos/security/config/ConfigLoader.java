@@ -1,0 +1,237 @@
+package com.liftos.security.config;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads {@link Config} from environment variables and an optional {@code .env} file (the environment wins).
+ * Every invalid value yields one line naming the variable; all lines are reported together.
+ */
+public final class ConfigLoader {
+
+    /** Every variable the service reads, with its default and meaning; {@code liftos setup} writes these to .env.template. */
+    public static final List<Variable> VARIABLES = List.of(
+            new Variable("DATABASE_URL", "", "PostgreSQL URL (postgresql://, postgresql+asyncpg://, jdbc:postgresql://); empty = embedded PostgreSQL under LIFTOS_DATA_DIR"),
+            new Variable("LIFTOS_DATA_DIR", "./data", "Data directory: embedded database, keys, state"),
+            new Variable("LIFTOS_DB_POOL_SIZE", "16", "Maximum database connections"),
+            new Variable("LIFTOS_HTTP_HOST", "127.0.0.1", "Address the HTTP server binds to"),
+            new Variable("LIFTOS_HTTP_PORT", "8080", "HTTP port (0 = any free port)"),
+            new Variable("LIFTOS_MAX_REQUEST_BYTES", "1048576", "Largest accepted request body"),
+            new Variable("LIFTOS_TRUSTED_PROXIES", "", "Comma-separated CIDRs whose X-Forwarded-For/Forwarded headers are believed"),
+            new Variable("LIFTOS_CORS_ORIGINS", "https://app.liftos.com,https://dashboard.liftos.com", "Comma-separated allowed CORS origins"),
+            new Variable("LIFTOS_ISSUER", "liftos.com", "JWT issuer (iss)"),
+            new Variable("JWT_PRIVATE_KEY_PATH", "<data>/keys/jwt_private_key.pem", "RSA private key (PEM, PKCS#8) for signing access tokens"),
+            new Variable("JWT_PUBLIC_KEY_PATH", "<data>/keys/jwt_public_key.pem", "RSA public key (PEM) for verifying access tokens"),
+            new Variable("MASTER_ENCRYPTION_KEY_PATH", "<data>/keys/master_encryption_key.txt", "Master key: base64 of 32 random bytes, or a passphrase"),
+            new Variable("SECURITY_AUDIT_ENABLED", "true", "Record security events"),
+            new Variable("SECURITY_RATE_LIMITING_ENABLED", "true", "Enforce rate limits"),
+            new Variable("SECURITY_DEVICE_FINGERPRINTING_ENABLED", "true", "Fingerprint devices at login"),
+            new Variable("SECURITY_REQUIRE_HTTPS", "false", "Send HSTS and refuse plain HTTP not from a trusted proxy"),
+            new Variable("REDIS_URL", "", "redis://host:port for shared rate limits; empty = in-process"),
+            new Variable("LIFTOS_BOOTSTRAP_ORG", "Default Organization", "Name of the organization created on first start"),
+            new Variable("LIFTOS_BOOTSTRAP_ADMIN_EMAIL", "", "First admin's email; empty = admin@liftos.local"),
+            new Variable("LIFTOS_BOOTSTRAP_ADMIN_PASSWORD", "", "First admin's password (must meet the policy); empty = generated and printed once"),
+            new Variable("SMTP_HOST", "", "SMTP server for email codes and incident notices; empty = mail off"),
+            new Variable("SMTP_PORT", "587", "SMTP port"),
+            new Variable("SMTP_USERNAME", "", "SMTP user"),
+            new Variable("SMTP_PASSWORD", "", "SMTP password"),
+            new Variable("SMTP_FROM", "security@liftos.local", "Sender address"),
+            new Variable("SMTP_STARTTLS", "true", "Require STARTTLS"));
+
+    /** One configuration variable, for documentation and the .env template. */
+    public record Variable(String name, String defaultValue, String description) {}
+
+    private ConfigLoader() {}
+
+    /** Loads from an explicit map (tests, embedding). */
+    public static Config load(Map<String, String> env) {
+        Reader r = new Reader(env);
+        Path dataDir = r.path("LIFTOS_DATA_DIR", Path.of("./data"));
+        Optional<DatabaseUrl> db = r.optional("DATABASE_URL").flatMap(v -> {
+            try {
+                return Optional.of(DatabaseUrl.parse(v));
+            } catch (IllegalArgumentException e) {
+                r.problem("DATABASE_URL", e.getMessage());
+                return Optional.empty();
+            }
+        });
+        int pool = r.integer("LIFTOS_DB_POOL_SIZE", 16, 1, 500);
+        String host = r.string("LIFTOS_HTTP_HOST", "127.0.0.1");
+        int port = r.integer("LIFTOS_HTTP_PORT", 8080, 0, 65535);
+        long maxBody = r.integer("LIFTOS_MAX_REQUEST_BYTES", 1_048_576, 1024, 64 * 1024 * 1024);
+        List<String> proxies = r.list("LIFTOS_TRUSTED_PROXIES", List.of());
+        for (String cidr : proxies) {
+            if (!Cidr.isValid(cidr)) {
+                r.problem("LIFTOS_TRUSTED_PROXIES", "not a CIDR range or IP address: " + cidr);
+            }
+        }
+        List<String> origins = r.list("LIFTOS_CORS_ORIGINS", List.of("https://app.liftos.com", "https://dashboard.liftos.com"));
+        for (String origin : origins) {
+            if (!origin.matches("https?://[A-Za-z0-9.-]+(:\\d{1,5})?")) {
+                r.problem("LIFTOS_CORS_ORIGINS", "not an origin (scheme://host[:port]): " + origin);
+            }
+        }
+        String issuer = r.string("LIFTOS_ISSUER", "liftos.com");
+        Path keysDir = dataDir.resolve("keys");
+        Config.Keys keys = new Config.Keys(
+                r.path("JWT_PRIVATE_KEY_PATH", keysDir.resolve("jwt_private_key.pem")),
+                r.path("JWT_PUBLIC_KEY_PATH", keysDir.resolve("jwt_public_key.pem")),
+                r.path("MASTER_ENCRYPTION_KEY_PATH", keysDir.resolve("master_encryption_key.txt")));
+        Config.Features features = new Config.Features(
+                r.bool("SECURITY_AUDIT_ENABLED", true),
+                r.bool("SECURITY_RATE_LIMITING_ENABLED", true),
+                r.bool("SECURITY_DEVICE_FINGERPRINTING_ENABLED", true),
+                r.bool("SECURITY_REQUIRE_HTTPS", false));
+        Optional<URI> redis = r.optional("REDIS_URL").flatMap(v -> {
+            try {
+                URI uri = new URI(v);
+                if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme()) || uri.getHost() == null) {
+                    r.problem("REDIS_URL", "expected redis://host:port[/db]");
+                    return Optional.empty();
+                }
+                return Optional.of(uri);
+            } catch (URISyntaxException e) {
+                r.problem("REDIS_URL", "expected redis://host:port[/db]");
+                return Optional.empty();
+            }
+        });
+        Optional<String> adminEmail = r.optional("LIFTOS_BOOTSTRAP_ADMIN_EMAIL").map(s -> s.toLowerCase(Locale.ROOT));
+        adminEmail.ifPresent(e -> {
+            if (!e.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
+                r.problem("LIFTOS_BOOTSTRAP_ADMIN_EMAIL", "not an email address");
+            }
+        });
+        Config.Bootstrap bootstrap = new Config.Bootstrap(
+                r.string("LIFTOS_BOOTSTRAP_ORG", "Default Organization"),
+                adminEmail,
+                r.optional("LIFTOS_BOOTSTRAP_ADMIN_PASSWORD").map(String::toCharArray));
+        Config.Smtp smtp = new Config.Smtp(
+                r.optional("SMTP_HOST"),
+                r.integer("SMTP_PORT", 587, 1, 65535),
+                r.optional("SMTP_USERNAME"),
+                r.optional("SMTP_PASSWORD").map(String::toCharArray),
+                r.string("SMTP_FROM", "security@liftos.local"),
+                r.bool("SMTP_STARTTLS", true));
+        if (!r.problems.isEmpty()) {
+            throw new ConfigException(r.problems);
+        }
+        return new Config(dataDir, db, pool,
+                new Config.Http(host, port, maxBody, proxies, origins, issuer),
+                keys, features, redis, bootstrap, smtp);
+    }
+
+    /** Like {@link #readDotEnv} but an unreadable file counts as absent (the CLI reports config problems later). */
+    public static Map<String, String> readDotEnvQuietly(Path file) {
+        try {
+            return readDotEnv(file);
+        } catch (ConfigException e) {
+            return Map.of();
+        }
+    }
+
+    /** Parses a dotenv file: KEY=VALUE lines, # comments, optional surrounding quotes. Missing file = empty. */
+    public static Map<String, String> readDotEnv(Path file) {
+        Map<String, String> values = new LinkedHashMap<>();
+        if (!Files.isRegularFile(file)) {
+            return values;
+        }
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                String trimmed = line.strip();
+                if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+                    continue;
+                }
+                if (trimmed.startsWith("export ")) {
+                    trimmed = trimmed.substring(7).strip();
+                }
+                int eq = trimmed.indexOf('=');
+                if (eq <= 0) {
+                    continue;
+                }
+                String key = trimmed.substring(0, eq).strip();
+                String value = trimmed.substring(eq + 1).strip();
+                if (value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"") || value.startsWith("'") && value.endsWith("'"))) {
+                    value = value.substring(1, value.length() - 1);
+                }
+                values.put(key, value);
+            }
+        } catch (IOException e) {
+            throw new ConfigException(List.of(".env: cannot be read (" + e.getClass().getSimpleName() + ")"));
+        }
+        return values;
+    }
+
+    private static final class Reader {
+        private final Map<String, String> env;
+        private final List<String> problems = new ArrayList<>();
+
+        Reader(Map<String, String> env) {
+            this.env = env;
+        }
+
+        void problem(String name, String message) {
+            problems.add(name + ": " + message);
+        }
+
+        Optional<String> optional(String name) {
+            String v = env.get(name);
+            return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.strip());
+        }
+
+        String string(String name, String def) {
+            return optional(name).orElse(def);
+        }
+
+        Path path(String name, Path def) {
+            return optional(name).map(Path::of).orElse(def);
+        }
+
+        int integer(String name, int def, int min, int max) {
+            Optional<String> v = optional(name);
+            if (v.isEmpty()) {
+                return def;
+            }
+            try {
+                int n = Integer.parseInt(v.get());
+                if (n < min || n > max) {
+                    problem(name, "must be between " + min + " and " + max);
+                    return def;
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                problem(name, "must be a whole number");
+                return def;
+            }
+        }
+
+        boolean bool(String name, boolean def) {
+            Optional<String> v = optional(name);
+            if (v.isEmpty()) {
+                return def;
+            }
+            return switch (v.get().toLowerCase(Locale.ROOT)) {
+                case "true", "1", "yes", "on" -> true;
+                case "false", "0", "no", "off" -> false;
+                default -> {
+                    problem(name, "must be true or false");
+                    yield def;
+                }
+            };
+        }
+
+        List<String> list(String name, List<String> def) {
+            return optional(name).map(v -> Arrays.stream(v.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList()).orElse(def);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package com.liftos.security.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.liftos.security.config.Config;
+import com.liftos.security.store.StoreException;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Javalin 7 on Jetty 12 with virtual threads. Every route of the {@link RouteTable} passes the same gate
+ * (the guards, in order) before its handler; every response gets a request id and the security headers;
+ * every error is the one JSON body.
+ */
+public final class HttpServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    private final Javalin app;
+    private final MeterRegistry metrics;
+
+    public HttpServer(Config.Http http, boolean requireHttps, RouteTable routes, List<Guard> guards, List<HttpFilter> filters,
+                      ObjectMapper json, MeterRegistry metrics) {
+        this.metrics = metrics;
+        this.app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.concurrency.useVirtualThreads = true;
+            cfg.http.maxRequestSize = http.maxRequestBytes();
+            cfg.http.prefer405over404 = true;
+            cfg.jsonMapper(new JavalinJackson(json, true));
+            cfg.jetty.host = http.host();
+            cfg.jetty.port = http.port();
+            cfg.jetty.modifyServer(server -> server.setStopTimeout(10_000));
+            cfg.jetty.modifyHttpConfiguration(hc -> {
+                hc.setSendServerVersion(false);
+                hc.setSendXPoweredBy(false);
+            });
+            cfg.routes.before(ctx -> begin(ctx, requireHttps));
+            for (HttpFilter f : filters) {
+                cfg.routes.before(f::before);
+            }
+            for (Route route : routes.routes()) {
+                cfg.routes.addHttpHandler(route.method(), route.path(), ctx -> {
+                    RequestContext rc = RequestContext.of(ctx);
+                    rc.route(route);
+                    for (Guard g : guards) {
+                        g.check(ctx, route, rc);
+                    }
+                    route.handler().handle(ctx);
+                });
+            }
+            cfg.routes.after(this::finish);
+            cfg.routes.exception(ApiException.class, ErrorMapper::apiException);
+            cfg.routes.exception(HttpResponseException.class, ErrorMapper::javalinException);
+            cfg.routes.exception(StoreException.class, ErrorMapper::storeException);
+            cfg.routes.exception(Exception.class, ErrorMapper::unexpected);
+        });
+    }
+
+    private static void begin(Context ctx, boolean requireHttps) {
+        String incoming = ctx.header("X-Request-ID");
+        String requestId = incoming != null && REQUEST_ID.matcher(incoming).matches() ? incoming : UUID.randomUUID().toString();
+        RequestContext rc = new RequestContext(requestId, System.nanoTime(), ctx.req().getRemoteAddr(),
+                Optional.ofNullable(ctx.header("User-Agent")).map(ua -> ua.length() > 512 ? ua.substring(0, 512) : ua));
+        ctx.attribute(RequestContext.ATTRIBUTE, rc);
+        ctx.header("X-Request-ID", requestId);
+        ctx.header("X-Content-Type-Options", "nosniff");
+        ctx.header("X-Frame-Options", "DENY");
+        ctx.header("Referrer-Policy", "no-referrer");
+        ctx.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
+        ctx.header("Cache-Control", "no-store");
+        if (requireHttps) {
+            ctx.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+        }
+    }
+
+    private void finish(Context ctx) {
+        RequestContext rc = ctx.attribute(RequestContext.ATTRIBUTE);
+        if (rc == null) {
+            return;
+        }
+        String route = rc.route().map(Route::path).orElse("unmatched");
+        int status = ctx.statusCode();
+        Timer.builder("http_server_requests")
+                .description("HTTP requests by route template, method and status")
+                .tag("method", ctx.method().name())
+                .tag("route", route)
+                .tag("status", Integer.toString(status))
+                .register(metrics)
+                .record(System.nanoTime() - rc.startNanos(), TimeUnit.NANOSECONDS);
+        if (status >= 500) {
+            LOG.warn("{} {} -> {} request_id={}", ctx.method(), route, status, rc.requestId());
+        } else if (LOG.isDebugEnabled()) {
+            LOG.debug("{} {} -> {} request_id={}", ctx.method(), route, status, rc.requestId());
+        }
+    }
+
+    /** Binds and starts listening; throws {@link HttpStartException} with one line when the port is taken. */
+    public HttpServer start() {
+        try {
+            app.start();
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            if (root instanceof java.net.BindException) {
+                throw new HttpStartException("cannot listen on the configured address/port: " + root.getMessage());
+            }
+            throw new HttpStartException("HTTP server failed to start: " + root.getClass().getSimpleName());
+        }
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+
+    /** The port is taken or the address cannot be bound. */
+    public static final class HttpStartException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public HttpStartException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package com.liftos.security.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.liftos.security.testing.TestApp;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class HttpSkeletonTest {
+    static TestApp app;
+
+    @BeforeAll
+    static void start() {
+        app = TestApp.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        app.close();
+    }
+
+    @Test
+    void healthReportsDatabaseUp() {
+        HttpResponse<String> r = app.get("/health");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(app.json(r).at("/components/database").asText()).isEqualTo("up");
+        assertThat(r.headers().firstValue("X-Request-ID")).isPresent();
+    }
+
+    @Test
+    void everyResponseCarriesSecurityHeaders() {
+        HttpResponse<String> r = app.get("/health");
+        assertThat(r.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+        assertThat(r.headers().firstValue("X-Frame-Options")).contains("DENY");
+        assertThat(r.headers().firstValue("Referrer-Policy")).contains("no-referrer");
+        assertThat(r.headers().firstValue("Content-Security-Policy")).isPresent();
+        assertThat(r.headers().firstValue("Cache-Control")).contains("no-store");
+    }
+
+    @Test
+    void acceptsWellFormedRequestIdAndReplacesAHostileOne() {
+        HttpResponse<String> ok = app.send(app.request("/health").header("X-Request-ID", "abc-123").GET().build());
+        assertThat(ok.headers().firstValue("X-Request-ID")).contains("abc-123");
+        HttpResponse<String> hostile = app.send(app.request("/health").header("X-Request-ID", "x\"<script>").GET().build());
+        assertThat(hostile.headers().firstValue("X-Request-ID").orElseThrow()).doesNotContain("<");
+    }
+
+    @Test
+    void unknownRouteIsJson404() {
+        HttpResponse<String> r = app.get("/does-not-exist");
+        assertThat(r.statusCode()).isEqualTo(404);
+        JsonNode error = app.json(r).get("error");
+        assertThat(error.get("code").asText()).isEqualTo("not_found");
+        assertThat(error.get("request_id").asText()).isEqualTo(r.headers().firstValue("X-Request-ID").orElseThrow());
+    }
+
+    @Test
+    void wrongMethodIsJson405() {
+        HttpResponse<String> r = app.send(app.request("/health").DELETE().build());
+        assertThat(r.statusCode()).isEqualTo(405);
+        assertThat(app.json(r).at("/error/code").asText()).isEqualTo("method_not_allowed");
+    }
+
+    @Test
+    void oversizedBodyIsJson413() {
+        String big = "{\"x\":\"" + "a".repeat(2_000_000) + "\"}";
+        HttpResponse<String> r = app.send(app.request("/health").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(big)).build());
+        assertThat(r.statusCode()).isIn(405, 413);
+        assertThat(r.body()).startsWith("{\"error\"");
+    }
+
+    @Test
+    void metricsExposeRequestsByRouteAndStatus() {
+        app.get("/health");
+        HttpResponse<String> r = app.get("/metrics");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("http_server_requests_seconds_count").contains("route=\"/health\"").contains("status=\"200\"");
+    }
+}
