@@ -2,6 +2,7 @@ package com.liftos.security;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.audit.AuditLog;
+import com.liftos.security.audit.EventFanout;
 import com.liftos.security.audit.JdbcAuditLog;
 import com.liftos.security.auth.Argon2Parameters;
 import com.liftos.security.auth.PasswordHasher;
@@ -68,7 +69,9 @@ public final class App implements AutoCloseable {
 
             ObjectMapper json = Json.newMapper();
             Db db = new Db(database.dataSource());
-            AuditLog audit = new JdbcAuditLog(db, json);
+            EventFanout events = new EventFanout();
+            resources.add(events);
+            AuditLog audit = new JdbcAuditLog(db, json, events);
             Organizations orgs = new Organizations(db, json, clock);
             Users users = new Users(db, clock);
             PasswordHasher hasher = new PasswordHasher(Argon2Parameters.SEED_DEFAULT, random);

@@ -21,22 +21,30 @@ public final class JdbcAuditLog implements AuditLog {
 
     private final Db db;
     private final ObjectMapper json;
+    private final SecurityEventListener listener;
 
-    public JdbcAuditLog(Db db, ObjectMapper json) {
+    public JdbcAuditLog(Db db, ObjectMapper json, SecurityEventListener listener) {
         this.db = db;
         this.json = json;
+        this.listener = listener;
     }
 
     @Override
     public void record(SecurityEvent event) {
         db.tx(c -> {
-            record(c, event);
+            insert(c, event);
             return null;
         });
+        listener.onEvent(event);
     }
 
     @Override
     public void record(Connection c, SecurityEvent e) {
+        insert(c, e);
+        listener.onEvent(e);
+    }
+
+    private void insert(Connection c, SecurityEvent e) {
         try (PreparedStatement ps = c.prepareStatement(INSERT)) {
             ps.setObject(1, e.eventId());
             ps.setTimestamp(2, Timestamp.from(e.occurredAt()));
