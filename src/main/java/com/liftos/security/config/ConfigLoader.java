@@ -220,9 +220,9 @@ public final class ConfigLoader {
             if (v.isEmpty()) {
                 return def;
             }
-            return switch (v.get().toLowerCase(Locale.ROOT)) {
-                case "true", "1", "yes", "on" -> true;
-                case "false", "0", "no", "off" -> false;
+            return switch (v.get()) {
+                case "true", "TRUE", "True", "1", "yes", "on" -> true;
+                case "false", "FALSE", "False", "0", "no", "off" -> false;
                 default -> {
                     problem(name, "must be true or false");
                     yield def;
