@@ -43,11 +43,13 @@ public final class App implements AutoCloseable {
     private final List<AutoCloseable> resources;
     private final HttpServer http;
     private final Db db;
+    private final Auth auth;
 
-    private App(List<AutoCloseable> resources, HttpServer http, Db db) {
+    private App(List<AutoCloseable> resources, HttpServer http, Db db, Auth auth) {
         this.resources = resources;
         this.http = http;
         this.db = db;
+        this.auth = auth;
     }
 
     public static App start(Config config, Clock clock, PrintStream console) {
@@ -95,7 +97,7 @@ public final class App implements AutoCloseable {
             http.start();
             resources.add(http);
             LOG.info("LiftOS Security {} listening on http://{}:{}", version(), config.http().host(), http.port());
-            return new App(resources, http, db);
+            return new App(resources, http, db, auth);
         } catch (RuntimeException e) {
             closeAll(resources);
             throw e;
@@ -108,6 +110,11 @@ public final class App implements AutoCloseable {
 
     public Db db() {
         return db;
+    }
+
+    /** Identity and tokens (sessions, accounts, token verification). */
+    public Auth auth() {
+        return auth;
     }
 
     public static String version() {
