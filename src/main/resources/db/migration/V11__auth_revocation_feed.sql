@@ -41,3 +41,6 @@ BEGIN
 END $$;
 CREATE TRIGGER service_accounts_notify AFTER UPDATE OF status, secret_hash OR DELETE ON service_accounts
     FOR EACH ROW EXECUTE FUNCTION auth_notify_service_account();
+
+-- Orders sessions opened within the same clock tick (the session limit ends the oldest).
+ALTER TABLE auth_sessions ADD COLUMN opened_seq bigserial;

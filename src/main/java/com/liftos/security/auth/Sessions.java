@@ -399,7 +399,7 @@ public final class Sessions {
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT id FROM auth_sessions WHERE user_id = ? AND ended_at IS NULL AND expires_at > ?
                   AND last_seen_at + make_interval(secs => idle_timeout_seconds) > ?
-                ORDER BY created_at, id""")) {
+                ORDER BY created_at, opened_seq""")) {
             ps.setObject(1, userId);
             ps.setTimestamp(2, Timestamp.from(now));
             ps.setTimestamp(3, Timestamp.from(now));
