@@ -80,6 +80,16 @@ public final class Auth implements AutoCloseable {
         return auth;
     }
 
+    /** The requesting client (device fingerprint, IP, user agent, request id), for {@link Sessions#open}. */
+    public static Sessions.Client clientOf(io.javalin.http.Context ctx, Optional<String> deviceId) {
+        return AuthRoutes.client(ctx, deviceId);
+    }
+
+    /** The login success body ({@code access_token}, {@code refresh_token}, {@code expires_in}, {@code session_id}...). */
+    public static java.util.Map<String, Object> tokenResponse(Sessions.Opened opened) {
+        return AuthRoutes.tokenBody(opened);
+    }
+
     /** Verifies a bearer access token: signature, claims, revocation and session liveness. */
     public BearerAuthenticator authenticator() {
         return (token, request) -> verify(token);

@@ -109,7 +109,7 @@ public final class Logins {
         }
         if (hasher.needsRehash(cred.get().passwordHash())) {
             String upgraded = gate.run(() -> hasher.hash(password));
-            storeHash(user.id(), upgraded, Optional.empty());
+            storeRehash(user.id(), upgraded);
         }
         SecurityConfig.PasswordPolicy policy = orgs.securityConfig(user.orgId()).passwordPolicy();
         if (policy.maxAgeDays() > 0 && !now.isBefore(user.passwordChangedAt().plus(Duration.ofDays(policy.maxAgeDays())))) {
@@ -160,21 +160,16 @@ public final class Logins {
         audit.record(b.build(now));
     }
 
-    void storeHash(UUID userId, String hash, Optional<Instant> changedAt) {
-        db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement(changedAt.isPresent()
-                    ? "UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?"
-                    : "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")) {
-                int i = 1;
-                ps.setString(i++, hash);
-                if (changedAt.isPresent()) {
-                    ps.setTimestamp(i++, Timestamp.from(changedAt.get()));
-                }
-                ps.setTimestamp(i++, Timestamp.from(clock.instant()));
-                ps.setObject(i, userId);
-                ps.executeUpdate();
+    /** Replaces the stored hash with one of the current parameters (same password, so its age is kept). */
+    void storeRehash(UUID userId, String hash) {
+        db.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")) {
+                ps.setString(1, hash);
+                ps.setTimestamp(2, Timestamp.from(clock.instant()));
+                ps.setObject(3, userId);
+                return ps.executeUpdate();
             }
-            return null;
         });
     }
+
 }

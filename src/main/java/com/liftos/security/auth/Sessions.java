@@ -290,9 +290,9 @@ public final class Sessions {
 
     private List<UUID> endWhere(Connection c, String column, UUID id, String reason, Instant now) throws SQLException {
         List<UUID> ids = new ArrayList<>();
-        String sql = "SELECT id FROM auth_sessions WHERE " + ("org_id".equals(column) ? "org_id" : "user_id")
-                + " = ? AND ended_at IS NULL FOR UPDATE";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = "org_id".equals(column)
+                ? c.prepareStatement("SELECT id FROM auth_sessions WHERE org_id = ? AND ended_at IS NULL FOR UPDATE")
+                : c.prepareStatement("SELECT id FROM auth_sessions WHERE user_id = ? AND ended_at IS NULL FOR UPDATE")) {
             ps.setObject(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

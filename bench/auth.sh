@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Reproduces the figures in docs/perf/auth.md: wrk -t2 -c16 -d20s on loopback against the packaged jar
+# (client_credentials, refresh_token rotation, introspection, JWKS), password logins at Keycloak's Argon2id
+# parameters and at ours (8 and 64 clients), peak heap under 500 concurrent logins, and the JMH verification figure.
+# Needs: PostgreSQL at $BENCH_PG (default postgresql://postgres@127.0.0.1:5432), wrk, curl, psql, jstat.
+# Usage: bench/auth.sh [all|http|logins|heap|jmh]   (default all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+PG=${BENCH_PG:-postgresql://postgres@127.0.0.1:5432}
+DBNAME=liftos_auth_bench
+PORT=${BENCH_PORT:-18080}
+BASE=http://127.0.0.1:$PORT
+ADMIN=bench-admin@example.test
+ADMIN_PW='Bench-Adm1n-Pass!'
+DURATION=${BENCH_DURATION:-20s}
+RUNS=${BENCH_RUNS:-3}
+out=$(mktemp -d)
+pid=""
+
+stop() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; fi; }
+trap 'stop' EXIT
+
+start() {  # start [extra env...]: fresh jar process on the bench database, waits for /health
+  stop
+  env DATABASE_URL="$PG/$DBNAME" LIFTOS_DATA_DIR="$out/data" LIFTOS_HTTP_PORT=$PORT LIFTOS_LOG_LEVEL=WARN \
+      LIFTOS_BOOTSTRAP_ADMIN_EMAIL=$ADMIN LIFTOS_BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PW" LIFTOS_DB_POOL_SIZE=32 \
+      SECURITY_RATE_LIMITING_ENABLED=false "$@" bin/liftos serve >"$out/serve.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 120); do curl -sf "$BASE/health" >/dev/null 2>&1 && return 0; sleep 0.5; done
+  echo "service did not start; see $out/serve.log" >&2; cat "$out/serve.log" >&2; exit 1
+}
+
+fresh_db() {
+  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $DBNAME" -c "CREATE DATABASE $DBNAME" >/dev/null
+  rm -rf "$out/data"
+}
+
+login() {  # login email password -> full JSON
+  curl -sf -H 'Content-Type: application/json' -H 'User-Agent: liftos-bench' \
+    -d "{\"email\":\"$1\",\"password\":\"$2\"}" "$BASE/v1/auth/login"
+}
+field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"; }
+
+median_wrk() {  # median_wrk label wrk-args...: RUNS runs, prints each and the median req/s
+  local label=$1; shift
+  local rates=()
+  for i in $(seq 1 "$RUNS"); do
+    wrk --latency "$@" >"$out/wrk.txt" 2>&1
+    local rps p99 non2xx
+    rps=$(awk '/Requests\/sec/ {print $2}' "$out/wrk.txt")
+    p99=$(awk '$1=="99%" {print $2}' "$out/wrk.txt")
+    non2xx=$(awk '/Non-2xx/ {print $5}' "$out/wrk.txt"); non2xx=${non2xx:-0}
+    echo "  $label run $i: $rps req/s, p99 $p99, non-2xx $non2xx"
+    rates+=("$rps")
+  done
+  printf '%s\n' "${rates[@]}" | sort -n | awk -v l="$label" '{a[NR]=$1} END {print "  " l " MEDIAN: " a[int((NR+1)/2)] " req/s"}'
+}
+
+http_figures() {
+  fresh_db
+  start
+  local admin org sa cid secret basic token
+  admin=$(login $ADMIN "$ADMIN_PW" | field access_token)
+  org=$(curl -sf -H "Authorization: Bearer $admin" "$BASE/v1/me" | field org_id)
+  psql "$PG/$DBNAME" -qc "UPDATE org_security_config SET config = jsonb_set(config, '{max_concurrent_sessions}', '1000')" >/dev/null
+  sa=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+       -d '{"name":"bench","permissions":["reveal:credentials"],"roles":["viewer"]}' "$BASE/v1/orgs/$org/service-accounts")
+  cid=$(echo "$sa" | field client_id); secret=$(echo "$sa" | field client_secret)
+  basic=$(printf '%s:%s' "$cid" "$secret" | base64 -w0)
+  token=$(curl -sf -u "$cid:$secret" -d grant_type=client_credentials "$BASE/oauth2/token" | field access_token)
+  echo "== client_credentials grants (wrk -t2 -c16 -d$DURATION)"
+  median_wrk client_credentials -t2 -c16 -d"$DURATION" -s bench/auth/form.lua "$BASE/oauth2/token" -- "grant_type=client_credentials" "$basic"
+  echo "== introspection"
+  median_wrk introspection -t2 -c16 -d"$DURATION" -s bench/auth/form.lua "$BASE/oauth2/introspect" -- "token=$token" "$basic"
+  echo "== JWKS"
+  median_wrk jwks -t2 -c16 -d"$DURATION" "$BASE/.well-known/jwks.json"
+  echo "== refresh_token grants, each a durable rotation (64 live sessions per wrk thread)"
+  for run in $(seq 1 "$RUNS"); do
+    : >"$out/tokens.txt"
+    for _ in $(seq 1 128); do login $ADMIN "$ADMIN_PW" | field refresh_token >>"$out/tokens.txt"; done
+    wrk --latency -t2 -c16 -d"$DURATION" -s bench/auth/refresh.lua "$BASE" -- "$out/tokens.txt" 64 >"$out/wrk.txt" 2>&1
+    echo "  refresh run $run: $(awk '/Requests\/sec/ {print $2}' "$out/wrk.txt") req/s, p99 $(awk '$1=="99%" {print $2}' "$out/wrk.txt"), non-2xx $(awk '/Non-2xx/ {print $5}' "$out/wrk.txt")"
+  done
+  stop
+}
+
+login_figures() {
+  local label=$1; shift
+  fresh_db
+  start "$@"
+  local admin org user=bench-user@example.test pw='Bench-Us3r-Pass!'
+  admin=$(login $ADMIN "$ADMIN_PW" | field access_token)
+  org=$(curl -sf -H "Authorization: Bearer $admin" "$BASE/v1/me" | field org_id)
+  curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+       -d "{\"email\":\"$user\",\"password\":\"$pw\",\"roles\":[\"viewer\"]}" "$BASE/v1/orgs/$org/users" >/dev/null
+  login $user "$pw" >/dev/null
+  for c in 8 64; do
+    echo "== password logins, $label, $c clients"
+    median_wrk "logins-$label-c$c" -t2 -c$c -d"$DURATION" -s bench/auth/login.lua "$BASE" -- "{\"email\":\"$user\",\"password\":\"$pw\"}"
+  done
+  stop
+}
+
+heap_figure() {
+  fresh_db
+  start
+  local user=$ADMIN pw=$ADMIN_PW
+  echo "== peak heap, 500 concurrent logins for $DURATION (Argon2id 64 MiB, -Xmx768m)"
+  jstat -gc "$(pgrep -f "liftos-security.jar serve" | head -1)" 250 >"$out/jstat.txt" &
+  local jpid=$!
+  wrk -t2 -c500 -d"$DURATION" --timeout 30s -s bench/auth/login.lua "$BASE" -- "{\"email\":\"$user\",\"password\":\"$pw\"}" >"$out/wrk.txt" 2>&1 || true
+  kill $jpid 2>/dev/null || true
+  awk 'NR>1 && $1 ~ /^[0-9.]+$/ {used=$3+$4+$6+$8; if (used>max) max=used} END {printf "  peak heap used: %.0f MiB\n", max/1024}' "$out/jstat.txt"
+  grep -E "Requests/sec|Non-2xx|Socket errors" "$out/wrk.txt" | sed 's/^/  /'
+  curl -sf "$BASE/health" >/dev/null && echo "  service healthy after the flood"
+  stop
+}
+
+jmh_figure() {
+  echo "== JMH: in-process verification incl. revocation/session check, 1 thread"
+  TEST_DATABASE_URL="$PG/postgres" bench/jmh.sh TokenVerifyBench -f1 -wi 3 -i 5 -w 2s -r 3s 2>&1 | grep -E "^Benchmark|TokenVerifyBench\."
+}
+
+if [ "$what" = all ] || [ "$what" = http ] || [ "$what" = logins ] || [ "$what" = heap ]; then
+  ./mvnw -q -o package -DskipTests -Dspotbugs.skip
+fi
+case $what in
+  http) http_figures ;;
+  logins) login_figures keycloak-7MiB-t5 LIFTOS_ARGON2_MEMORY_KIB=7168 LIFTOS_ARGON2_ITERATIONS=5; login_figures ours-64MiB-t3 ;;
+  heap) heap_figure ;;
+  jmh) jmh_figure ;;
+  all) http_figures; login_figures keycloak-7MiB-t5 LIFTOS_ARGON2_MEMORY_KIB=7168 LIFTOS_ARGON2_ITERATIONS=5
+       login_figures ours-64MiB-t3; heap_figure; jmh_figure ;;
+  *) echo "usage: bench/auth.sh [all|http|logins|heap|jmh]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,41 @@
+-- Refresh-token rotation under load: each thread keeps a queue of live refresh tokens; a request takes one, its
+-- response puts the rotated successor back, so a token is never presented twice (which would revoke its session).
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  queue = {}
+  local file = args[1]
+  local per = tonumber(args[2])
+  local i = 0
+  for line in io.lines(file) do
+    if i >= (tid - 1) * per and i < tid * per then
+      table.insert(queue, line)
+    end
+    i = i + 1
+  end
+  failures = 0
+end
+
+function request()
+  local token = table.remove(queue, 1)
+  return wrk.format("POST", "/oauth2/token", {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["User-Agent"] = "liftos-bench"
+  }, "grant_type=refresh_token&refresh_token=" .. token)
+end
+
+function response(status, headers, body)
+  local next_token = string.match(body, '"refresh_token":"([^"]+)"')
+  if next_token then
+    table.insert(queue, next_token)
+  else
+    failures = failures + 1
+  end
+end
