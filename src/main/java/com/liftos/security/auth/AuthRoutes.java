@@ -89,7 +89,7 @@ final class AuthRoutes {
         }
         RefreshOutcome outcome = sessions.refresh(token, client(ctx, Optional.ofNullable(body.deviceId())), users);
         switch (outcome) {
-            case RefreshOutcome.Rotated r -> respondWithTokens(ctx, tokenBody(r.tokens(), r.tokens().accessExpiresAt().getEpochSecond()),
+            case RefreshOutcome.Rotated r -> respondWithTokens(ctx, tokenBody(r.tokens()),
                     r.tokens());
             case RefreshOutcome.Invalid i -> throw invalidRefresh();
             case RefreshOutcome.ReuseDetected u -> throw invalidRefresh();
@@ -255,19 +255,19 @@ final class AuthRoutes {
 
     /** The login/refresh success body. */
     static Map<String, Object> tokenBody(Sessions.Opened opened) {
-        Map<String, Object> out = tokenBody(opened.tokens(), opened.tokens().accessExpiresAt().getEpochSecond());
+        Map<String, Object> out = tokenBody(opened.tokens());
         out.put("new_device", opened.newDevice());
         return out;
     }
 
-    static Map<String, Object> tokenBody(TokenPair t, long accessExpiresEpoch) {
+    static Map<String, Object> tokenBody(TokenPair t) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("status", "authenticated");
         out.put("access_token", t.accessToken());
         out.put("refresh_token", t.refreshToken());
         out.put("token_type", "Bearer");
-        out.put("expires_in", Math.max(0, accessExpiresEpoch - java.time.Instant.now().getEpochSecond()));
-        out.put("refresh_expires_in", Math.max(0, t.refreshExpiresAt().getEpochSecond() - java.time.Instant.now().getEpochSecond()));
+        out.put("expires_in", t.accessExpiresAt().getEpochSecond() - t.issuedAt().getEpochSecond());
+        out.put("refresh_expires_in", t.refreshExpiresAt().getEpochSecond() - t.issuedAt().getEpochSecond());
         out.put("session_id", t.sessionId().toString());
         return out;
     }

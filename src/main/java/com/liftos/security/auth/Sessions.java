@@ -102,6 +102,10 @@ public final class Sessions {
                 }
                 for (UUID old : live.subList(0, excess)) {
                     end(c, old, "session_limit", now);
+                    audit.record(c, SecurityEvent.builder(SecurityEventType.SESSION_REVOKED, "session_limit")
+                            .org(user.orgId()).actor(user.id(), SecurityEvent.ActorType.USER).resource("session:" + old)
+                            .clientIp(client.ip()).requestId(client.requestId()).detail("session_id", old.toString())
+                            .detail("max_concurrent_sessions", cfg.maxConcurrentSessions()).build(now));
                 }
             }
             List<UUID> endedByLimit = excess > 0 ? List.copyOf(live.subList(0, excess)) : List.of();
@@ -141,7 +145,7 @@ public final class Sessions {
         });
         afterEnding(created.ended());
         AccessTokens.Issued at = issueFor(user, sid, now, amr);
-        return new Opened(new TokenPair(at.token(), at.expiresAt(), refresh, now.plus(refreshLifetime), sid, at.jti()),
+        return new Opened(new TokenPair(at.token(), at.issuedAt(), at.expiresAt(), refresh, now.plus(refreshLifetime), sid, at.jti()),
                 created.newDevice(), created.ipChanged(), created.risk());
     }
 
@@ -234,7 +238,7 @@ public final class Sessions {
             return r.outcome();
         }
         AccessTokens.Issued at = issueFor(r.user().orElseThrow(), r.sid(), r.authTime(), r.amr());
-        return new RefreshOutcome.Rotated(new TokenPair(at.token(), at.expiresAt(), r.next(), now.plus(refreshLifetime), r.sid(), at.jti()));
+        return new RefreshOutcome.Rotated(new TokenPair(at.token(), at.issuedAt(), at.expiresAt(), r.next(), now.plus(refreshLifetime), r.sid(), at.jti()));
     }
 
     /** The session id a refresh token belongs to, if the token is known (for revocation, RFC 7009). */
