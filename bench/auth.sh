@@ -23,11 +23,17 @@ trap 'stop' EXIT
 
 start() {  # start [extra env...]: fresh jar process on the bench database, waits for /health
   stop
-  env DATABASE_URL="$PG/$DBNAME" LIFTOS_DATA_DIR="$out/data" LIFTOS_HTTP_PORT=$PORT LIFTOS_LOG_LEVEL=WARN \
+  env DATABASE_URL="$PG/$DBNAME" LIFTOS_DATA_DIR="$out/data" LIFTOS_HTTP_PORT=$PORT LIFTOS_LOG_LEVEL=INFO \
       LIFTOS_BOOTSTRAP_ADMIN_EMAIL=$ADMIN LIFTOS_BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PW" LIFTOS_DB_POOL_SIZE=32 \
       SECURITY_RATE_LIMITING_ENABLED=false "$@" bin/liftos serve >"$out/serve.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 120); do curl -sf "$BASE/health" >/dev/null 2>&1 && return 0; sleep 0.5; done
+  for _ in $(seq 1 120); do
+    if curl -sf "$BASE/health" >/dev/null 2>&1; then
+      grep -o 'crypto provider: [^"]*' "$out/serve.log" | head -1 | sed 's/^/  /'
+      return 0
+    fi
+    sleep 0.5
+  done
   echo "service did not start; see $out/serve.log" >&2; cat "$out/serve.log" >&2; exit 1
 }
 
@@ -78,7 +84,7 @@ http_figures() {
   echo "== refresh_token grants, each a durable rotation (64 live sessions per wrk thread)"
   for run in $(seq 1 "$RUNS"); do
     : >"$out/tokens.txt"
-    for _ in $(seq 1 128); do login $ADMIN "$ADMIN_PW" | field refresh_token >>"$out/tokens.txt"; done
+    for _ in $(seq 1 128); do echo "$(login $ADMIN "$ADMIN_PW" | field refresh_token)" >>"$out/tokens.txt"; done
     wrk --latency -t2 -c16 -d"$DURATION" -s bench/auth/refresh.lua "$BASE" -- "$out/tokens.txt" 64 >"$out/wrk.txt" 2>&1
     echo "  refresh run $run: $(awk '/Requests\/sec/ {print $2}' "$out/wrk.txt") req/s, p99 $(awk '$1=="99%" {print $2}' "$out/wrk.txt"), non-2xx $(awk '/Non-2xx/ {print $5}' "$out/wrk.txt")"
   done

@@ -49,6 +49,14 @@ public class TokenVerifyBench {
         return auth.verify(token).orElseThrow();
     }
 
+    /** Signing one access token (RSA-2048): caps token issuance per core. */
+    @Benchmark
+    public Object issueAccessToken() {
+        return auth.accessTokens().issue(java.util.UUID.randomUUID(), java.util.UUID.randomUUID(), java.util.Optional.empty(),
+                java.util.List.of("viewer"), java.util.List.of("read:*"), java.util.Optional.empty(), java.util.Optional.of("sa_bench"),
+                java.time.Instant.now(), java.util.List.of());
+    }
+
     @Benchmark
     public Object signatureAndClaimsOnly() {
         return auth.accessTokens().verify(token).orElseThrow();
