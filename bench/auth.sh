@@ -125,7 +125,11 @@ heap_figure() {
 
 jmh_figure() {
   echo "== JMH: in-process verification incl. revocation/session check, 1 thread"
-  TEST_DATABASE_URL="$PG/postgres" bench/jmh.sh TokenVerifyBench -f1 -wi 3 -i 5 -w 2s -r 3s 2>&1 | grep -E "^Benchmark|TokenVerifyBench\."
+  TEST_DATABASE_URL="$PG/postgres" LIFTOS_LOG_LEVEL=WARN bench/jmh.sh TokenVerifyBench -f1 -wi 3 -i 5 -w 2s -r 3s 2>&1 | grep -E "^Benchmark|TokenVerifyBench\."
+  echo "== ops per CPU-second, 1 thread (TokenCpuCost)"
+  java_bin=$(ls -d /usr/lib/jvm/*/bin/java | sort -r | head -1)
+  TEST_DATABASE_URL="$PG/postgres" LIFTOS_LOG_LEVEL=WARN "$java_bin" --enable-native-access=ALL-UNNAMED \
+    -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" com.liftos.security.auth.bench.TokenCpuCost | grep -v '^{'
 }
 
 if [ "$what" = all ] || [ "$what" = http ] || [ "$what" = logins ] || [ "$what" = heap ]; then
