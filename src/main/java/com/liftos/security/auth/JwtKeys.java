@@ -17,6 +17,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -85,7 +86,7 @@ public final class JwtKeys {
         KeyPair pair = KeyFiles.generateRsa(random);
         RSAPublicKey pub = (RSAPublicKey) pair.getPublic();
         String kid = SigningKey.kidOf(pub);
-        Instant now = clock.instant();
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         byte[] sealed = seal(pair.getPrivate().getEncoded(), kid);
         db.tx(c -> {
             try (PreparedStatement ps = c.prepareStatement(
@@ -117,7 +118,7 @@ public final class JwtKeys {
     private void registerFileKey() {
         RSAPublicKey pub = (RSAPublicKey) fileKey.getPublic();
         String kid = SigningKey.kidOf(pub);
-        Instant now = clock.instant();
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         db.tx(c -> {
             c.createStatement().execute("LOCK TABLE jwt_signing_keys IN SHARE ROW EXCLUSIVE MODE");
             boolean empty;
@@ -141,8 +142,10 @@ public final class JwtKeys {
         });
     }
 
+    // Times are truncated to milliseconds: PostgreSQL rounds to microseconds, which could put a key's activation
+    // after the instant that registered it.
     private synchronized void reload() {
-        Instant now = clock.instant();
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         String fileKid = SigningKey.kidOf((RSAPublicKey) fileKey.getPublic());
         List<SigningKey> keys = db.run(c -> {
             List<SigningKey> out = new ArrayList<>();
