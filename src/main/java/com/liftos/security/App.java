@@ -20,6 +20,8 @@ import com.liftos.security.store.Database;
 import com.liftos.security.store.DatabaseHealth;
 import com.liftos.security.store.Db;
 import com.liftos.security.store.Migrations;
+import com.liftos.security.vault.Vault;
+import com.liftos.security.vault.VaultRoutes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
@@ -74,13 +76,14 @@ public final class App implements AutoCloseable {
             AuditLog audit = new JdbcAuditLog(db, json, events);
             Organizations orgs = new Organizations(db, json, clock);
             Users users = new Users(db, clock);
+            Vault vault = Vault.open(db, audit, config.keys().masterKey(), clock, random);
             PasswordHasher hasher = new PasswordHasher(Argon2Parameters.SEED_DEFAULT, random);
 
             Bootstrap.run(config.bootstrap(), db, orgs, users, hasher, audit, clock, random, console);
 
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database)), metrics, version());
-            RouteTable routes = RouteTable.of(system.routes());
+            RouteTable routes = RouteTable.of(system.routes(), new VaultRoutes(vault, json, clock).routes());
 
             HttpServer http = new HttpServer(config.http(), config.features().requireHttps(), routes,
                     List.of(CoreGuards.authentication((token, request) -> Optional.empty()),
