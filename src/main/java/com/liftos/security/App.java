@@ -28,6 +28,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,22 +52,30 @@ public final class App implements AutoCloseable {
 
     public static App start(Config config, Clock clock, PrintStream console) {
         List<AutoCloseable> resources = new ArrayList<>();
+        long t0 = System.nanoTime();
+        // The database (embedded start, pool, migrations) opens on its own thread while this one loads crypto and keys.
+        CompletableFuture<Database> opening = CompletableFuture.supplyAsync(() -> openAndMigrate(config),
+                task -> Thread.ofPlatform().name("liftos-db-open").start(task));
+        // Loading the native crypto provider is slow too; it also runs beside the key checks.
+        CompletableFuture<String> crypto = CompletableFuture.supplyAsync(CryptoProviders::install,
+                task -> Thread.ofPlatform().name("liftos-crypto-init").start(task));
         try {
             SecureRandom random = new SecureRandom();
-            CryptoProviders.install();
-
-            for (String line : new Setup(config, random).ensureKeys()) {
-                LOG.info(line);
+            try {
+                for (String line : new Setup(config, random).ensureKeys()) {
+                    LOG.info(line);
+                }
+                KeyFiles.readRsaKeyPair(config.keys().jwtPrivateKey());
+                KeyFiles.readPrivate(config.keys().masterKey());
+            } catch (RuntimeException e) {
+                opening.thenAccept(Database::close);
+                throw e;
             }
-            KeyFiles.readRsaKeyPair(config.keys().jwtPrivateKey());
-            KeyFiles.readPrivate(config.keys().masterKey());
-
-            Database database = Database.open(config);
+            crypto.join();
+            long tKeys = System.nanoTime();
+            Database database = await(opening);
             resources.add(database);
-            int applied = new Migrations(database.dataSource()).migrate();
-            if (applied > 0) {
-                LOG.info("applied {} database migrations", applied);
-            }
+            long tDb = System.nanoTime();
 
             ObjectMapper json = Json.newMapper();
             Db db = new Db(database.dataSource());
@@ -89,10 +99,39 @@ public final class App implements AutoCloseable {
                     List.of(), json, metrics);
             http.start();
             resources.add(http);
-            LOG.info("LiftOS Security {} listening on http://{}:{}", version(), config.http().host(), http.port());
+            long tReady = System.nanoTime();
+            LOG.info("LiftOS Security {} listening on http://{}:{} (jvm {} ms, keys {} ms, then waited {} ms for the database, http {} ms)",
+                    version(), config.http().host(), http.port(),
+                    java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() - (tReady - t0) / 1_000_000,
+                    (tKeys - t0) / 1_000_000, (tDb - tKeys) / 1_000_000, (tReady - tDb) / 1_000_000);
             return new App(resources, http, db);
         } catch (RuntimeException e) {
             closeAll(resources);
+            throw e;
+        }
+    }
+
+    private static Database openAndMigrate(Config config) {
+        Database database = Database.open(config);
+        try {
+            int applied = new Migrations(database.dataSource()).migrate();
+            if (applied > 0) {
+                LOG.info("applied {} database migrations", applied);
+            }
+            return database;
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    private static Database await(CompletableFuture<Database> opening) {
+        try {
+            return opening.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
             throw e;
         }
     }
