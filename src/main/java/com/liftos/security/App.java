@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.EventFanout;
 import com.liftos.security.audit.JdbcAuditLog;
-import com.liftos.security.auth.Argon2Parameters;
+import com.liftos.security.auth.Auth;
+import com.liftos.security.auth.SecondFactor;
 import com.liftos.security.auth.PasswordHasher;
 import com.liftos.security.auth.Users;
 import com.liftos.security.config.Config;
 import com.liftos.security.crypto.CryptoProviders;
 import com.liftos.security.crypto.KeyFiles;
+import com.liftos.security.http.Bodies;
 import com.liftos.security.http.CoreGuards;
 import com.liftos.security.http.HttpServer;
 import com.liftos.security.http.Json;
@@ -23,11 +25,11 @@ import com.liftos.security.store.Migrations;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
+import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -61,12 +63,14 @@ public final class App implements AutoCloseable {
                 task -> Thread.ofPlatform().name("liftos-crypto-init").start(task));
         try {
             SecureRandom random = new SecureRandom();
+            KeyPair jwtKey;
+            byte[] masterKeyFile;
             try {
                 for (String line : new Setup(config, random).ensureKeys()) {
                     LOG.info(line);
                 }
-                KeyFiles.readRsaKeyPair(config.keys().jwtPrivateKey());
-                KeyFiles.readPrivate(config.keys().masterKey());
+                jwtKey = KeyFiles.readRsaKeyPair(config.keys().jwtPrivateKey());
+                masterKeyFile = KeyFiles.readPrivate(config.keys().masterKey());
             } catch (RuntimeException e) {
                 opening.thenAccept(Database::close);
                 throw e;
@@ -84,16 +88,19 @@ public final class App implements AutoCloseable {
             AuditLog audit = new JdbcAuditLog(db, json, events);
             Organizations orgs = new Organizations(db, json, clock);
             Users users = new Users(db, clock);
-            PasswordHasher hasher = new PasswordHasher(Argon2Parameters.SEED_DEFAULT, random);
+            PasswordHasher hasher = Auth.hasher(config.auth(), random);
 
             Bootstrap.run(config.bootstrap(), db, orgs, users, hasher, audit, clock, random, console);
 
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database)), metrics, version());
-            RouteTable routes = RouteTable.of(system.routes());
+            Auth auth = Auth.start(config, db, users, orgs, hasher, audit, new Bodies(json), SecondFactor.NONE,
+                    jwtKey, masterKeyFile, clock, random);
+            resources.add(auth);
+            RouteTable routes = RouteTable.of(system.routes(), auth.routes());
 
             HttpServer http = new HttpServer(config.http(), config.features().requireHttps(), routes,
-                    List.of(CoreGuards.authentication((token, request) -> Optional.empty()),
+                    List.of(CoreGuards.authentication(auth.authenticator()),
                             CoreGuards.tenantIsolation(),
                             CoreGuards.permissions(audit, clock)),
                     List.of(), json, metrics);
