@@ -175,7 +175,7 @@ final class VaultService implements Vault, Secrets {
                     UPDATE vault_credentials SET access_count = access_count + 1,
                         last_used_at = CASE WHEN status = 'active' THEN ? ELSE last_used_at END,
                         last_used_by = CASE WHEN status = 'active' THEN ? ELSE last_used_by END
-                    WHERE org_id = ? AND provider = ? AND key_name = ? RETURNING """ + COLUMNS)) {
+                    WHERE org_id = ? AND provider = ? AND key_name = ? RETURNING\s""" + COLUMNS)) {
                 ps.setTimestamp(1, Timestamp.from(now));
                 setUuid(ps, 2, by.actorId());
                 ps.setObject(3, orgId);
