@@ -81,9 +81,12 @@ public record Provider(String id, String platform, int tier, Map<String, FieldCh
         return problems;
     }
 
+    /**
+     * A caller-sent field name, shown only when it looks like a field name (lowercase snake case, short): a value
+     * pasted where a name belongs is never echoed.
+     */
     static String safeName(String name) {
-        String s = name.length() > 64 ? name.substring(0, 64) : name;
-        return s.replaceAll("[^A-Za-z0-9_.-]", "?");
+        return name.matches("[a-z][a-z0-9_]{0,39}") ? name : "<not a field name>";
     }
 
     /** Declarative construction used by {@link Providers}. */
