@@ -376,14 +376,12 @@ final class VaultService implements Vault, Secrets {
     public List<CredentialMetadata> listApiKeys(UUID orgId, boolean rotationDueOnly) {
         Instant cutoff = clock.instant().minus(ROTATION_PERIOD);
         return db.run(c -> {
-            String sql = "SELECT " + COLUMNS + " FROM vault_credentials WHERE org_id = ?"
-                    + (rotationDueOnly ? " AND status = 'active' AND rotated_at <= ?" : "") + " ORDER BY provider, key_name";
             List<CredentialMetadata> all = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM vault_credentials WHERE org_id = ?"
+                    + " AND (NOT ? OR (status = 'active' AND rotated_at <= ?)) ORDER BY provider, key_name")) {
                 ps.setObject(1, orgId);
-                if (rotationDueOnly) {
-                    ps.setTimestamp(2, Timestamp.from(cutoff));
-                }
+                ps.setBoolean(2, rotationDueOnly);
+                ps.setTimestamp(3, Timestamp.from(cutoff));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         all.add(map(rs));
@@ -400,7 +398,6 @@ final class VaultService implements Vault, Secrets {
             throw new IllegalArgumentException("days must be between 1 and 366");
         }
         Instant since = clock.instant().truncatedTo(ChronoUnit.DAYS).minus(days - 1L, ChronoUnit.DAYS);
-        String filter = " FROM vault_access_log WHERE org_id = ? AND accessed_at >= ?" + (provider.isPresent() ? " AND provider = ?" : "");
         return db.run(c -> {
             record Key(String provider, String keyName) {}
             record Totals(long total, long ok, long callers, long networks) {}
@@ -408,7 +405,7 @@ final class VaultService implements Vault, Secrets {
             Map<Key, Map<LocalDate, Long>> perDay = new LinkedHashMap<>();
             Map<Key, Long[]> perHour = new LinkedHashMap<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT provider, key_name, count(*), count(*) FILTER (WHERE success), "
-                    + "count(DISTINCT actor_id), count(DISTINCT client_prefix)" + filter + " GROUP BY provider, key_name ORDER BY 1, 2")) {
+                    + "count(DISTINCT actor_id), count(DISTINCT client_prefix)" + ACCESS_FILTER + " GROUP BY provider, key_name ORDER BY 1, 2")) {
                 bind(ps, orgId, since, provider);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -417,7 +414,7 @@ final class VaultService implements Vault, Secrets {
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT provider, key_name, (accessed_at AT TIME ZONE 'UTC')::date, count(*)"
-                    + filter + " GROUP BY 1, 2, 3")) {
+                    + ACCESS_FILTER + " GROUP BY 1, 2, 3")) {
                 bind(ps, orgId, since, provider);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -427,7 +424,7 @@ final class VaultService implements Vault, Secrets {
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT provider, key_name, extract(hour FROM accessed_at AT TIME ZONE 'UTC')::int, count(*)"
-                    + filter + " GROUP BY 1, 2, 3")) {
+                    + ACCESS_FILTER + " GROUP BY 1, 2, 3")) {
                 bind(ps, orgId, since, provider);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -453,12 +450,14 @@ final class VaultService implements Vault, Secrets {
         });
     }
 
+    private static final String ACCESS_FILTER =
+            " FROM vault_access_log WHERE org_id = ? AND accessed_at >= ? AND (CAST(? AS text) IS NULL OR provider = ?)";
+
     private static void bind(PreparedStatement ps, UUID orgId, Instant since, Optional<String> provider) throws SQLException {
         ps.setObject(1, orgId);
         ps.setTimestamp(2, Timestamp.from(since));
-        if (provider.isPresent()) {
-            ps.setString(3, provider.get());
-        }
+        ps.setString(3, provider.orElse(null));
+        ps.setString(4, provider.orElse(null));
     }
 
     @Override
@@ -495,17 +494,19 @@ final class VaultService implements Vault, Secrets {
                 .detail("provider", provider).detail("key_name", keyName);
     }
 
+    private static final String SELECT_ONE = "SELECT " + COLUMNS + " FROM vault_credentials WHERE org_id = ? AND provider = ? AND key_name = ?";
+    private static final String LOCK_ONE = SELECT_ONE + " FOR UPDATE";
+
     private static Optional<CredentialMetadata> lock(Connection c, UUID orgId, String provider, String keyName) throws SQLException {
-        return select(c, orgId, provider, keyName, " FOR UPDATE");
+        return select(c, orgId, provider, keyName, true);
     }
 
     private static Optional<CredentialMetadata> find(Connection c, UUID orgId, String provider, String keyName) throws SQLException {
-        return select(c, orgId, provider, keyName, "");
+        return select(c, orgId, provider, keyName, false);
     }
 
-    private static Optional<CredentialMetadata> select(Connection c, UUID orgId, String provider, String keyName, String suffix) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT " + COLUMNS + " FROM vault_credentials WHERE org_id = ? AND provider = ? AND key_name = ?" + suffix)) {
+    private static Optional<CredentialMetadata> select(Connection c, UUID orgId, String provider, String keyName, boolean forUpdate) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(forUpdate ? LOCK_ONE : SELECT_ONE)) {
             ps.setObject(1, orgId);
             ps.setString(2, provider);
             ps.setString(3, keyName);
