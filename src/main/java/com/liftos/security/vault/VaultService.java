@@ -506,7 +506,7 @@ final class VaultService implements Vault, Secrets {
     }
 
     private static Optional<CredentialMetadata> select(Connection c, UUID orgId, String provider, String keyName, boolean forUpdate) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(forUpdate ? LOCK_ONE : SELECT_ONE)) {
+        try (PreparedStatement ps = forUpdate ? c.prepareStatement(LOCK_ONE) : c.prepareStatement(SELECT_ONE)) {
             ps.setObject(1, orgId);
             ps.setString(2, provider);
             ps.setString(3, keyName);
