@@ -45,11 +45,13 @@ public final class App implements AutoCloseable {
     private final List<AutoCloseable> resources;
     private final HttpServer http;
     private final Db db;
+    private final Auth auth;
 
-    private App(List<AutoCloseable> resources, HttpServer http, Db db) {
+    private App(List<AutoCloseable> resources, HttpServer http, Db db, Auth auth) {
         this.resources = resources;
         this.http = http;
         this.db = db;
+        this.auth = auth;
     }
 
     public static App start(Config config, Clock clock, PrintStream console) {
@@ -111,7 +113,7 @@ public final class App implements AutoCloseable {
                     version(), config.http().host(), http.port(),
                     java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() - (tReady - t0) / 1_000_000,
                     (tKeys - t0) / 1_000_000, (tDb - tKeys) / 1_000_000, (tReady - tDb) / 1_000_000);
-            return new App(resources, http, db);
+            return new App(resources, http, db, auth);
         } catch (RuntimeException e) {
             closeAll(resources);
             throw e;
@@ -149,6 +151,11 @@ public final class App implements AutoCloseable {
 
     public Db db() {
         return db;
+    }
+
+    /** Identity and tokens (sessions, accounts, token verification). */
+    public Auth auth() {
+        return auth;
     }
 
     public static String version() {
