@@ -22,6 +22,8 @@ import com.liftos.security.store.Database;
 import com.liftos.security.store.DatabaseHealth;
 import com.liftos.security.store.Db;
 import com.liftos.security.store.Migrations;
+import com.liftos.security.vault.Vault;
+import com.liftos.security.vault.VaultRoutes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
@@ -90,6 +92,7 @@ public final class App implements AutoCloseable {
             AuditLog audit = new JdbcAuditLog(db, json, events);
             Organizations orgs = new Organizations(db, json, clock);
             Users users = new Users(db, clock);
+            Vault vault = Vault.open(db, audit, config.keys().masterKey(), clock, random);
             PasswordHasher hasher = Auth.hasher(config.auth(), random);
 
             Bootstrap.run(config.bootstrap(), db, orgs, users, hasher, audit, clock, random, console);
@@ -99,7 +102,7 @@ public final class App implements AutoCloseable {
             Auth auth = Auth.start(config, db, users, orgs, hasher, audit, new Bodies(json), SecondFactor.NONE,
                     jwtKey, masterKeyFile, clock, random);
             resources.add(auth);
-            RouteTable routes = RouteTable.of(system.routes(), auth.routes());
+            RouteTable routes = RouteTable.of(system.routes(), auth.routes(), new VaultRoutes(vault, json, clock).routes());
 
             HttpServer http = new HttpServer(config.http(), config.features().requireHttps(), routes,
                     List.of(CoreGuards.authentication(auth.authenticator()),
