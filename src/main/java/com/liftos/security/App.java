@@ -11,11 +11,20 @@ import com.liftos.security.config.Config;
 import com.liftos.security.crypto.CryptoProviders;
 import com.liftos.security.crypto.KeyFiles;
 import com.liftos.security.http.CoreGuards;
+import com.liftos.security.http.EdgeFilters;
+import com.liftos.security.http.Guard;
 import com.liftos.security.http.HttpServer;
 import com.liftos.security.http.Json;
 import com.liftos.security.http.RouteTable;
 import com.liftos.security.http.SystemRoutes;
 import com.liftos.security.org.Organizations;
+import com.liftos.security.ratelimit.RateLimiter;
+import com.liftos.security.ratelimit.RateLimits;
+import com.liftos.security.rbac.AccessAdminRoutes;
+import com.liftos.security.rbac.IpAllowList;
+import com.liftos.security.rbac.RiskAssessor;
+import com.liftos.security.rbac.SecurityConfigCache;
+import com.liftos.security.rbac.SessionFacts;
 import com.liftos.security.store.Database;
 import com.liftos.security.store.DatabaseHealth;
 import com.liftos.security.store.Db;
@@ -41,11 +50,13 @@ public final class App implements AutoCloseable {
     private final List<AutoCloseable> resources;
     private final HttpServer http;
     private final Db db;
+    private final RouteTable routes;
 
-    private App(List<AutoCloseable> resources, HttpServer http, Db db) {
+    private App(List<AutoCloseable> resources, HttpServer http, Db db, RouteTable routes) {
         this.resources = resources;
         this.http = http;
         this.db = db;
+        this.routes = routes;
     }
 
     public static App start(Config config, Clock clock, PrintStream console) {
@@ -79,18 +90,30 @@ public final class App implements AutoCloseable {
             Bootstrap.run(config.bootstrap(), db, orgs, users, hasher, audit, clock, random, console);
 
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database)), metrics, version());
-            RouteTable routes = RouteTable.of(system.routes());
+            SecurityConfigCache orgConfigs = new SecurityConfigCache(orgs, clock);
+            RateLimiter rateLimiter = RateLimits.create(config.redisUrl(), clock);
+            resources.add(rateLimiter);
+            IpAllowList ipAllowList = new IpAllowList(orgConfigs, audit, clock);
+            RiskAssessor risk = new RiskAssessor(SessionFacts.NONE, db, audit, clock);
+            SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database), rateLimiter.health()), metrics, version());
+            RouteTable routes = RouteTable.of(system.routes(),
+                    new AccessAdminRoutes(db, orgs, orgConfigs, audit, json, clock).routes());
 
-            HttpServer http = new HttpServer(config.http(), config.features().requireHttps(), routes,
-                    List.of(CoreGuards.authentication((token, request) -> Optional.empty()),
-                            CoreGuards.tenantIsolation(),
-                            CoreGuards.permissions(audit, clock)),
-                    List.of(), json, metrics);
+            List<Guard> guards = new ArrayList<>();
+            guards.add(CoreGuards.authentication((token, request) -> Optional.empty()));
+            if (config.features().rateLimitingEnabled()) {
+                guards.add(RateLimits.guard(rateLimiter, orgConfigs, audit, clock, config.edge().ipRequestsPerHour()));
+            }
+            guards.add(ipAllowList.guard());
+            guards.add(CoreGuards.tenantIsolation());
+            guards.add(CoreGuards.permissions(audit, clock));
+            guards.add(risk.guard());
+            HttpServer http = new HttpServer(config.http(), config.features().requireHttps(), routes, guards,
+                    EdgeFilters.of(config.http(), config.edge(), config.features().requireHttps()), json, metrics);
             http.start();
             resources.add(http);
             LOG.info("LiftOS Security {} listening on http://{}:{}", version(), config.http().host(), http.port());
-            return new App(resources, http, db);
+            return new App(resources, http, db, routes);
         } catch (RuntimeException e) {
             closeAll(resources);
             throw e;
@@ -103,6 +126,11 @@ public final class App implements AutoCloseable {
 
     public Db db() {
         return db;
+    }
+
+    /** Every route the service answers, with its access declaration. */
+    public RouteTable routes() {
+        return routes;
     }
 
     public static String version() {

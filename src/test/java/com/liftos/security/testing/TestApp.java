@@ -50,6 +50,9 @@ public final class TestApp implements AutoCloseable {
         env.put("LIFTOS_BOOTSTRAP_ADMIN_EMAIL", ADMIN_EMAIL);
         env.put("LIFTOS_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD);
         env.put("LIFTOS_BOOTSTRAP_ORG", "Test Org");
+        // every test talks from 127.0.0.1: the 5-per-5-minutes login limit would trip ordinary tests;
+        // rate-limit tests switch it back on
+        env.put("SECURITY_RATE_LIMITING_ENABLED", "false");
         env.putAll(extraEnv);
         this.app = App.start(ConfigLoader.load(env), clock, new PrintStream(console, true, StandardCharsets.UTF_8));
     }
