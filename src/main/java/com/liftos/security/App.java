@@ -26,7 +26,7 @@ import com.liftos.security.rbac.AccessAdminRoutes;
 import com.liftos.security.rbac.IpAllowList;
 import com.liftos.security.rbac.RiskAssessor;
 import com.liftos.security.rbac.SecurityConfigCache;
-import com.liftos.security.rbac.SessionFacts;
+import com.liftos.security.rbac.StoredSessionFacts;
 import com.liftos.security.store.Database;
 import com.liftos.security.store.DatabaseHealth;
 import com.liftos.security.store.Db;
@@ -108,7 +108,7 @@ public final class App implements AutoCloseable {
             RateLimiter rateLimiter = RateLimits.create(config.redisUrl(), clock);
             resources.add(rateLimiter);
             IpAllowList ipAllowList = new IpAllowList(orgConfigs, audit, clock);
-            RiskAssessor risk = new RiskAssessor(SessionFacts.NONE, db, audit, clock);
+            RiskAssessor risk = new RiskAssessor(new StoredSessionFacts(db), db, audit, clock);
             SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database), rateLimiter.health()), metrics, version());
             Auth auth = Auth.start(config, db, users, orgs, hasher, audit, new Bodies(json), SecondFactor.NONE,
                     jwtKey, masterKeyFile, clock, random);

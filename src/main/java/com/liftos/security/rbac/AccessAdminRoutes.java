@@ -66,9 +66,9 @@ public final class AccessAdminRoutes {
     public List<Route> routes() {
         return List.of(
                 Route.get("/v1/orgs/{orgId}/security-config", Access.require("manage:system"), this::getConfig),
-                Route.put("/v1/orgs/{orgId}/security-config", Access.require("manage:system")
+                Route.put("/v1/orgs/{orgId}/security-config", Access.require("manage:system").maxRisk(0.5)
                         .rateCategory(Access.RateCategory.SENSITIVE), this::putConfig),
-                Route.put("/v1/orgs/{orgId}/users/{userId}/roles", Access.require("manage:users")
+                Route.put("/v1/orgs/{orgId}/users/{userId}/roles", Access.require("manage:users").maxRisk(0.5)
                         .rateCategory(Access.RateCategory.SENSITIVE), this::putRoles));
     }
 
