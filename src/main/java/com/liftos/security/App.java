@@ -114,7 +114,8 @@ public final class App implements AutoCloseable {
                     jwtKey, masterKeyFile, clock, random);
             resources.add(auth);
             RouteTable routes = RouteTable.of(system.routes(), auth.routes(),
-                    new AccessAdminRoutes(db, orgs, orgConfigs, audit, json, clock).routes());
+                    new AccessAdminRoutes(db, orgs, orgConfigs, audit, json, clock,
+                            user -> auth.sessions().endAllForUser(user, "roles_revoked")).routes());
 
             List<Guard> guards = new ArrayList<>();
             guards.add(CoreGuards.authentication(auth.authenticator()));

@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * Administration of access: an organization's security configuration and a user's roles.
@@ -53,8 +54,15 @@ public final class AccessAdminRoutes {
     private final Bodies bodies;
     private final ObjectMapper json;
     private final Clock clock;
+    private final Consumer<UUID> endSessionsOfUser;
 
-    public AccessAdminRoutes(Db db, Organizations orgs, SecurityConfigCache configs, AuditLog audit, ObjectMapper json, Clock clock) {
+    /**
+     * @param endSessionsOfUser ends every session of a user: called after a role is revoked, because access
+     *                          tokens carry their permissions and must not outlive the revocation
+     */
+    public AccessAdminRoutes(Db db, Organizations orgs, SecurityConfigCache configs, AuditLog audit, ObjectMapper json, Clock clock,
+                             Consumer<UUID> endSessionsOfUser) {
+        this.endSessionsOfUser = endSessionsOfUser;
         this.db = db;
         this.orgs = orgs;
         this.configs = configs;
@@ -127,6 +135,7 @@ public final class AccessAdminRoutes {
         }
         RequestContext request = RequestContext.of(ctx);
         Principal p = request.requirePrincipal();
+        boolean[] revoked = {false};
         List<String> result = db.tx(c -> {
             Set<Role> current = lockRoles(c, orgId, userId)
                     .orElseThrow(() -> ApiException.notFound("User not found"));
@@ -155,8 +164,12 @@ public final class AccessAdminRoutes {
                         .resource("user:" + userId).detail("role", r.id()).detail("user_id", userId.toString())
                         .risk(0.2).build(clock.instant()));
             }
+            revoked[0] = !removed.isEmpty();
             return ids;
         });
+        if (revoked[0]) {
+            endSessionsOfUser.accept(userId);
+        }
         ctx.json(new RolesView(userId, result));
     }
 

@@ -104,7 +104,11 @@ class AccessAdminTest {
         assertThat(app.putJson(path, "{}", superAdmin).statusCode()).isEqualTo(400);
         assertThat(app.putJson("/v1/orgs/" + orgA + "/users/" + UUID.randomUUID() + "/roles", "{\"roles\":[]}", admin).statusCode()).isEqualTo(404);
 
+        String staleToken = app.login("target@example.test", "Target-Password-1!");
+        assertThat(app.get("/v1/me", staleToken).statusCode()).isEqualTo(200);
         assertThat(app.putJson(path, "{\"roles\":[\"viewer\"]}", superAdmin).statusCode()).isEqualTo(200);
+        // a revocation ends the user's sessions: a token carrying the old permissions stops working at once
+        assertThat(app.get("/v1/me", staleToken).statusCode()).isEqualTo(401);
         String viewer = app.login("target@example.test", "Target-Password-1!");
         assertThat(app.putJson(path, "{\"roles\":[\"admin\"]}", viewer).statusCode()).isEqualTo(403);
     }
