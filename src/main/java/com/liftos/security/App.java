@@ -13,11 +13,20 @@ import com.liftos.security.crypto.CryptoProviders;
 import com.liftos.security.crypto.KeyFiles;
 import com.liftos.security.http.Bodies;
 import com.liftos.security.http.CoreGuards;
+import com.liftos.security.http.EdgeFilters;
+import com.liftos.security.http.Guard;
 import com.liftos.security.http.HttpServer;
 import com.liftos.security.http.Json;
 import com.liftos.security.http.RouteTable;
 import com.liftos.security.http.SystemRoutes;
 import com.liftos.security.org.Organizations;
+import com.liftos.security.ratelimit.RateLimiter;
+import com.liftos.security.ratelimit.RateLimits;
+import com.liftos.security.rbac.AccessAdminRoutes;
+import com.liftos.security.rbac.IpAllowList;
+import com.liftos.security.rbac.RiskAssessor;
+import com.liftos.security.rbac.SecurityConfigCache;
+import com.liftos.security.rbac.StoredSessionFacts;
 import com.liftos.security.store.Database;
 import com.liftos.security.store.DatabaseHealth;
 import com.liftos.security.store.Db;
@@ -47,11 +56,15 @@ public final class App implements AutoCloseable {
     private final List<AutoCloseable> resources;
     private final HttpServer http;
     private final Db db;
+    private final Auth auth;
+    private final RouteTable routes;
 
-    private App(List<AutoCloseable> resources, HttpServer http, Db db) {
+    private App(List<AutoCloseable> resources, HttpServer http, Db db, Auth auth, RouteTable routes) {
         this.resources = resources;
         this.http = http;
         this.db = db;
+        this.auth = auth;
+        this.routes = routes;
     }
 
     public static App start(Config config, Clock clock, PrintStream console) {
@@ -96,17 +109,31 @@ public final class App implements AutoCloseable {
             Bootstrap.run(config.bootstrap(), db, orgs, users, hasher, audit, clock, random, console);
 
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database)), metrics, version());
+            SecurityConfigCache orgConfigs = new SecurityConfigCache(orgs, clock);
+            RateLimiter rateLimiter = RateLimits.create(config.redisUrl(), clock);
+            resources.add(rateLimiter);
+            IpAllowList ipAllowList = new IpAllowList(orgConfigs, audit, clock);
+            RiskAssessor risk = new RiskAssessor(new StoredSessionFacts(db), db, audit, clock);
+            SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database), rateLimiter.health()), metrics, version());
             Auth auth = Auth.start(config, db, users, orgs, hasher, audit, new Bodies(json), SecondFactor.NONE,
                     jwtKey, masterKeyFile, clock, random);
             resources.add(auth);
-            RouteTable routes = RouteTable.of(system.routes(), auth.routes(), new VaultRoutes(vault, json, clock).routes());
+            RouteTable routes = RouteTable.of(system.routes(), auth.routes(),
+                    new VaultRoutes(vault, json, clock).routes(),
+                    new AccessAdminRoutes(db, orgs, orgConfigs, audit, json, clock,
+                            user -> auth.sessions().endAllForUser(user, "roles_revoked")).routes());
 
-            HttpServer http = new HttpServer(config.http(), config.features().requireHttps(), routes,
-                    List.of(CoreGuards.authentication(auth.authenticator()),
-                            CoreGuards.tenantIsolation(),
-                            CoreGuards.permissions(audit, clock)),
-                    List.of(), json, metrics);
+            List<Guard> guards = new ArrayList<>();
+            guards.add(CoreGuards.authentication(auth.authenticator()));
+            if (config.features().rateLimitingEnabled()) {
+                guards.add(RateLimits.guard(rateLimiter, orgConfigs, audit, clock, config.edge().ipRequestsPerHour()));
+            }
+            guards.add(ipAllowList.guard());
+            guards.add(CoreGuards.tenantIsolation());
+            guards.add(CoreGuards.permissions(audit, clock));
+            guards.add(risk.guard());
+            HttpServer http = new HttpServer(config.http(), config.features().requireHttps(), routes, guards,
+                    EdgeFilters.of(config.http(), config.edge(), config.features().requireHttps()), json, metrics);
             http.start();
             resources.add(http);
             long tReady = System.nanoTime();
@@ -114,7 +141,7 @@ public final class App implements AutoCloseable {
                     version(), config.http().host(), http.port(),
                     java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() - (tReady - t0) / 1_000_000,
                     (tKeys - t0) / 1_000_000, (tDb - tKeys) / 1_000_000, (tReady - tDb) / 1_000_000);
-            return new App(resources, http, db);
+            return new App(resources, http, db, auth, routes);
         } catch (RuntimeException e) {
             closeAll(resources);
             throw e;
@@ -152,6 +179,16 @@ public final class App implements AutoCloseable {
 
     public Db db() {
         return db;
+    }
+
+    /** Identity and tokens (sessions, accounts, token verification). */
+    public Auth auth() {
+        return auth;
+    }
+
+    /** Every route the service answers, with its access declaration. */
+    public RouteTable routes() {
+        return routes;
     }
 
     public static String version() {
