@@ -76,9 +76,9 @@ public final class VaultRoutes {
         switch (vault.getCredentials(orgId, ctx.pathParam("provider"), ctx.pathParam("keyName"), caller(ctx))) {
             case VaultResult.Ok<Revealed> ok -> {
                 Map<String, Object> body = new LinkedHashMap<>();
-                body.put("provider", ok.value().metadata().provider());
-                body.put("key_name", ok.value().metadata().keyName());
-                body.put("version", ok.value().metadata().version());
+                body.put("provider", ok.value().provider());
+                body.put("key_name", ok.value().keyName());
+                body.put("version", ok.value().version());
                 body.put("credentials", ok.value().fields().revealValues());
                 ctx.json(body);
             }
