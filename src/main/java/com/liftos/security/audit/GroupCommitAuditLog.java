@@ -5,7 +5,12 @@ import com.liftos.security.store.StoreException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -35,11 +40,21 @@ public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
     private final ChainAppender appender;
     private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(16_384);
     private final Thread writer;
+    private final Runnable onBatch;
     private volatile boolean closed;
 
-    private record Pending(SecurityEvent event, CompletableFuture<Void> done) {}
+    private record Pending(ChainAppender.Prepared event, CompletableFuture<Void> done) {}
+
+    /** Heads this writer committed last; only the writer thread touches it. */
+    private final Map<UUID, ChainAppender.Head> heads = new HashMap<>();
 
     GroupCommitAuditLog(Db db, SecurityEventListener listener, ChainAppender appender) {
+        this(db, listener, appender, () -> { });
+    }
+
+    /** {@code onBatch} runs after each committed batch (metrics). */
+    GroupCommitAuditLog(Db db, SecurityEventListener listener, ChainAppender appender, Runnable onBatch) {
+        this.onBatch = onBatch;
         this.db = db;
         this.listener = listener;
         this.appender = appender;
@@ -51,7 +66,7 @@ public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
         if (closed) {
             throw new StoreException("audit log is shut down");
         }
-        Pending p = new Pending(event, new CompletableFuture<>());
+        Pending p = new Pending(appender.prepare(event), new CompletableFuture<>());
         boolean interrupted = false;
         try {
             while (true) {
@@ -118,31 +133,73 @@ public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
     }
 
     private void write(List<Pending> batch) {
-        List<SecurityEvent> events = batch.stream().map(Pending::event).toList();
+        if (heads.size() > 10_000) {
+            heads.clear();
+        }
+        List<Pending> pending = batch;
+        try {
+            for (int attempt = 0; attempt < ATTEMPTS && !pending.isEmpty(); attempt++) {
+                List<Pending> todo = pending;
+                List<ChainAppender.Prepared> events = todo.stream().map(Pending::event).toList();
+                ChainAppender.StatementResult result = db.run(c -> {
+                    Set<UUID> unknown = new TreeSet<>();
+                    events.forEach(e -> {
+                        if (!heads.containsKey(e.chain())) {
+                            unknown.add(e.chain());
+                        }
+                    });
+                    if (!unknown.isEmpty()) {
+                        heads.putAll(appender.readHeads(c, unknown));
+                    }
+                    return appender.appendInOneStatement(c, events, heads);
+                });
+                heads.putAll(result.advanced());
+                result.stale().forEach(heads::remove);
+                List<Pending> retry = new ArrayList<>();
+                List<Pending> done = new ArrayList<>();
+                for (Pending p : todo) {
+                    (result.stale().contains(p.event().chain()) ? retry : done).add(p);
+                }
+                done.forEach(p -> p.done().complete(null));
+                onBatch.run();
+                done.forEach(p -> listener.onEvent(p.event().event()));
+                pending = retry;
+            }
+            if (!pending.isEmpty()) {
+                // Heads kept moving under concurrent transactional writers: take the locks instead.
+                writeLocked(pending);
+            }
+        } catch (StoreException | IllegalArgumentException e) {
+            pending.forEach(p -> heads.remove(p.event().chain()));
+            if (pending.size() == 1) {
+                pending.getFirst().done().completeExceptionally(e);
+                return;
+            }
+            for (Pending p : pending) {
+                write(List.of(p));
+            }
+        }
+    }
+
+    private void writeLocked(List<Pending> batch) {
+        List<ChainAppender.Prepared> events = batch.stream().map(Pending::event).toList();
         RuntimeException failure = null;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             try {
-                db.tx(c -> {
-                    appender.append(c, events);
-                    return null;
-                });
+                Map<UUID, ChainAppender.Head> advanced = db.tx(c -> appender.appendPrepared(c, events, Map.of()));
+                heads.putAll(advanced);
                 batch.forEach(p -> p.done().complete(null));
-                events.forEach(listener::onEvent);
+                onBatch.run();
+                events.forEach(e -> listener.onEvent(e.event()));
                 return;
-            } catch (StoreException | IllegalArgumentException e) {
+            } catch (StoreException e) {
                 failure = e;
                 if (!(e.getCause() instanceof SQLException sql) || !retryable(sql.getSQLState())) {
                     break;
                 }
             }
         }
-        if (batch.size() == 1) {
-            batch.getFirst().done().completeExceptionally(failure);
-            return;
-        }
-        for (Pending p : batch) {
-            write(List.of(p));
-        }
+        throw failure;
     }
 
     private static boolean retryable(String state) {
