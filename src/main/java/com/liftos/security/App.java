@@ -3,7 +3,8 @@ package com.liftos.security;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.EventFanout;
-import com.liftos.security.audit.JdbcAuditLog;
+import com.liftos.security.audit.Audit;
+import com.liftos.security.audit.ComplianceEvidence;
 import com.liftos.security.auth.Argon2Parameters;
 import com.liftos.security.auth.PasswordHasher;
 import com.liftos.security.auth.Users;
@@ -42,10 +43,13 @@ public final class App implements AutoCloseable {
     private final HttpServer http;
     private final Db db;
 
-    private App(List<AutoCloseable> resources, HttpServer http, Db db) {
+    private final Audit audit;
+
+    private App(List<AutoCloseable> resources, HttpServer http, Db db, Audit audit) {
         this.resources = resources;
         this.http = http;
         this.db = db;
+        this.audit = audit;
     }
 
     public static App start(Config config, Clock clock, PrintStream console) {
@@ -71,16 +75,18 @@ public final class App implements AutoCloseable {
             Db db = new Db(database.dataSource());
             EventFanout events = new EventFanout();
             resources.add(events);
-            AuditLog audit = new JdbcAuditLog(db, json, events);
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             Organizations orgs = new Organizations(db, json, clock);
+            Audit auditing = Audit.start(db, json, clock, random, config, events, metrics, orgs);
+            resources.add(auditing);
+            AuditLog audit = auditing.log();
             Users users = new Users(db, clock);
             PasswordHasher hasher = new PasswordHasher(Argon2Parameters.SEED_DEFAULT, random);
 
             Bootstrap.run(config.bootstrap(), db, orgs, users, hasher, audit, clock, random, console);
 
-            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database)), metrics, version());
-            RouteTable routes = RouteTable.of(system.routes());
+            RouteTable routes = RouteTable.of(system.routes(), auditing.routes(ComplianceEvidence.notAvailable()));
 
             HttpServer http = new HttpServer(config.http(), config.features().requireHttps(), routes,
                     List.of(CoreGuards.authentication((token, request) -> Optional.empty()),
@@ -90,7 +96,7 @@ public final class App implements AutoCloseable {
             http.start();
             resources.add(http);
             LOG.info("LiftOS Security {} listening on http://{}:{}", version(), config.http().host(), http.port());
-            return new App(resources, http, db);
+            return new App(resources, http, db, auditing);
         } catch (RuntimeException e) {
             closeAll(resources);
             throw e;
@@ -103,6 +109,10 @@ public final class App implements AutoCloseable {
 
     public Db db() {
         return db;
+    }
+
+    public Audit audit() {
+        return audit;
     }
 
     public static String version() {

@@ -62,6 +62,8 @@ public final class ChainVerifier {
                     + (only.isPresent() ? " WHERE chain = ?" : "") + " ORDER BY chain, seq";
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setFetchSize(FETCH);
+                // Server-prepared from the first run, so rows arrive in binary: no text parsing of uuid, bytea, timestamps.
+                ps.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(-1);
                 if (only.isPresent()) {
                     ps.setObject(1, only.get());
                 }
