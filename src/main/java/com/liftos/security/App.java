@@ -5,12 +5,14 @@ import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.EventFanout;
 import com.liftos.security.audit.Audit;
 import com.liftos.security.audit.ComplianceEvidence;
-import com.liftos.security.auth.Argon2Parameters;
+import com.liftos.security.auth.Auth;
+import com.liftos.security.auth.SecondFactor;
 import com.liftos.security.auth.PasswordHasher;
 import com.liftos.security.auth.Users;
 import com.liftos.security.config.Config;
 import com.liftos.security.crypto.CryptoProviders;
 import com.liftos.security.crypto.KeyFiles;
+import com.liftos.security.http.Bodies;
 import com.liftos.security.http.CoreGuards;
 import com.liftos.security.http.HttpServer;
 import com.liftos.security.http.Json;
@@ -24,11 +26,13 @@ import com.liftos.security.store.Migrations;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
+import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,22 +58,32 @@ public final class App implements AutoCloseable {
 
     public static App start(Config config, Clock clock, PrintStream console) {
         List<AutoCloseable> resources = new ArrayList<>();
+        long t0 = System.nanoTime();
+        // The database (embedded start, pool, migrations) opens on its own thread while this one loads crypto and keys.
+        CompletableFuture<Database> opening = CompletableFuture.supplyAsync(() -> openAndMigrate(config),
+                task -> Thread.ofPlatform().name("liftos-db-open").start(task));
+        // Loading the native crypto provider is slow too; it also runs beside the key checks.
+        CompletableFuture<String> crypto = CompletableFuture.supplyAsync(CryptoProviders::install,
+                task -> Thread.ofPlatform().name("liftos-crypto-init").start(task));
         try {
             SecureRandom random = new SecureRandom();
-            CryptoProviders.install();
-
-            for (String line : new Setup(config, random).ensureKeys()) {
-                LOG.info(line);
+            KeyPair jwtKey;
+            byte[] masterKeyFile;
+            try {
+                for (String line : new Setup(config, random).ensureKeys()) {
+                    LOG.info(line);
+                }
+                jwtKey = KeyFiles.readRsaKeyPair(config.keys().jwtPrivateKey());
+                masterKeyFile = KeyFiles.readPrivate(config.keys().masterKey());
+            } catch (RuntimeException e) {
+                opening.thenAccept(Database::close);
+                throw e;
             }
-            KeyFiles.readRsaKeyPair(config.keys().jwtPrivateKey());
-            KeyFiles.readPrivate(config.keys().masterKey());
-
-            Database database = Database.open(config);
+            crypto.join();
+            long tKeys = System.nanoTime();
+            Database database = await(opening);
             resources.add(database);
-            int applied = new Migrations(database.dataSource()).migrate();
-            if (applied > 0) {
-                LOG.info("applied {} database migrations", applied);
-            }
+            long tDb = System.nanoTime();
 
             ObjectMapper json = Json.newMapper();
             Db db = new Db(database.dataSource());
@@ -81,24 +95,56 @@ public final class App implements AutoCloseable {
             resources.add(auditing);
             AuditLog audit = auditing.log();
             Users users = new Users(db, clock);
-            PasswordHasher hasher = new PasswordHasher(Argon2Parameters.SEED_DEFAULT, random);
+            PasswordHasher hasher = Auth.hasher(config.auth(), random);
 
             Bootstrap.run(config.bootstrap(), db, orgs, users, hasher, audit, clock, random, console);
 
             SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database)), metrics, version());
-            RouteTable routes = RouteTable.of(system.routes(), auditing.routes(ComplianceEvidence.notAvailable()));
+            Auth auth = Auth.start(config, db, users, orgs, hasher, audit, new Bodies(json), SecondFactor.NONE,
+                    jwtKey, masterKeyFile, clock, random);
+            resources.add(auth);
+            RouteTable routes = RouteTable.of(system.routes(), auth.routes(), auditing.routes(ComplianceEvidence.notAvailable()));
 
             HttpServer http = new HttpServer(config.http(), config.features().requireHttps(), routes,
-                    List.of(CoreGuards.authentication((token, request) -> Optional.empty()),
+                    List.of(CoreGuards.authentication(auth.authenticator()),
                             CoreGuards.tenantIsolation(),
                             CoreGuards.permissions(audit, clock)),
                     List.of(), json, metrics);
             http.start();
             resources.add(http);
-            LOG.info("LiftOS Security {} listening on http://{}:{}", version(), config.http().host(), http.port());
+            long tReady = System.nanoTime();
+            LOG.info("LiftOS Security {} listening on http://{}:{} (jvm {} ms, keys {} ms, then waited {} ms for the database, http {} ms)",
+                    version(), config.http().host(), http.port(),
+                    java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() - (tReady - t0) / 1_000_000,
+                    (tKeys - t0) / 1_000_000, (tDb - tKeys) / 1_000_000, (tReady - tDb) / 1_000_000);
             return new App(resources, http, db, auditing);
         } catch (RuntimeException e) {
             closeAll(resources);
+            throw e;
+        }
+    }
+
+    private static Database openAndMigrate(Config config) {
+        Database database = Database.open(config);
+        try {
+            int applied = new Migrations(database.dataSource()).migrate();
+            if (applied > 0) {
+                LOG.info("applied {} database migrations", applied);
+            }
+            return database;
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    private static Database await(CompletableFuture<Database> opening) {
+        try {
+            return opening.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
             throw e;
         }
     }

@@ -19,6 +19,7 @@ public record Config(
         Optional<URI> redisUrl,
         Bootstrap bootstrap,
         Smtp smtp,
+        Auth auth,
         Audit audit) {
 
     /** HTTP listener and edge settings. */
@@ -45,6 +46,19 @@ public record Config(
                     + ", adminPassword=" + (adminPassword.isPresent() ? "***" : "-") + "]";
         }
     }
+
+    /**
+     * Identity and token settings.
+     *
+     * @param argon2MemoryKiB / argon2Iterations / argon2Parallelism the Argon2id cost for new password hashes
+     * @param hashConcurrency password hashes computed at once (0 = derived from the heap size)
+     * @param accessTokenMinutes access token lifetime
+     * @param refreshTokenDays refresh token (and session) absolute lifetime
+     * @param sessionLimitRefuses when true a login over max_concurrent_sessions is refused instead of ending the oldest
+     * @param refreshCookie also set the refresh token as an HttpOnly, Secure, SameSite=Strict cookie
+     */
+    public record Auth(int argon2MemoryKiB, int argon2Iterations, int argon2Parallelism, int hashConcurrency,
+                       int accessTokenMinutes, int refreshTokenDays, boolean sessionLimitRefuses, boolean refreshCookie) {}
 
     /** Outgoing mail for one-time codes and incident notices; absent host means mail is not configured. */
     public record Smtp(Optional<String> host, int port, Optional<String> username, Optional<char[]> password,

@@ -48,6 +48,14 @@ public final class ConfigLoader {
             new Variable("SMTP_PASSWORD", "", "SMTP password"),
             new Variable("SMTP_FROM", "security@liftos.local", "Sender address"),
             new Variable("SMTP_STARTTLS", "true", "Require STARTTLS"),
+            new Variable("LIFTOS_ARGON2_MEMORY_KIB", "65536", "Argon2id memory for new password hashes, KiB (older hashes are upgraded at login)"),
+            new Variable("LIFTOS_ARGON2_ITERATIONS", "3", "Argon2id iterations"),
+            new Variable("LIFTOS_ARGON2_PARALLELISM", "1", "Argon2id lanes"),
+            new Variable("LIFTOS_PASSWORD_HASH_CONCURRENCY", "0", "Password hashes computed at once; excess logins wait, then get 503 (0 = from heap size)"),
+            new Variable("LIFTOS_ACCESS_TOKEN_MINUTES", "60", "Access token lifetime"),
+            new Variable("LIFTOS_REFRESH_TOKEN_DAYS", "30", "Refresh token and session absolute lifetime"),
+            new Variable("LIFTOS_SESSION_LIMIT_MODE", "end_oldest", "Over max_concurrent_sessions: end_oldest or refuse"),
+            new Variable("LIFTOS_REFRESH_COOKIE", "false", "Also send the refresh token in an HttpOnly, Secure, SameSite=Strict cookie"),
             new Variable("LIFTOS_ALERT_WEBHOOK_URLS", "", "Comma-separated http(s) URLs that receive high and critical security events (signed POST)"),
             new Variable("LIFTOS_ALERT_WEBHOOK_SECRET", "", "HMAC-SHA256 secret for the X-LiftOS-Signature header (at least 16 characters; required with webhook URLs)"),
             new Variable("LIFTOS_ALERT_RETRY_BASE_MS", "5000", "First retry delay of a failed webhook delivery (doubles per attempt, 8 attempts)"),
@@ -128,6 +136,19 @@ public final class ConfigLoader {
                 r.optional("SMTP_PASSWORD").map(String::toCharArray),
                 r.string("SMTP_FROM", "security@liftos.local"),
                 r.bool("SMTP_STARTTLS", true));
+        String limitMode = r.string("LIFTOS_SESSION_LIMIT_MODE", "end_oldest");
+        if (!limitMode.equals("end_oldest") && !limitMode.equals("refuse")) {
+            r.problem("LIFTOS_SESSION_LIMIT_MODE", "must be end_oldest or refuse");
+        }
+        Config.Auth auth = new Config.Auth(
+                r.integer("LIFTOS_ARGON2_MEMORY_KIB", 65_536, 1024, 4 * 1024 * 1024),
+                r.integer("LIFTOS_ARGON2_ITERATIONS", 3, 1, 100),
+                r.integer("LIFTOS_ARGON2_PARALLELISM", 1, 1, 64),
+                r.integer("LIFTOS_PASSWORD_HASH_CONCURRENCY", 0, 0, 1024),
+                r.integer("LIFTOS_ACCESS_TOKEN_MINUTES", 60, 1, 24 * 60),
+                r.integer("LIFTOS_REFRESH_TOKEN_DAYS", 30, 1, 365),
+                limitMode.equals("refuse"),
+                r.bool("LIFTOS_REFRESH_COOKIE", false));
         List<URI> webhooks = new ArrayList<>();
         for (String u : r.list("LIFTOS_ALERT_WEBHOOK_URLS", List.of())) {
             try {
@@ -154,7 +175,7 @@ public final class ConfigLoader {
         }
         return new Config(dataDir, db, pool,
                 new Config.Http(host, port, maxBody, proxies, origins, issuer),
-                keys, features, redis, bootstrap, smtp, audit);
+                keys, features, redis, bootstrap, smtp, auth, audit);
     }
 
     /** Like {@link #readDotEnv} but an unreadable file counts as absent (the CLI reports config problems later). */
@@ -246,9 +267,9 @@ public final class ConfigLoader {
             if (v.isEmpty()) {
                 return def;
             }
-            return switch (v.get().toLowerCase(Locale.ROOT)) {
-                case "true", "1", "yes", "on" -> true;
-                case "false", "0", "no", "off" -> false;
+            return switch (v.get()) {
+                case "true", "TRUE", "True", "1", "yes", "on" -> true;
+                case "false", "FALSE", "False", "0", "no", "off" -> false;
                 default -> {
                     problem(name, "must be true or false");
                     yield def;

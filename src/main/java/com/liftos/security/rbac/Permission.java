@@ -1,7 +1,5 @@
 package com.liftos.security.rbac;
 
-import java.util.Locale;
-
 /**
  * A permission {@code action:resource}; either side may be {@code *}, and a bare {@code *} is {@code *:*}.
  * A granted permission implies a required one when each side is equal or the granted side is {@code *}, so
@@ -22,7 +20,7 @@ public record Permission(String action, String resource) {
 
     /** Parses {@code action:resource} or {@code *}. */
     public static Permission parse(String text) {
-        String s = text.strip().toLowerCase(Locale.ROOT);
+        String s = text.strip();
         if (s.equals("*")) {
             return ALL;
         }

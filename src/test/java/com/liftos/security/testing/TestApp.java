@@ -18,7 +18,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * The whole service started in-process on a random port, on a fresh schema of the test PostgreSQL and a fresh
@@ -36,12 +38,17 @@ public final class TestApp implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
 
     private TestApp(Map<String, String> extraEnv, Clock clock) {
+        this(extraEnv, clock, null);
+    }
+
+    /** With {@code shared} set: a second instance on the same schema and the same key files. */
+    private TestApp(Map<String, String> extraEnv, Clock clock, TestApp shared) {
         try {
             this.dataDir = Files.createTempDirectory("liftos-test-data");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.schema = TestDatabase.fresh();
+        this.schema = shared == null ? TestDatabase.fresh() : shared.schema;
         Map<String, String> env = new HashMap<>();
         env.put("LIFTOS_DATA_DIR", dataDir.toString());
         env.put("DATABASE_URL", schema.databaseUrl());
@@ -50,6 +57,15 @@ public final class TestApp implements AutoCloseable {
         env.put("LIFTOS_BOOTSTRAP_ADMIN_EMAIL", ADMIN_EMAIL);
         env.put("LIFTOS_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD);
         env.put("LIFTOS_BOOTSTRAP_ORG", "Test Org");
+        // Cheap Argon2 keeps logins fast in tests; tests of the hashing cost override these.
+        env.put("LIFTOS_ARGON2_MEMORY_KIB", "8192");
+        env.put("LIFTOS_ARGON2_ITERATIONS", "1");
+        if (shared != null) {
+            Path keys = shared.dataDir.resolve("keys");
+            env.put("JWT_PRIVATE_KEY_PATH", keys.resolve("jwt_private_key.pem").toString());
+            env.put("JWT_PUBLIC_KEY_PATH", keys.resolve("jwt_public_key.pem").toString());
+            env.put("MASTER_ENCRYPTION_KEY_PATH", keys.resolve("master_encryption_key.txt").toString());
+        }
         env.putAll(extraEnv);
         this.app = App.start(ConfigLoader.load(env), clock, new PrintStream(console, true, StandardCharsets.UTF_8));
     }
@@ -64,6 +80,11 @@ public final class TestApp implements AutoCloseable {
 
     public static TestApp start(Map<String, String> extraEnv, Clock clock) {
         return new TestApp(extraEnv, clock);
+    }
+
+    /** A second service instance on {@code other}'s database schema, sharing its key files (multi-instance tests). */
+    public static TestApp startSharing(TestApp other, Map<String, String> extraEnv, Clock clock) {
+        return new TestApp(extraEnv, clock, other);
     }
 
     public App app() { return app; }
@@ -119,6 +140,69 @@ public final class TestApp implements AutoCloseable {
             return json.readTree(response.body());
         } catch (IOException e) {
             throw new AssertionError("not JSON: " + response.body(), e);
+        }
+    }
+
+    private String adminToken;
+
+    /**
+     * An access token of the bootstrap admin. Reuses the last one while it still works, so repeated calls do not
+     * open sessions past the organization's limit (3 by default), which would end the oldest.
+     */
+    public synchronized String loginAdmin() {
+        if (adminToken == null || get("/v1/me", adminToken).statusCode() != 200) {
+            adminToken = login(ADMIN_EMAIL, ADMIN_PASSWORD);
+        }
+        return adminToken;
+    }
+
+    /** Logs in (a new session each call) and returns the access token; fails the test unless 200. */
+    public String login(String email, String password) {
+        return loginResponse(email, password).get("access_token").asText();
+    }
+
+    /** The whole successful login body (access_token, refresh_token, session_id...). */
+    public JsonNode loginResponse(String email, String password) {
+        HttpResponse<String> r = postJson("/v1/auth/login", body(Map.of("email", email, "password", password)));
+        if (r.statusCode() != 200 || !json(r).has("access_token")) {
+            throw new AssertionError("login of " + email + " failed: " + r.statusCode() + " " + r.body());
+        }
+        return json(r);
+    }
+
+    /** The bootstrap organization's id. */
+    public UUID adminOrgId() {
+        return UUID.fromString(json(get("/v1/me", loginAdmin())).get("org_id").asText());
+    }
+
+    /** Creates a user in {@code orgId} with {@code roles} (viewer when none); fails the test unless 201. */
+    public UUID createUser(String adminToken, UUID orgId, String email, String password, String... roles) {
+        Map<String, Object> b = new HashMap<>();
+        b.put("email", email);
+        b.put("password", password);
+        b.put("roles", List.of(roles.length == 0 ? new String[] {"viewer"} : roles));
+        HttpResponse<String> r = postJson("/v1/orgs/" + orgId + "/users", body(b), adminToken);
+        if (r.statusCode() != 201) {
+            throw new AssertionError("create user failed: " + r.statusCode() + " " + r.body());
+        }
+        return UUID.fromString(json(r).get("id").asText());
+    }
+
+    /** Creates an organization (super admin token); fails the test unless 201. */
+    public UUID createOrg(String superAdminToken, String name) {
+        HttpResponse<String> r = postJson("/v1/orgs", body(Map.of("name", name)), superAdminToken);
+        if (r.statusCode() != 201) {
+            throw new AssertionError("create org failed: " + r.statusCode() + " " + r.body());
+        }
+        return UUID.fromString(json(r).get("id").asText());
+    }
+
+    /** Serializes a map as a JSON request body. */
+    public String body(Map<String, ?> fields) {
+        try {
+            return json.writeValueAsString(fields);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -1,0 +1,166 @@
+package com.liftos.security.auth;
+
+import com.liftos.security.audit.AuditLog;
+import com.liftos.security.audit.SecurityEvent;
+import com.liftos.security.audit.SecurityEventType;
+import com.liftos.security.http.Access;
+import com.liftos.security.http.ApiException;
+import com.liftos.security.http.Bodies;
+import com.liftos.security.http.CoreGuards;
+import com.liftos.security.http.RequestContext;
+import com.liftos.security.http.Route;
+import com.liftos.security.org.Organization;
+import com.liftos.security.org.Organizations;
+import com.liftos.security.rbac.Role;
+import com.liftos.security.store.Db;
+import com.liftos.security.store.StoreException;
+import io.javalin.http.Context;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/** Organizations and their users: {@code POST /v1/orgs}, {@code POST /v1/orgs/{orgId}/users}. */
+final class AccountRoutes {
+    private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+");
+
+    private final Db db;
+    private final Users users;
+    private final Organizations orgs;
+    private final PasswordHasher hasher;
+    private final HashingGate gate;
+    private final AuditLog audit;
+    private final Bodies bodies;
+    private final Clock clock;
+
+    AccountRoutes(Db db, Users users, Organizations orgs, PasswordHasher hasher, HashingGate gate, AuditLog audit,
+                  Bodies bodies, Clock clock) {
+        this.db = db;
+        this.users = users;
+        this.orgs = orgs;
+        this.hasher = hasher;
+        this.gate = gate;
+        this.audit = audit;
+        this.bodies = bodies;
+        this.clock = clock;
+    }
+
+    record NewOrg(String name) {}
+
+    record NewUser(String email, String password, String displayName, List<String> roles) {}
+
+    List<Route> routes() {
+        return List.of(
+                Route.post("/v1/orgs", Access.require("manage:system"), this::createOrg),
+                Route.post("/v1/orgs/{orgId}/users", Access.require("manage:users"), this::createUser));
+    }
+
+    private void createOrg(Context ctx) {
+        RequestContext rc = RequestContext.of(ctx);
+        Principal p = rc.requirePrincipal();
+        NewOrg body = bodies.read(ctx, NewOrg.class);
+        String name = body.name() == null ? "" : body.name().strip();
+        if (name.isEmpty() || name.length() > 200) {
+            throw ApiException.validation("Invalid organization", List.of("name must be 1-200 characters"));
+        }
+        Organization org;
+        try {
+            org = db.tx(c -> {
+                Organization o = orgs.create(c, name);
+                audit.record(c, SecurityEvent.builder(SecurityEventType.ORG_CREATED, "create_organization")
+                        .org(o.id()).actor(p.subject(), SecurityEvent.ActorType.USER).resource("organization:" + o.id())
+                        .clientIp(rc.clientIp()).requestId(rc.requestId()).build(clock.instant()));
+                return o;
+            });
+        } catch (StoreException e) {
+            throw duplicate(e, "org_exists", "An organization with this name exists");
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", org.id().toString());
+        out.put("name", org.name());
+        out.put("status", org.status());
+        out.put("created_at", org.createdAt().toString());
+        ctx.status(201).json(out);
+    }
+
+    private void createUser(Context ctx) {
+        RequestContext rc = RequestContext.of(ctx);
+        Principal p = rc.requirePrincipal();
+        UUID orgId = CoreGuards.pathUuid(ctx, "orgId");
+        if (orgs.find(orgId).isEmpty()) {
+            throw ApiException.notFound("Organization not found");
+        }
+        NewUser body = bodies.read(ctx, NewUser.class);
+        List<String> problems = new ArrayList<>();
+        String email = body.email() == null ? "" : body.email().strip().toLowerCase(Locale.ROOT);
+        if (!EMAIL.matcher(email).matches() || email.length() > 254) {
+            problems.add("email must be an email address");
+        }
+        List<String> roles = body.roles() == null || body.roles().isEmpty() ? List.of(Role.VIEWER.id()) : body.roles();
+        for (String role : roles) {
+            Optional<Role> r = Role.fromId(role);
+            if (r.isEmpty()) {
+                problems.add("unknown role (viewer, analyst, manager, admin, super_admin)");
+            } else if (r.get() == Role.SUPER_ADMIN && !p.isSuperAdmin()) {
+                problems.add("only a super admin can grant super_admin");
+            }
+        }
+        if (body.displayName() != null && body.displayName().length() > 200) {
+            problems.add("display_name must be at most 200 characters");
+        }
+        if (body.password() == null) {
+            problems.add("password is required");
+        } else {
+            problems.addAll(PasswordRules.violations(body.password().toCharArray(), orgs.securityConfig(orgId).passwordPolicy()));
+        }
+        if (!problems.isEmpty()) {
+            throw ApiException.validation("Invalid user", problems);
+        }
+        String hash;
+        try {
+            hash = gate.run(() -> hasher.hash(body.password().toCharArray()));
+        } catch (HashingGate.Busy e) {
+            throw AuthRoutes.busy();
+        }
+        List<String> distinctRoles = roles.stream().distinct().toList();
+        User user;
+        try {
+            user = db.tx(c -> {
+                User u = users.create(c, orgId, email, Optional.ofNullable(body.displayName()), hash, distinctRoles);
+                audit.record(c, SecurityEvent.builder(SecurityEventType.USER_CREATED, "create_user")
+                        .org(orgId).actor(p.subject(), SecurityEvent.ActorType.USER).resource("user:" + u.id())
+                        .clientIp(rc.clientIp()).requestId(rc.requestId()).detail("roles", distinctRoles).build(clock.instant()));
+                return u;
+            });
+        } catch (StoreException e) {
+            throw duplicate(e, "email_taken", "A user with this email exists");
+        }
+        ctx.status(201).json(userBody(user));
+    }
+
+    static Map<String, Object> userBody(User u) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", u.id().toString());
+        out.put("org_id", u.orgId().toString());
+        out.put("email", u.email());
+        u.displayName().ifPresent(d -> out.put("display_name", d));
+        out.put("roles", u.roles());
+        out.put("status", u.status());
+        u.lockedUntil().ifPresent(l -> out.put("locked_until", l.toString()));
+        out.put("created_at", u.createdAt().toString());
+        return out;
+    }
+
+    static RuntimeException duplicate(StoreException e, String code, String message) {
+        if (e.getCause() instanceof SQLException s && "23505".equals(s.getSQLState())) {
+            return ApiException.conflict(code, message);
+        }
+        return e;
+    }
+}

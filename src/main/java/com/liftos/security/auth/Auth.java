@@ -1,0 +1,116 @@
+package com.liftos.security.auth;
+
+import com.liftos.security.audit.AuditLog;
+import com.liftos.security.config.Config;
+import com.liftos.security.http.BearerAuthenticator;
+import com.liftos.security.http.Bodies;
+import com.liftos.security.http.Route;
+import com.liftos.security.org.Organizations;
+import com.liftos.security.store.Db;
+import java.security.KeyPair;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The identity feature's entry point: built once in {@code App}, it hands out the bearer authenticator, the
+ * routes, and the services other features use ({@link #sessions()} to open or end sessions, {@link #logins()}).
+ */
+public final class Auth implements AutoCloseable {
+    private final JwtKeys keys;
+    private final AccessTokens accessTokens;
+    private final TokenState state;
+    private final Sessions sessions;
+    private final Logins logins;
+    private final ChallengeTokens challenges;
+    private final HashingGate gate;
+    private final List<Route> routes;
+
+    private Auth(JwtKeys keys, AccessTokens accessTokens, TokenState state, Sessions sessions, Logins logins,
+                 ChallengeTokens challenges, HashingGate gate, List<Route> routes) {
+        this.keys = keys;
+        this.accessTokens = accessTokens;
+        this.state = state;
+        this.sessions = sessions;
+        this.logins = logins;
+        this.challenges = challenges;
+        this.gate = gate;
+        this.routes = routes;
+    }
+
+    /** The Argon2 hasher the configuration asks for (new hashes; older ones are upgraded at login). */
+    public static PasswordHasher hasher(Config.Auth settings, SecureRandom random) {
+        return new PasswordHasher(new Argon2Parameters(settings.argon2MemoryKiB(), settings.argon2Iterations(),
+                settings.argon2Parallelism()), random);
+    }
+
+    public static Auth start(Config config, Db db, Users users, Organizations orgs, PasswordHasher hasher, AuditLog audit,
+                             Bodies bodies, SecondFactor secondFactor, KeyPair jwtFileKey, byte[] masterKeyFile,
+                             Clock clock, SecureRandom random) {
+        Config.Auth settings = config.auth();
+        Duration accessLifetime = Duration.ofMinutes(settings.accessTokenMinutes());
+        JwtKeys keys = new JwtKeys(db, jwtFileKey, masterKeyFile, accessLifetime, clock, random);
+        AccessTokens accessTokens = new AccessTokens(keys, config.http().issuer(), accessLifetime, clock);
+        TokenState state = new TokenState(db, clock);
+        Sessions sessions = new Sessions(db, orgs, accessTokens, state, audit, clock, random,
+                Duration.ofDays(settings.refreshTokenDays()), settings.sessionLimitRefuses());
+        int concurrency = settings.hashConcurrency() > 0 ? settings.hashConcurrency() : HashingGate.fromHeap(settings.argon2MemoryKiB());
+        HashingGate gate = new HashingGate(concurrency, Duration.ofSeconds(10));
+        ChallengeTokens challenges = new ChallengeTokens(keys, config.http().issuer(), clock);
+        Logins logins = new Logins(db, users, orgs, hasher, gate, sessions, secondFactor, challenges, audit, clock);
+        List<Route> routes = new ArrayList<>();
+        routes.addAll(new AuthRoutes(logins, bodies).routes());
+        routes.addAll(new AccountRoutes(db, users, orgs, hasher, gate, audit, bodies, clock).routes());
+        return new Auth(keys, accessTokens, state, sessions, logins, challenges, gate, List.copyOf(routes));
+    }
+
+    /** Verifies a bearer access token: signature, claims, revocation and session liveness. */
+    public BearerAuthenticator authenticator() {
+        return (token, request) -> verify(token);
+    }
+
+    public Optional<Principal> verify(String token) {
+        return accessTokens.verify(token).filter(state::isActive)
+                .map(c -> c.toPrincipal(accessTokens.permissionSet(c.permissions())));
+    }
+
+    public List<Route> routes() {
+        return routes;
+    }
+
+    public Sessions sessions() {
+        return sessions;
+    }
+
+    public Logins logins() {
+        return logins;
+    }
+
+    public ChallengeTokens challenges() {
+        return challenges;
+    }
+
+    public AccessTokens accessTokens() {
+        return accessTokens;
+    }
+
+    public JwtKeys keys() {
+        return keys;
+    }
+
+    TokenState state() {
+        return state;
+    }
+
+    HashingGate gate() {
+        return gate;
+    }
+
+    @Override
+    public void close() {
+        // M2: stops the revocation listener
+    }
+}

@@ -1,0 +1,37 @@
+package com.liftos.security.auth;
+
+import java.util.List;
+
+/** The result of a password login. */
+public sealed interface LoginOutcome {
+    /** Password accepted and no further step: a session is open. */
+    record Authenticated(User user, Sessions.Opened session) implements LoginOutcome {}
+
+    /**
+     * Password accepted; a second factor must follow. {@code challengeToken} (5 minutes, audience
+     * {@code liftos-mfa}) names the user to the MFA step, which then calls {@link Sessions#open}.
+     */
+    record MfaRequired(User user, List<String> methods, String challengeToken) implements LoginOutcome {
+        public MfaRequired {
+            methods = List.copyOf(methods);
+        }
+
+        @Override
+        public String toString() {
+            return "MfaRequired[user=" + user.id() + ", methods=" + methods + "]";
+        }
+    }
+
+    /** Password accepted but older than the policy's max age: only a password change is allowed. */
+    record PasswordChangeRequired(User user, String changeToken) implements LoginOutcome {
+        @Override
+        public String toString() {
+            return "PasswordChangeRequired[user=" + user.id() + "]";
+        }
+    }
+
+    /** Refused; {@code reason} is for the audit trail, the caller sees one message per reason class. */
+    record Refused(Reason reason) implements LoginOutcome {}
+
+    enum Reason { INVALID_CREDENTIALS, ACCOUNT_LOCKED, ACCOUNT_DISABLED, SESSION_LIMIT }
+}

@@ -1,0 +1,180 @@
+package com.liftos.security.auth;
+
+import com.liftos.security.audit.AuditLog;
+import com.liftos.security.audit.SecurityEvent;
+import com.liftos.security.audit.SecurityEventType;
+import com.liftos.security.org.Organizations;
+import com.liftos.security.org.SecurityConfig;
+import com.liftos.security.store.Db;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Password logins. An unknown email spends the same Argon2 work as a wrong password and is refused with the same
+ * reason; locks and disabled accounts are only revealed after a correct password. Every attempt is audited
+ * (LOGIN_SUCCESS / LOGIN_FAILURE, with the user as actor when the account exists).
+ */
+public final class Logins {
+    private final Db db;
+    private final Users users;
+    private final Organizations orgs;
+    private final PasswordHasher hasher;
+    private final HashingGate gate;
+    private final Sessions sessions;
+    private final SecondFactor secondFactor;
+    private final ChallengeTokens challenges;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    public Logins(Db db, Users users, Organizations orgs, PasswordHasher hasher, HashingGate gate, Sessions sessions,
+                  SecondFactor secondFactor, ChallengeTokens challenges, AuditLog audit, Clock clock) {
+        this.db = db;
+        this.users = users;
+        this.orgs = orgs;
+        this.hasher = hasher;
+        this.gate = gate;
+        this.sessions = sessions;
+        this.secondFactor = secondFactor;
+        this.challenges = challenges;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** A user with their stored hash; the hash never leaves this package. */
+    record Credential(User user, String passwordHash) {
+        @Override
+        public String toString() {
+            return "Credential[user=" + user.id() + "]";
+        }
+    }
+
+    Optional<Credential> credential(String email) {
+        return db.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT " + Users.COLUMNS + ", password_hash FROM users WHERE lower(email) = ?")) {
+                ps.setString(1, email.toLowerCase(Locale.ROOT));
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(new Credential(Users.map(rs), rs.getString(10))) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    Optional<Credential> credential(UUID userId) {
+        return db.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + Users.COLUMNS + ", password_hash FROM users WHERE id = ?")) {
+                ps.setObject(1, userId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(new Credential(Users.map(rs), rs.getString(10))) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Checks a password with the uniform cost; true only for an existing user whose password matches. */
+    boolean checkPassword(Optional<Credential> cred, char[] password) {
+        return gate.run(() -> {
+            if (cred.isEmpty()) {
+                hasher.burn(password);
+                return false;
+            }
+            return hasher.verify(password, cred.get().passwordHash());
+        });
+    }
+
+    public LoginOutcome login(String email, char[] password, Sessions.Client client) {
+        Instant now = clock.instant();
+        Optional<Credential> cred = email.length() > 320 ? Optional.empty() : credential(email);
+        boolean ok = checkPassword(cred, password);
+        if (!ok) {
+            failure(cred.map(Credential::user), client, "invalid_credentials", now);
+            return new LoginOutcome.Refused(LoginOutcome.Reason.INVALID_CREDENTIALS);
+        }
+        User user = cred.get().user();
+        if (!user.status().equals("active")) {
+            failure(Optional.of(user), client, "account_disabled", now);
+            return new LoginOutcome.Refused(LoginOutcome.Reason.ACCOUNT_DISABLED);
+        }
+        if (user.lockedUntil().filter(now::isBefore).isPresent()) {
+            failure(Optional.of(user), client, "account_locked", now);
+            return new LoginOutcome.Refused(LoginOutcome.Reason.ACCOUNT_LOCKED);
+        }
+        if (hasher.needsRehash(cred.get().passwordHash())) {
+            String upgraded = gate.run(() -> hasher.hash(password));
+            storeHash(user.id(), upgraded, Optional.empty());
+        }
+        SecurityConfig.PasswordPolicy policy = orgs.securityConfig(user.orgId()).passwordPolicy();
+        if (policy.maxAgeDays() > 0 && !now.isBefore(user.passwordChangedAt().plus(Duration.ofDays(policy.maxAgeDays())))) {
+            return new LoginOutcome.PasswordChangeRequired(user, challenges.issue(ChallengeTokens.Purpose.PASSWORD_CHANGE, user.id()));
+        }
+        List<String> methods = secondFactor.methodsFor(user);
+        if (!methods.isEmpty()) {
+            return new LoginOutcome.MfaRequired(user, methods, challenges.issue(ChallengeTokens.Purpose.MFA, user.id()));
+        }
+        Sessions.Opened opened;
+        try {
+            opened = sessions.open(user, List.of("pwd"), client);
+        } catch (Sessions.SessionLimitReached e) {
+            failure(Optional.of(user), client, "session_limit", now);
+            return new LoginOutcome.Refused(LoginOutcome.Reason.SESSION_LIMIT);
+        }
+        recordSuccess(user, opened, List.of("pwd"), client);
+        return new LoginOutcome.Authenticated(user, opened);
+    }
+
+    /** Records LOGIN_SUCCESS and the last login time; the MFA step calls this after its own {@link Sessions#open}. */
+    public void recordSuccess(User user, Sessions.Opened opened, List<String> amr, Sessions.Client client) {
+        Instant now = clock.instant();
+        db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE users SET last_login_at = ? WHERE id = ?")) {
+                ps.setTimestamp(1, Timestamp.from(now));
+                ps.setObject(2, user.id());
+                ps.executeUpdate();
+            }
+            audit.record(c, SecurityEvent.builder(SecurityEventType.LOGIN_SUCCESS, "login")
+                    .org(user.orgId()).actor(user.id(), SecurityEvent.ActorType.USER).resource("user:" + user.id())
+                    .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
+                    .detail("session_id", opened.tokens().sessionId().toString()).detail("amr", amr)
+                    .detail("new_device", opened.newDevice()).detail("ip_changed", opened.ipChanged())
+                    .risk(opened.riskScore()).build(now));
+            return null;
+        });
+    }
+
+    private void failure(Optional<User> user, Sessions.Client client, String reason, Instant now) {
+        SecurityEvent.Builder b = SecurityEvent.builder(SecurityEventType.LOGIN_FAILURE, "login")
+                .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
+                .success(false).detail("reason", reason).risk(0.3);
+        user.ifPresent(u -> b.org(u.orgId()).actor(u.id(), SecurityEvent.ActorType.USER).resource("user:" + u.id()));
+        if (user.isEmpty()) {
+            b.actor(null, SecurityEvent.ActorType.ANONYMOUS);
+        }
+        audit.record(b.build(now));
+    }
+
+    void storeHash(UUID userId, String hash, Optional<Instant> changedAt) {
+        db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement(changedAt.isPresent()
+                    ? "UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?"
+                    : "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")) {
+                int i = 1;
+                ps.setString(i++, hash);
+                if (changedAt.isPresent()) {
+                    ps.setTimestamp(i++, Timestamp.from(changedAt.get()));
+                }
+                ps.setTimestamp(i++, Timestamp.from(clock.instant()));
+                ps.setObject(i, userId);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+}

@@ -1,0 +1,437 @@
+package com.liftos.security.auth;
+
+import com.liftos.security.audit.AuditLog;
+import com.liftos.security.audit.SecurityEvent;
+import com.liftos.security.audit.SecurityEventType;
+import com.liftos.security.org.Organizations;
+import com.liftos.security.org.SecurityConfig;
+import com.liftos.security.rbac.PermissionSet;
+import com.liftos.security.rbac.Role;
+import com.liftos.security.store.Db;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * User sessions and their refresh-token families. {@link #open} is the one way to hand a user a token pair
+ * (password login here; the MFA step calls it with its own {@code amr}).
+ *
+ * <p>Refresh tokens are 256-bit random values; only their SHA-256 is stored (a high-entropy secret needs no slow
+ * hash). Each refresh retires the presented token and issues a child; a retired token presented again revokes the
+ * whole family (RFC 9700 §4.14.2). Concurrent refreshes with one token are serialized by a row lock, so exactly
+ * one rotates it.
+ */
+public final class Sessions {
+    private static final Duration TOUCH_EVERY = Duration.ofSeconds(60);
+
+    private final Db db;
+    private final Organizations orgs;
+    private final AccessTokens tokens;
+    private final TokenState state;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final SecureRandom random;
+    private final Duration refreshLifetime;
+    private final boolean limitRefuses;
+
+    public Sessions(Db db, Organizations orgs, AccessTokens tokens, TokenState state, AuditLog audit, Clock clock,
+                    SecureRandom random, Duration refreshLifetime, boolean limitRefuses) {
+        this.db = db;
+        this.orgs = orgs;
+        this.tokens = tokens;
+        this.state = state;
+        this.audit = audit;
+        this.clock = clock;
+        this.random = random;
+        this.refreshLifetime = refreshLifetime;
+        this.limitRefuses = limitRefuses;
+    }
+
+    /** Where a request came from. */
+    public record Client(Device device, String ip, Optional<String> userAgent, String requestId) {}
+
+    /** A new session: its tokens and what was noticed about the device. */
+    public record Opened(TokenPair tokens, boolean newDevice, boolean ipChanged, double riskScore) {}
+
+    /** The organization's {@code max_concurrent_sessions} is reached and the deployment refuses new logins. */
+    public static final class SessionLimitReached extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        SessionLimitReached() {
+            super("session limit reached", null, false, false);
+        }
+    }
+
+    /**
+     * Opens a session for {@code user} authenticated by {@code amr} and returns its token pair. Enforces the
+     * organization's session limit (ending the oldest sessions, or throwing {@link SessionLimitReached} when so
+     * configured), records the device, and audits NEW_DEVICE for a device not seen before for this user.
+     */
+    public Opened open(User user, List<String> amr, Client client) {
+        Instant now = clock.instant();
+        String refresh = newRefreshToken();
+        UUID sid = UUID.randomUUID();
+        record Created(boolean newDevice, boolean ipChanged, double risk) {}
+        Created created = db.tx(c -> {
+            SecurityConfig cfg = orgs.securityConfig(c, user.orgId());
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM users WHERE id = ? FOR UPDATE")) {
+                ps.setObject(1, user.id());
+                ps.executeQuery().close();
+            }
+            boolean newDevice = rememberDevice(c, user.id(), client, now);
+            boolean ipChanged = lastIp(c, user.id()).map(ip -> !ip.equals(client.ip())).orElse(false);
+            List<UUID> live = liveSessions(c, user.id(), now);
+            int excess = live.size() - cfg.maxConcurrentSessions() + 1;
+            if (excess > 0) {
+                if (limitRefuses) {
+                    throw new SessionLimitReached();
+                }
+                for (UUID old : live.subList(0, excess)) {
+                    end(c, old, "session_limit", now);
+                }
+            }
+            double risk = Math.min(1.0, 0.1 + (newDevice ? 0.3 : 0) + (ipChanged ? 0.2 : 0));
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO auth_sessions (id, user_id, org_id, device_fingerprint, device_id, client_ip, user_agent, amr,
+                        auth_time, created_at, last_seen_at, idle_timeout_seconds, expires_at, new_device, ip_changed, risk_score)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                Timestamp ts = Timestamp.from(now);
+                ps.setObject(1, sid);
+                ps.setObject(2, user.id());
+                ps.setObject(3, user.orgId());
+                ps.setString(4, client.device().fingerprint());
+                ps.setString(5, client.device().deviceId().orElse(null));
+                ps.setString(6, client.ip());
+                ps.setString(7, client.userAgent().orElse(null));
+                ps.setArray(8, c.createArrayOf("text", amr.toArray()));
+                ps.setTimestamp(9, ts);
+                ps.setTimestamp(10, ts);
+                ps.setTimestamp(11, ts);
+                ps.setInt(12, cfg.sessionTimeoutMinutes() * 60);
+                ps.setTimestamp(13, Timestamp.from(now.plus(refreshLifetime)));
+                ps.setBoolean(14, newDevice);
+                ps.setBoolean(15, ipChanged);
+                ps.setDouble(16, risk);
+                ps.executeUpdate();
+            }
+            insertRefresh(c, hash(refresh), sid, Optional.empty(), now);
+            if (newDevice) {
+                audit.record(c, SecurityEvent.builder(SecurityEventType.NEW_DEVICE, "login_new_device")
+                        .org(user.orgId()).actor(user.id(), SecurityEvent.ActorType.USER).resource("user:" + user.id())
+                        .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
+                        .detail("session_id", sid.toString()).detail("device_fingerprint", client.device().fingerprint())
+                        .detail("network_prefix", client.device().networkPrefix()).risk(risk).build(now));
+            }
+            return new Created(newDevice, ipChanged, risk);
+        });
+        AccessTokens.Issued at = issueFor(user, sid, now, amr);
+        return new Opened(new TokenPair(at.token(), at.expiresAt(), refresh, now.plus(refreshLifetime), sid, at.jti()),
+                created.newDevice(), created.ipChanged(), created.risk());
+    }
+
+    /**
+     * Rotates {@code refreshToken}. Runs in one transaction holding the token row's lock, so of concurrent
+     * presentations exactly one rotates and the rest see a retired token (and revoke the family).
+     */
+    public RefreshOutcome refresh(String refreshToken, Client client, Users users) {
+        if (refreshToken.length() < 20 || refreshToken.length() > 200) {
+            return new RefreshOutcome.Invalid();
+        }
+        byte[] presented = hash(refreshToken);
+        Instant now = clock.instant();
+        record Rotation(RefreshOutcome outcome, Optional<User> user, UUID sid, Instant authTime, List<String> amr, String next) {}
+        Rotation r = db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT r.status, r.expires_at, s.id, s.ended_at, s.device_fingerprint, s.user_id, s.org_id,
+                           s.last_seen_at, s.idle_timeout_seconds, s.expires_at, s.auth_time, s.amr
+                    FROM refresh_tokens r JOIN auth_sessions s ON s.id = r.session_id
+                    WHERE r.token_hash = ? FOR UPDATE OF r""")) {
+                ps.setBytes(1, presented);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return new Rotation(new RefreshOutcome.Invalid(), Optional.empty(), null, null, List.of(), null);
+                    }
+                    String status = rs.getString(1);
+                    UUID sid = rs.getObject(3, UUID.class);
+                    UUID userId = rs.getObject(6, UUID.class);
+                    UUID orgId = rs.getObject(7, UUID.class);
+                    boolean ended = rs.getTimestamp(4) != null;
+                    if (!status.equals("active")) {
+                        if (!ended) {
+                            end(c, sid, "refresh_token_reuse", now);
+                        }
+                        audit.record(c, SecurityEvent.builder(SecurityEventType.SUSPICIOUS_ACTIVITY, "refresh_token_reuse")
+                                .org(orgId).actor(userId, SecurityEvent.ActorType.USER).resource("session:" + sid)
+                                .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
+                                .success(false).detail("session_id", sid.toString()).detail("session_revoked", true)
+                                .risk(0.9).build(now));
+                        return new Rotation(new RefreshOutcome.ReuseDetected(), Optional.empty(), sid, null, List.of(), null);
+                    }
+                    Instant lastSeen = rs.getTimestamp(8).toInstant();
+                    int idle = rs.getInt(9);
+                    if (ended || !now.isBefore(rs.getTimestamp(2).toInstant()) || !now.isBefore(rs.getTimestamp(10).toInstant())
+                            || !now.isBefore(lastSeen.plusSeconds(idle))) {
+                        if (!ended) {
+                            end(c, sid, "idle_timeout", now);
+                        }
+                        return new Rotation(new RefreshOutcome.Invalid(), Optional.empty(), sid, null, List.of(), null);
+                    }
+                    if (!rs.getString(5).equals(client.device().fingerprint())) {
+                        audit.record(c, SecurityEvent.builder(SecurityEventType.SUSPICIOUS_ACTIVITY, "refresh_device_mismatch")
+                                .org(orgId).actor(userId, SecurityEvent.ActorType.USER).resource("session:" + sid)
+                                .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
+                                .success(false).detail("session_id", sid.toString())
+                                .detail("device_fingerprint", client.device().fingerprint()).risk(0.7).build(now));
+                        return new Rotation(new RefreshOutcome.DeviceMismatch(), Optional.empty(), sid, null, List.of(), null);
+                    }
+                    Optional<User> user = users.find(c, userId).filter(u -> u.status().equals("active"));
+                    if (user.isEmpty()) {
+                        end(c, sid, "user_disabled", now);
+                        return new Rotation(new RefreshOutcome.Invalid(), Optional.empty(), sid, null, List.of(), null);
+                    }
+                    Instant authTime = rs.getTimestamp(11).toInstant();
+                    List<String> amr = List.of((String[]) rs.getArray(12).getArray());
+                    String next = newRefreshToken();
+                    try (PreparedStatement up = c.prepareStatement(
+                            "UPDATE refresh_tokens SET status = 'rotated', used_at = ? WHERE token_hash = ?")) {
+                        up.setTimestamp(1, Timestamp.from(now));
+                        up.setBytes(2, presented);
+                        up.executeUpdate();
+                    }
+                    insertRefresh(c, hash(next), sid, Optional.of(presented), now);
+                    try (PreparedStatement up = c.prepareStatement(
+                            "UPDATE auth_sessions SET last_seen_at = ?, expires_at = ?, ip_changed = ip_changed OR client_ip <> ? WHERE id = ?")) {
+                        up.setTimestamp(1, Timestamp.from(now));
+                        up.setTimestamp(2, Timestamp.from(now.plus(refreshLifetime)));
+                        up.setString(3, client.ip());
+                        up.setObject(4, sid);
+                        up.executeUpdate();
+                    }
+                    return new Rotation(null, user, sid, authTime, amr, next);
+                }
+            }
+        });
+        if (r.outcome() != null) {
+            if (r.outcome() instanceof RefreshOutcome.ReuseDetected || r.outcome() instanceof RefreshOutcome.Invalid && r.sid() != null) {
+                state.sessionEnded(r.sid());
+            }
+            return r.outcome();
+        }
+        state.sessionTouched(r.sid(), now);
+        AccessTokens.Issued at = issueFor(r.user().orElseThrow(), r.sid(), r.authTime(), r.amr());
+        return new RefreshOutcome.Rotated(new TokenPair(at.token(), at.expiresAt(), r.next(), now.plus(refreshLifetime), r.sid(), at.jti()));
+    }
+
+    /** The session id a refresh token belongs to, if the token is known (for revocation, RFC 7009). */
+    public Optional<UUID> sessionOfRefreshToken(String refreshToken) {
+        byte[] h = hash(refreshToken);
+        return db.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT session_id FROM refresh_tokens WHERE token_hash = ?")) {
+                ps.setBytes(1, h);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getObject(1, UUID.class)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Ends one session (its access tokens stop verifying everywhere at once); false when already ended or unknown. */
+    public boolean end(UUID sessionId, String reason) {
+        Instant now = clock.instant();
+        boolean ended = db.tx(c -> end(c, sessionId, reason, now));
+        state.sessionEnded(sessionId);
+        return ended;
+    }
+
+    /** Ends every live session of a user; returns how many. */
+    public int endAllForUser(UUID userId, String reason) {
+        return endWhere("user_id", userId, reason);
+    }
+
+    /** Ends every live session of an organization (incident containment); returns how many. */
+    public int endAllForOrg(UUID orgId, String reason) {
+        return endWhere("org_id", orgId, reason);
+    }
+
+    /** Ends every live session of a user inside the caller's transaction; the caller must call {@link TokenState#sessionEnded}. */
+    List<UUID> endAllForUser(Connection c, UUID userId, String reason) throws SQLException {
+        return endWhere(c, "user_id", userId, reason, clock.instant());
+    }
+
+    private int endWhere(String column, UUID id, String reason) {
+        Instant now = clock.instant();
+        List<UUID> ended = db.tx(c -> endWhere(c, column, id, reason, now));
+        ended.forEach(state::sessionEnded);
+        return ended.size();
+    }
+
+    private List<UUID> endWhere(Connection c, String column, UUID id, String reason, Instant now) throws SQLException {
+        List<UUID> ids = new ArrayList<>();
+        String sql = "SELECT id FROM auth_sessions WHERE " + ("org_id".equals(column) ? "org_id" : "user_id")
+                + " = ? AND ended_at IS NULL FOR UPDATE";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getObject(1, UUID.class));
+                }
+            }
+        }
+        for (UUID sid : ids) {
+            end(c, sid, reason, now);
+        }
+        return ids;
+    }
+
+    private boolean end(Connection c, UUID sid, String reason, Instant now) throws SQLException {
+        int n;
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE auth_sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL")) {
+            ps.setTimestamp(1, Timestamp.from(now));
+            ps.setString(2, reason);
+            ps.setObject(3, sid);
+            n = ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE refresh_tokens SET status = 'revoked' WHERE session_id = ? AND status = 'active'")) {
+            ps.setObject(1, sid);
+            ps.executeUpdate();
+        }
+        state.announceSessionEnded(c, sid);
+        return n > 0;
+    }
+
+    /** A user's sessions, live first, newest first. */
+    public List<SessionInfo> list(UUID userId, boolean includeEnded) {
+        return db.run(c -> {
+            List<SessionInfo> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT id, user_id, org_id, device_fingerprint, device_id, client_ip, user_agent, amr, created_at,
+                           last_seen_at, ended_at, end_reason, new_device, ip_changed, risk_score
+                    FROM auth_sessions WHERE user_id = ? AND (? OR ended_at IS NULL)
+                    ORDER BY ended_at IS NOT NULL, created_at DESC LIMIT 200""")) {
+                ps.setObject(1, userId);
+                ps.setBoolean(2, includeEnded);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new SessionInfo(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
+                                rs.getString(4), Optional.ofNullable(rs.getString(5)), rs.getString(6),
+                                Optional.ofNullable(rs.getString(7)), List.of((String[]) rs.getArray(8).getArray()),
+                                rs.getTimestamp(9).toInstant(), rs.getTimestamp(10).toInstant(),
+                                Optional.ofNullable(rs.getTimestamp(11)).map(Timestamp::toInstant),
+                                Optional.ofNullable(rs.getString(12)), rs.getBoolean(13), rs.getBoolean(14), rs.getDouble(15)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** A session of {@code userId}, if it is theirs. */
+    public Optional<SessionInfo> find(UUID userId, UUID sessionId) {
+        return list(userId, true).stream().filter(s -> s.id().equals(sessionId)).findFirst();
+    }
+
+    private AccessTokens.Issued issueFor(User user, UUID sid, Instant authTime, List<String> amr) {
+        return tokens.issue(user.id(), user.orgId(), Optional.of(user.email()), user.roles(),
+                permissionsOf(user.roles()), Optional.of(sid), Optional.empty(), authTime, amr);
+    }
+
+    /** The wire permissions of a set of role ids (unknown ids grant nothing). */
+    static List<String> permissionsOf(List<String> roleIds) {
+        List<Role> roles = roleIds.stream().map(Role::fromId).flatMap(Optional::stream).toList();
+        return PermissionSet.of(roles, List.of()).toStrings();
+    }
+
+    private boolean rememberDevice(Connection c, UUID userId, Client client, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO known_devices (user_id, fingerprint, first_seen, last_seen, last_ip, user_agent)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (user_id, fingerprint) DO UPDATE SET last_seen = EXCLUDED.last_seen, last_ip = EXCLUDED.last_ip
+                RETURNING (xmax = 0)""")) {
+            ps.setObject(1, userId);
+            ps.setString(2, client.device().fingerprint());
+            ps.setTimestamp(3, Timestamp.from(now));
+            ps.setTimestamp(4, Timestamp.from(now));
+            ps.setString(5, client.ip());
+            ps.setString(6, client.userAgent().orElse(null));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    private static Optional<String> lastIp(Connection c, UUID userId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT client_ip FROM auth_sessions WHERE user_id = ? ORDER BY created_at DESC LIMIT 1")) {
+            ps.setObject(1, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
+    private static List<UUID> liveSessions(Connection c, UUID userId, Instant now) throws SQLException {
+        List<UUID> ids = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT id FROM auth_sessions WHERE user_id = ? AND ended_at IS NULL AND expires_at > ?
+                  AND last_seen_at + make_interval(secs => idle_timeout_seconds) > ?
+                ORDER BY created_at, id""")) {
+            ps.setObject(1, userId);
+            ps.setTimestamp(2, Timestamp.from(now));
+            ps.setTimestamp(3, Timestamp.from(now));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getObject(1, UUID.class));
+                }
+            }
+        }
+        return ids;
+    }
+
+    private void insertRefresh(Connection c, byte[] hash, UUID sid, Optional<byte[]> parent, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO refresh_tokens (token_hash, session_id, parent_hash, status, created_at, expires_at)
+                VALUES (?, ?, ?, 'active', ?, ?)""")) {
+            ps.setBytes(1, hash);
+            ps.setObject(2, sid);
+            ps.setBytes(3, parent.orElse(null));
+            ps.setTimestamp(4, Timestamp.from(now));
+            ps.setTimestamp(5, Timestamp.from(now.plus(refreshLifetime)));
+            ps.executeUpdate();
+        }
+    }
+
+    private String newRefreshToken() {
+        byte[] b = new byte[32];
+        random.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    static byte[] hash(String token) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+
+    static Duration touchEvery() {
+        return TOUCH_EVERY;
+    }
+}
