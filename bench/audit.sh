@@ -13,4 +13,17 @@ done
 [ -n "$java_bin" ] || { echo "audit.sh: needs a JDK 21+" >&2; exit 1; }
 run() { "$java_bin" -Xmx512m --enable-native-access=ALL-UNNAMED -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" \
   com.liftos.security.audit.bench.AuditBench "$@"; }
-if [ $# -gt 0 ]; then run "$@"; else run append 16 20; run verify 1000000; fi
+cli_verify() {  # the real CLI in its own JVM, over the schema the verify run filled
+  url=$(grep -o 'DATABASE_URL=.*' "$1" | tail -1 | cut -d= -f2-)
+  data=$(mktemp -d)
+  start=$(date +%s.%N)
+  DATABASE_URL="$url" LIFTOS_DATA_DIR="$data" "$java_bin" -XX:+UseSerialGC -Xmx256m --enable-native-access=ALL-UNNAMED \
+    -cp "target/classes:$(cat target/test-classpath.txt)" com.liftos.security.Main audit verify 2>&1 | grep -v '^{' || true
+  end=$(date +%s.%N)
+  echo "liftos audit verify (whole process, JVM start included): $(echo "$end - $start" | bc) s"
+  rm -rf "$data"
+}
+if [ $# -gt 0 ]; then run "$@"; else
+  run append 16 20
+  log=$(mktemp); run verify 1000000 | tee "$log"; cli_verify "$log"; rm -f "$log"
+fi

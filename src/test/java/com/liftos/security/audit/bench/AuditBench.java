@@ -37,6 +37,7 @@ public final class AuditBench {
                         System.out.printf(Locale.ROOT, "fill: %d chained records written in %.1f s into schema %s%n", records,
                                 (System.nanoTime() - t0) / 1e9, schema.name());
                     }
+                    System.out.println("DATABASE_URL=" + schema.databaseUrl());
                     for (int run = 1; run <= 3; run++) {
                         long t1 = System.nanoTime();
                         String status = AuditBenchSupport.verify(ds);
