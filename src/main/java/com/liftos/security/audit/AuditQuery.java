@@ -62,13 +62,19 @@ public final class AuditQuery {
 
     /** What a grouped count can be grouped by: a fixed list, never caller-supplied SQL. */
     public enum GroupBy {
-        TYPE("event_type"), PROVIDER("details->>'provider'"), ACTOR("actor_id::text"), SUCCESS("success::text"),
-        RISK_LEVEL("risk_level"), ACTION("action");
+        TYPE("type", "event_type"), PROVIDER("provider", "details->>'provider'"), ACTOR("actor", "actor_id::text"),
+        SUCCESS("success", "success::text"), RISK_LEVEL("risk_level", "risk_level"), ACTION("action", "action");
 
+        final String wire;
         final String expression;
 
-        GroupBy(String expression) {
+        GroupBy(String wire, String expression) {
+            this.wire = wire;
             this.expression = expression;
+        }
+
+        public String wire() {
+            return wire;
         }
     }
 
@@ -94,7 +100,19 @@ public final class AuditQuery {
     }
 
     /** Export formats. */
-    public enum Format { CSV, JSONL }
+    public enum Format {
+        CSV("csv"), JSONL("jsonl");
+
+        final String wire;
+
+        Format(String wire) {
+            this.wire = wire;
+        }
+
+        public String wire() {
+            return wire;
+        }
+    }
 
     static final List<String> CSV_HEADER = List.of("seq", "event_id", "timestamp", "type", "org_id", "actor_id", "actor_type",
             "action", "resource", "client_ip", "user_agent", "success", "details", "request_id", "risk_score", "risk_level",

@@ -18,7 +18,6 @@ import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -84,11 +83,11 @@ public final class AuditRoutes {
         AuditFilter filter = filter(ctx);
         String by = Optional.ofNullable(ctx.queryParam("group_by")).orElse("type");
         AuditQuery.GroupBy groupBy = Arrays.stream(AuditQuery.GroupBy.values())
-                .filter(g -> g.name().equalsIgnoreCase(by)).findFirst()
+                .filter(g -> g.wire().equals(by)).findFirst()
                 .orElseThrow(() -> ApiException.badRequest("invalid_parameter",
                         "group_by must be one of type, provider, actor, success, risk_level, action"));
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("group_by", groupBy.name().toLowerCase(Locale.ROOT));
+        body.put("group_by", groupBy.wire());
         body.put("filters", filter.describe());
         body.put("groups", query.summarize(org, filter, groupBy));
         ctx.json(body);
@@ -97,7 +96,7 @@ public final class AuditRoutes {
     private void export(Context ctx) {
         UUID org = CoreGuards.pathUuid(ctx, "orgId");
         AuditFilter filter = filter(ctx);
-        String f = Optional.ofNullable(ctx.queryParam("format")).orElse("csv").toLowerCase(Locale.ROOT);
+        String f = Optional.ofNullable(ctx.queryParam("format")).orElse("csv");
         AuditQuery.Format format = switch (f) {
             case "csv" -> AuditQuery.Format.CSV;
             case "jsonl", "ndjson" -> AuditQuery.Format.JSONL;
@@ -109,11 +108,11 @@ public final class AuditRoutes {
         audit.record(SecurityEvent.builder(SecurityEventType.DATA_EXPORT, "audit_export").org(org)
                 .actor(p.subject(), actorType(p)).resource("audit_log").clientIp(rc.clientIp())
                 .userAgent(rc.userAgent().orElse(null)).requestId(rc.requestId())
-                .detail("format", format.name().toLowerCase(Locale.ROOT)).detail("filters", filter.describe())
+                .detail("format", format.wire()).detail("filters", filter.describe())
                 .risk(0.4).build(clock.instant()));
         ctx.status(200);
         ctx.contentType(format == AuditQuery.Format.CSV ? "text/csv; charset=utf-8" : "application/x-ndjson");
-        ctx.header("Content-Disposition", "attachment; filename=\"audit-" + org + "." + (format == AuditQuery.Format.CSV ? "csv" : "jsonl") + "\"");
+        ctx.header("Content-Disposition", "attachment; filename=\"audit-" + org + "." + format.wire() + "\"");
         try {
             OutputStream out = new BufferedOutputStream(ctx.res().getOutputStream(), 64 * 1024);
             query.export(org, filter, format, out);
@@ -168,7 +167,7 @@ public final class AuditRoutes {
                 throw ApiException.badRequest("invalid_parameter", "actor must be a user or service account id (UUID)");
             }
         });
-        Optional<Boolean> success = Optional.ofNullable(ctx.queryParam("success")).map(s -> switch (s.toLowerCase(Locale.ROOT)) {
+        Optional<Boolean> success = Optional.ofNullable(ctx.queryParam("success")).map(s -> switch (s) {
             case "true" -> true;
             case "false" -> false;
             default -> throw ApiException.badRequest("invalid_parameter", "success must be true or false");
@@ -186,11 +185,8 @@ public final class AuditRoutes {
     }
 
     private static SecurityEventType type(String name) {
-        try {
-            return SecurityEventType.valueOf(name.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("invalid_parameter", "type must be event types such as login_failure (see the documentation)");
-        }
+        return Arrays.stream(SecurityEventType.values()).filter(t -> t.wire().equals(name)).findFirst()
+                .orElseThrow(() -> ApiException.badRequest("invalid_parameter", "type must be event types such as login_failure (see the documentation)"));
     }
 
     private Instant time(String name, String value) {
@@ -212,7 +208,7 @@ public final class AuditRoutes {
     }
 
     private static double risk(String value) {
-        return switch (value.toLowerCase(Locale.ROOT)) {
+        return switch (value) {
             case "low" -> 0.0;
             case "medium" -> 0.3;
             case "high" -> 0.6;

@@ -89,7 +89,7 @@ public final class ComplianceReport {
         policy.put("require_symbols", pp.requireSymbols());
         policy.put("max_age_days", pp.maxAgeDays());
         e62.put("password_policy", policy);
-        e62.put("password_hashing", "argon2id");
+        e62.put("hash_algorithm", "argon2id");
         e62.put("session_timeout_minutes", config.sessionTimeoutMinutes());
         e62.put("max_concurrent_sessions", config.maxConcurrentSessions());
         e62.put("users_with_expired_password", users.expiredPasswords());

@@ -9,7 +9,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
@@ -40,8 +39,7 @@ public final class ComplianceRoutes {
         Map<String, Object> body = report.build(org);
         String format = ctx.queryParam("format");
         String accept = ctx.header("Accept");
-        boolean html = "html".equalsIgnoreCase(format)
-                || format == null && accept != null && accept.toLowerCase(Locale.ROOT).contains("text/html");
+        boolean html = "html".equals(format) || format == null && accept != null && accept.contains("text/html");
         if (html) {
             ctx.header("Content-Security-Policy", CSP);
             ctx.contentType("text/html; charset=utf-8");

@@ -80,7 +80,7 @@ final class AuditCommand implements Callable<Integer> {
         }
 
         private static UUID chain(String value) {
-            if ("system".equalsIgnoreCase(value)) {
+            if ("system".equals(value)) {
                 return new UUID(0, 0);
             }
             try {
