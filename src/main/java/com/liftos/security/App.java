@@ -31,6 +31,8 @@ import com.liftos.security.store.Database;
 import com.liftos.security.store.DatabaseHealth;
 import com.liftos.security.store.Db;
 import com.liftos.security.store.Migrations;
+import com.liftos.security.vault.Vault;
+import com.liftos.security.vault.VaultRoutes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
@@ -54,12 +56,14 @@ public final class App implements AutoCloseable {
     private final List<AutoCloseable> resources;
     private final HttpServer http;
     private final Db db;
+    private final Auth auth;
     private final RouteTable routes;
 
-    private App(List<AutoCloseable> resources, HttpServer http, Db db, RouteTable routes) {
+    private App(List<AutoCloseable> resources, HttpServer http, Db db, Auth auth, RouteTable routes) {
         this.resources = resources;
         this.http = http;
         this.db = db;
+        this.auth = auth;
         this.routes = routes;
     }
 
@@ -99,6 +103,7 @@ public final class App implements AutoCloseable {
             AuditLog audit = new JdbcAuditLog(db, json, events);
             Organizations orgs = new Organizations(db, json, clock);
             Users users = new Users(db, clock);
+            Vault vault = Vault.open(db, audit, config.keys().masterKey(), clock, random);
             PasswordHasher hasher = Auth.hasher(config.auth(), random);
 
             Bootstrap.run(config.bootstrap(), db, orgs, users, hasher, audit, clock, random, console);
@@ -114,6 +119,7 @@ public final class App implements AutoCloseable {
                     jwtKey, masterKeyFile, clock, random);
             resources.add(auth);
             RouteTable routes = RouteTable.of(system.routes(), auth.routes(),
+                    new VaultRoutes(vault, json, clock).routes(),
                     new AccessAdminRoutes(db, orgs, orgConfigs, audit, json, clock,
                             user -> auth.sessions().endAllForUser(user, "roles_revoked")).routes());
 
@@ -135,7 +141,7 @@ public final class App implements AutoCloseable {
                     version(), config.http().host(), http.port(),
                     java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() - (tReady - t0) / 1_000_000,
                     (tKeys - t0) / 1_000_000, (tDb - tKeys) / 1_000_000, (tReady - tDb) / 1_000_000);
-            return new App(resources, http, db, routes);
+            return new App(resources, http, db, auth, routes);
         } catch (RuntimeException e) {
             closeAll(resources);
             throw e;
@@ -173,6 +179,11 @@ public final class App implements AutoCloseable {
 
     public Db db() {
         return db;
+    }
+
+    /** Identity and tokens (sessions, accounts, token verification). */
+    public Auth auth() {
+        return auth;
     }
 
     /** Every route the service answers, with its access declaration. */
