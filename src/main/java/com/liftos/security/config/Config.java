@@ -20,7 +20,9 @@ public record Config(
         Bootstrap bootstrap,
         Smtp smtp,
         Auth auth,
-        Edge edge) {
+        Edge edge,
+        Audit audit,
+        Mfa mfa) {
 
     /** HTTP listener and edge settings. */
     public record Http(String host, int port, long maxRequestBytes, List<String> trustedProxies,
@@ -82,6 +84,49 @@ public record Config(
         public String toString() {
             return "Smtp[host=" + host.orElse("-") + ", port=" + port + ", username=" + username.orElse("-")
                     + ", password=" + (password.isPresent() ? "***" : "-") + ", from=" + from + ", startTls=" + startTls + "]";
+        }
+    }
+
+    /** Audit chain upkeep and alert webhooks; the webhook secret is never printed. */
+    public record Audit(List<URI> alertWebhookUrls, Optional<char[]> alertWebhookSecret, int alertRetryBaseMillis,
+                        int checkpointSeconds, int systemRetentionDays) {
+        public Audit {
+            alertWebhookUrls = List.copyOf(alertWebhookUrls);
+        }
+
+        @Override
+        public String toString() {
+            return "Audit[alertWebhooks=" + alertWebhookUrls.size() + ", alertWebhookSecret=" + (alertWebhookSecret.isPresent() ? "***" : "-")
+                    + ", alertRetryBaseMillis=" + alertRetryBaseMillis + ", checkpointSeconds=" + checkpointSeconds
+                    + ", systemRetentionDays=" + systemRetentionDays + "]";
+        }
+    }
+
+    /**
+     * Multi-factor settings.
+     *
+     * @param sms                 where SMS codes are posted (Twilio-compatible form); empty = SMS off
+     * @param stepUpRiskThreshold request risk score from which step-up routes demand a recent MFA
+     * @param stepUpMaxAgeMinutes how recent that MFA must be
+     */
+    public record Mfa(Optional<Sms> sms, double stepUpRiskThreshold, int stepUpMaxAgeMinutes) {}
+
+    /** A Twilio-compatible SMS endpoint: form fields To, From, Body, HTTP Basic auth with account and token. */
+    public record Sms(URI endpoint, String from, String account, char[] token) {
+        @Override
+        public String toString() {
+            return "Sms[endpoint=" + endpoint + ", from=" + from + ", account=" + account + ", token=***]";
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Sms s && endpoint.equals(s.endpoint) && from.equals(s.from) && account.equals(s.account)
+                    && java.util.Arrays.equals(token, s.token);
+        }
+
+        @Override
+        public int hashCode() {
+            return endpoint.hashCode();
         }
     }
 }
