@@ -14,15 +14,27 @@ import com.liftos.security.crypto.CryptoProviders;
 import com.liftos.security.crypto.KeyFiles;
 import com.liftos.security.http.Bodies;
 import com.liftos.security.http.CoreGuards;
+import com.liftos.security.http.EdgeFilters;
+import com.liftos.security.http.Guard;
 import com.liftos.security.http.HttpServer;
 import com.liftos.security.http.Json;
 import com.liftos.security.http.RouteTable;
 import com.liftos.security.http.SystemRoutes;
 import com.liftos.security.org.Organizations;
+import com.liftos.security.ratelimit.RateLimiter;
+import com.liftos.security.ratelimit.RateLimits;
+import com.liftos.security.rbac.AccessAdminRoutes;
+import com.liftos.security.rbac.IpAllowList;
+import com.liftos.security.rbac.RiskAssessor;
+import com.liftos.security.rbac.SecurityConfigCache;
+import com.liftos.security.rbac.StoredSessionFacts;
 import com.liftos.security.store.Database;
 import com.liftos.security.store.DatabaseHealth;
 import com.liftos.security.store.Db;
 import com.liftos.security.store.Migrations;
+import com.liftos.security.vault.CredentialMetadata;
+import com.liftos.security.vault.Vault;
+import com.liftos.security.vault.VaultRoutes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
@@ -31,6 +43,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -46,13 +59,17 @@ public final class App implements AutoCloseable {
     private final List<AutoCloseable> resources;
     private final HttpServer http;
     private final Db db;
+    private final Auth auth;
+    private final RouteTable routes;
 
     private final Audit audit;
 
-    private App(List<AutoCloseable> resources, HttpServer http, Db db, Audit audit) {
+    private App(List<AutoCloseable> resources, HttpServer http, Db db, Auth auth, RouteTable routes, Audit audit) {
         this.resources = resources;
         this.http = http;
         this.db = db;
+        this.auth = auth;
+        this.routes = routes;
         this.audit = audit;
     }
 
@@ -95,21 +112,42 @@ public final class App implements AutoCloseable {
             resources.add(auditing);
             AuditLog audit = auditing.log();
             Users users = new Users(db, clock);
+            Vault vault = Vault.open(db, audit, config.keys().masterKey(), clock, random);
             PasswordHasher hasher = Auth.hasher(config.auth(), random);
 
             Bootstrap.run(config.bootstrap(), db, orgs, users, hasher, audit, clock, random, console);
 
-            SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database)), metrics, version());
+            SecurityConfigCache orgConfigs = new SecurityConfigCache(orgs, clock);
+            RateLimiter rateLimiter = RateLimits.create(config.redisUrl(), clock);
+            resources.add(rateLimiter);
+            IpAllowList ipAllowList = new IpAllowList(orgConfigs, audit, clock);
+            RiskAssessor risk = new RiskAssessor(new StoredSessionFacts(db), db, audit, clock);
+            SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database), rateLimiter.health()), metrics, version());
             Auth auth = Auth.start(config, db, users, orgs, hasher, audit, new Bodies(json), SecondFactor.NONE,
                     jwtKey, masterKeyFile, clock, random);
             resources.add(auth);
-            RouteTable routes = RouteTable.of(system.routes(), auth.routes(), auditing.routes(ComplianceEvidence.notAvailable()));
+            ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.empty(), (org, now) -> {
+                long active = vault.listApiKeys(org, false).stream()
+                        .filter(m -> m.status() == CredentialMetadata.Status.ACTIVE).count();
+                return Optional.of(new ComplianceEvidence.RotationFigures(active, vault.countDueForRotation(org), 90));
+            });
+            RouteTable routes = RouteTable.of(system.routes(), auth.routes(),
+                    new VaultRoutes(vault, json, clock).routes(),
+                    new AccessAdminRoutes(db, orgs, orgConfigs, audit, json, clock,
+                            user -> auth.sessions().endAllForUser(user, "roles_revoked")).routes(),
+                    auditing.routes(evidence));
 
-            HttpServer http = new HttpServer(config.http(), config.features().requireHttps(), routes,
-                    List.of(CoreGuards.authentication(auth.authenticator()),
-                            CoreGuards.tenantIsolation(),
-                            CoreGuards.permissions(audit, clock)),
-                    List.of(), json, metrics);
+            List<Guard> guards = new ArrayList<>();
+            guards.add(CoreGuards.authentication(auth.authenticator()));
+            if (config.features().rateLimitingEnabled()) {
+                guards.add(RateLimits.guard(rateLimiter, orgConfigs, audit, clock, config.edge().ipRequestsPerHour()));
+            }
+            guards.add(ipAllowList.guard());
+            guards.add(CoreGuards.tenantIsolation());
+            guards.add(CoreGuards.permissions(audit, clock));
+            guards.add(risk.guard());
+            HttpServer http = new HttpServer(config.http(), config.features().requireHttps(), routes, guards,
+                    EdgeFilters.of(config.http(), config.edge(), config.features().requireHttps()), json, metrics);
             http.start();
             resources.add(http);
             long tReady = System.nanoTime();
@@ -117,7 +155,7 @@ public final class App implements AutoCloseable {
                     version(), config.http().host(), http.port(),
                     java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() - (tReady - t0) / 1_000_000,
                     (tKeys - t0) / 1_000_000, (tDb - tKeys) / 1_000_000, (tReady - tDb) / 1_000_000);
-            return new App(resources, http, db, auditing);
+            return new App(resources, http, db, auth, routes, auditing);
         } catch (RuntimeException e) {
             closeAll(resources);
             throw e;
@@ -157,6 +195,17 @@ public final class App implements AutoCloseable {
         return db;
     }
 
+    /** Identity and tokens (sessions, accounts, token verification). */
+    public Auth auth() {
+        return auth;
+    }
+
+    /** Every route the service answers, with its access declaration. */
+    public RouteTable routes() {
+        return routes;
+    }
+
+    /** The audit trail (log, verification, pseudonymization). */
     public Audit audit() {
         return audit;
     }

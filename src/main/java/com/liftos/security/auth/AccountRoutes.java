@@ -38,9 +38,13 @@ final class AccountRoutes {
     private final AuditLog audit;
     private final Bodies bodies;
     private final Clock clock;
+    private final Accounts accounts;
+    private final ServiceAccounts serviceAccounts;
 
     AccountRoutes(Db db, Users users, Organizations orgs, PasswordHasher hasher, HashingGate gate, AuditLog audit,
-                  Bodies bodies, Clock clock) {
+                  Bodies bodies, Clock clock, Accounts accounts, ServiceAccounts serviceAccounts) {
+        this.accounts = accounts;
+        this.serviceAccounts = serviceAccounts;
         this.db = db;
         this.users = users;
         this.orgs = orgs;
@@ -53,12 +57,130 @@ final class AccountRoutes {
 
     record NewOrg(String name) {}
 
-    record NewUser(String email, String password, String displayName, List<String> roles) {}
+    record NewUser(String email, String password, String displayName, List<String> roles) {
+        @Override
+        public String toString() {
+            return "NewUser[email=" + email + ", roles=" + roles + "]";
+        }
+    }
+
+    record NewServiceAccount(String name, List<String> roles, List<String> permissions) {}
 
     List<Route> routes() {
         return List.of(
                 Route.post("/v1/orgs", Access.require("manage:system"), this::createOrg),
-                Route.post("/v1/orgs/{orgId}/users", Access.require("manage:users"), this::createUser));
+                Route.post("/v1/orgs/{orgId}/users", Access.require("manage:users"), this::createUser),
+                Route.post("/v1/orgs/{orgId}/users/{userId}/disable", Access.require("manage:users"), ctx -> setEnabled(ctx, false)),
+                Route.post("/v1/orgs/{orgId}/users/{userId}/enable", Access.require("manage:users"), ctx -> setEnabled(ctx, true)),
+                Route.post("/v1/orgs/{orgId}/service-accounts", Access.require("manage:users"), this::createServiceAccount),
+                Route.get("/v1/orgs/{orgId}/service-accounts", Access.require("manage:users"), this::listServiceAccounts),
+                Route.delete("/v1/orgs/{orgId}/service-accounts/{accountId}", Access.require("manage:users"), this::disableServiceAccount));
+    }
+
+    private void setEnabled(Context ctx, boolean enabled) {
+        RequestContext rc = RequestContext.of(ctx);
+        Principal p = rc.requirePrincipal();
+        UUID orgId = CoreGuards.pathUuid(ctx, "orgId");
+        UUID userId = CoreGuards.pathUuid(ctx, "userId");
+        User user = users.find(userId).filter(u -> u.orgId().equals(orgId)).orElseThrow(() -> ApiException.notFound("User not found"));
+        if (!enabled && user.id().equals(p.subject())) {
+            throw ApiException.conflict("cannot_disable_self", "You cannot disable your own account");
+        }
+        if (!enabled && user.roles().contains(Role.SUPER_ADMIN.id()) && !p.isSuperAdmin()) {
+            throw ApiException.forbidden("Only a super admin can disable a super admin");
+        }
+        accounts.setEnabled(userId, enabled, new Accounts.Actor(Optional.of(p.subject()), SecurityEvent.ActorType.USER,
+                rc.clientIp(), Optional.of(rc.requestId())));
+        ctx.json(userBody(users.find(userId).orElseThrow()));
+    }
+
+    private void createServiceAccount(Context ctx) {
+        RequestContext rc = RequestContext.of(ctx);
+        Principal p = rc.requirePrincipal();
+        UUID orgId = CoreGuards.pathUuid(ctx, "orgId");
+        if (orgs.find(orgId).isEmpty()) {
+            throw ApiException.notFound("Organization not found");
+        }
+        NewServiceAccount body = bodies.read(ctx, NewServiceAccount.class);
+        List<String> problems = new ArrayList<>();
+        String name = body.name() == null ? "" : body.name().strip();
+        if (name.isEmpty() || name.length() > 200) {
+            problems.add("name must be 1-200 characters");
+        }
+        List<String> roles = body.roles() == null ? List.of() : body.roles().stream().distinct().toList();
+        List<String> permissions = new ArrayList<>();
+        for (String role : roles) {
+            Optional<Role> r = Role.fromId(role);
+            if (r.isEmpty()) {
+                problems.add("unknown role (viewer, analyst, manager, admin)");
+            } else if (r.get() == Role.SUPER_ADMIN) {
+                problems.add("a service account cannot be super_admin");
+            } else if (!p.permissions().allowsAll(r.get().permissions())) {
+                problems.add("you cannot grant a role with permissions you do not hold: " + role);
+            }
+        }
+        for (String perm : body.permissions() == null ? List.<String>of() : body.permissions()) {
+            try {
+                com.liftos.security.rbac.Permission parsed = com.liftos.security.rbac.Permission.parse(perm);
+                if (!p.permissions().allows(parsed) || parsed.action().equals("*") || parsed.resource().equals("*") && !p.isSuperAdmin()) {
+                    problems.add("you cannot grant a permission you do not hold: " + parsed);
+                } else if (!permissions.contains(parsed.toString())) {
+                    permissions.add(parsed.toString());
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add("permissions must be action:resource");
+            }
+        }
+        if (roles.isEmpty() && permissions.isEmpty()) {
+            problems.add("give the service account at least one role or permission");
+        }
+        if (!problems.isEmpty()) {
+            throw ApiException.validation("Invalid service account", problems);
+        }
+        ServiceAccounts.Created created = db.tx(c -> {
+            ServiceAccounts.Created sa = serviceAccounts.create(c, orgId, name, roles, permissions, p.subject());
+            audit.record(c, SecurityEvent.builder(SecurityEventType.USER_CREATED, "create_service_account")
+                    .org(orgId).actor(p.subject(), SecurityEvent.ActorType.USER).resource("service_account:" + sa.account().id())
+                    .clientIp(rc.clientIp()).requestId(rc.requestId()).detail("client_id", sa.account().clientId())
+                    .detail("roles", roles).detail("permissions", permissions).build(clock.instant()));
+            return sa;
+        });
+        Map<String, Object> out = serviceAccountBody(created.account());
+        out.put("client_secret", created.clientSecret());
+        ctx.status(201).json(out);
+    }
+
+    private void listServiceAccounts(Context ctx) {
+        UUID orgId = CoreGuards.pathUuid(ctx, "orgId");
+        ctx.json(Map.of("service_accounts", serviceAccounts.list(orgId).stream().map(AccountRoutes::serviceAccountBody).toList()));
+    }
+
+    private void disableServiceAccount(Context ctx) {
+        RequestContext rc = RequestContext.of(ctx);
+        Principal p = rc.requirePrincipal();
+        UUID orgId = CoreGuards.pathUuid(ctx, "orgId");
+        UUID id = CoreGuards.pathUuid(ctx, "accountId");
+        if (serviceAccounts.find(id).filter(a -> a.orgId().equals(orgId) && a.status().equals("active")).isEmpty()) {
+            throw ApiException.notFound("Service account not found");
+        }
+        serviceAccounts.disable(orgId, id);
+        audit.record(SecurityEvent.builder(SecurityEventType.TOKEN_REVOKED, "disable_service_account")
+                .org(orgId).actor(p.subject(), SecurityEvent.ActorType.USER).resource("service_account:" + id)
+                .clientIp(rc.clientIp()).requestId(rc.requestId()).build(clock.instant()));
+        ctx.status(204);
+    }
+
+    static Map<String, Object> serviceAccountBody(ServiceAccount a) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", a.id().toString());
+        out.put("org_id", a.orgId().toString());
+        out.put("name", a.name());
+        out.put("client_id", a.clientId());
+        out.put("roles", a.roles());
+        out.put("permissions", a.permissions());
+        out.put("status", a.status());
+        out.put("created_at", a.createdAt().toString());
+        return out;
     }
 
     private void createOrg(Context ctx) {

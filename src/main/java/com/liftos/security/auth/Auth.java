@@ -27,10 +27,15 @@ public final class Auth implements AutoCloseable {
     private final Logins logins;
     private final ChallengeTokens challenges;
     private final HashingGate gate;
+    private final Accounts accounts;
+    private final ServiceAccounts serviceAccounts;
     private final List<Route> routes;
 
     private Auth(JwtKeys keys, AccessTokens accessTokens, TokenState state, Sessions sessions, Logins logins,
-                 ChallengeTokens challenges, HashingGate gate, List<Route> routes) {
+                 ChallengeTokens challenges, HashingGate gate, Accounts accounts, ServiceAccounts serviceAccounts,
+                 List<Route> routes) {
+        this.accounts = accounts;
+        this.serviceAccounts = serviceAccounts;
         this.keys = keys;
         this.accessTokens = accessTokens;
         this.state = state;
@@ -55,16 +60,24 @@ public final class Auth implements AutoCloseable {
         JwtKeys keys = new JwtKeys(db, jwtFileKey, masterKeyFile, accessLifetime, clock, random);
         AccessTokens accessTokens = new AccessTokens(keys, config.http().issuer(), accessLifetime, clock);
         TokenState state = new TokenState(db, clock);
+        state.awaitListening(Duration.ofSeconds(5));
         Sessions sessions = new Sessions(db, orgs, accessTokens, state, audit, clock, random,
                 Duration.ofDays(settings.refreshTokenDays()), settings.sessionLimitRefuses());
         int concurrency = settings.hashConcurrency() > 0 ? settings.hashConcurrency() : HashingGate.fromHeap(settings.argon2MemoryKiB());
         HashingGate gate = new HashingGate(concurrency, Duration.ofSeconds(10));
         ChallengeTokens challenges = new ChallengeTokens(keys, config.http().issuer(), clock);
         Logins logins = new Logins(db, users, orgs, hasher, gate, sessions, secondFactor, challenges, audit, clock);
+        Accounts accounts = new Accounts(db, users, orgs, sessions, logins, hasher, gate, audit, clock);
+        ServiceAccounts serviceAccounts = new ServiceAccounts(db, KeyDerivation.derive(masterKeyFile, "liftos/client-secret/v1"),
+                clock, random, state);
         List<Route> routes = new ArrayList<>();
-        routes.addAll(new AuthRoutes(logins, bodies).routes());
-        routes.addAll(new AccountRoutes(db, users, orgs, hasher, gate, audit, bodies, clock).routes());
-        return new Auth(keys, accessTokens, state, sessions, logins, challenges, gate, List.copyOf(routes));
+        Auth auth = new Auth(keys, accessTokens, state, sessions, logins, challenges, gate, accounts, serviceAccounts, routes);
+        routes.addAll(new AuthRoutes(logins, sessions, accounts, users, challenges, auth, audit, bodies,
+                settings.refreshCookie(), clock).routes());
+        routes.addAll(new AccountRoutes(db, users, orgs, hasher, gate, audit, bodies, clock, accounts, serviceAccounts).routes());
+        routes.addAll(new OAuthRoutes(serviceAccounts, accessTokens, state, sessions, users, audit, clock).routes());
+        routes.addAll(new DiscoveryRoutes(keys, config.http().issuer()).routes());
+        return auth;
     }
 
     /** Verifies a bearer access token: signature, claims, revocation and session liveness. */
@@ -78,7 +91,16 @@ public final class Auth implements AutoCloseable {
     }
 
     public List<Route> routes() {
-        return routes;
+        return List.copyOf(routes);
+    }
+
+    /** Disable/enable, lock/unlock, password change. */
+    public Accounts accounts() {
+        return accounts;
+    }
+
+    public ServiceAccounts serviceAccounts() {
+        return serviceAccounts;
     }
 
     public Sessions sessions() {
@@ -111,6 +133,6 @@ public final class Auth implements AutoCloseable {
 
     @Override
     public void close() {
-        // M2: stops the revocation listener
+        state.close();
     }
 }

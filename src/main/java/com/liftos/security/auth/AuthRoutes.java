@@ -1,6 +1,10 @@
 package com.liftos.security.auth;
 
+import com.liftos.security.audit.AuditLog;
+import com.liftos.security.audit.SecurityEvent;
+import com.liftos.security.audit.SecurityEventType;
 import com.liftos.security.http.Access;
+import com.liftos.security.http.CoreGuards;
 import com.liftos.security.http.ApiException;
 import com.liftos.security.http.Bodies;
 import com.liftos.security.http.RequestContext;
@@ -10,23 +14,192 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.time.Clock;
+import java.util.UUID;
 
 /** The JSON login API: {@code /v1/auth/*} and {@code /v1/me}. */
 final class AuthRoutes {
-    private final Logins logins;
-    private final Bodies bodies;
+    static final String REFRESH_COOKIE = "liftos_refresh";
 
-    AuthRoutes(Logins logins, Bodies bodies) {
+    private final Logins logins;
+    private final Sessions sessions;
+    private final Accounts accounts;
+    private final Users users;
+    private final ChallengeTokens challenges;
+    private final Auth auth;
+    private final AuditLog audit;
+    private final Bodies bodies;
+    private final boolean cookieMode;
+    private final Clock clock;
+
+    AuthRoutes(Logins logins, Sessions sessions, Accounts accounts, Users users, ChallengeTokens challenges, Auth auth,
+               AuditLog audit, Bodies bodies, boolean cookieMode, Clock clock) {
         this.logins = logins;
+        this.sessions = sessions;
+        this.accounts = accounts;
+        this.users = users;
+        this.challenges = challenges;
+        this.auth = auth;
+        this.audit = audit;
         this.bodies = bodies;
+        this.cookieMode = cookieMode;
+        this.clock = clock;
     }
 
-    record LoginBody(String email, String password, String deviceId) {}
+    record LoginBody(String email, String password, String deviceId) {
+        @Override
+        public String toString() {
+            return "LoginBody[***]";
+        }
+    }
+
+    record RefreshBody(String refreshToken, String deviceId) {
+        @Override
+        public String toString() {
+            return "RefreshBody[***]";
+        }
+    }
+
+    record PasswordBody(String currentPassword, String newPassword, String passwordChangeToken) {
+        @Override
+        public String toString() {
+            return "PasswordBody[***]";
+        }
+    }
 
     List<Route> routes() {
         return List.of(
                 Route.post("/v1/auth/login", Access.open(Access.RateCategory.AUTH), this::login),
+                Route.post("/v1/auth/refresh", Access.open(Access.RateCategory.AUTH), this::refresh),
+                Route.post("/v1/auth/logout", Access.authenticated(), this::logout),
+                Route.post("/v1/auth/password", Access.open(Access.RateCategory.AUTH), this::changePassword),
+                Route.get("/v1/auth/sessions", Access.authenticated(), this::listSessions),
+                Route.delete("/v1/auth/sessions/{sessionId}", Access.authenticated(), this::endSession),
                 Route.get("/v1/me", Access.authenticated(), this::me));
+    }
+
+    private void refresh(Context ctx) {
+        RefreshBody body = ctx.bodyAsBytes().length == 0 ? new RefreshBody(null, null) : bodies.read(ctx, RefreshBody.class);
+        String token = body.refreshToken() != null ? body.refreshToken() : cookieMode ? ctx.cookie(REFRESH_COOKIE) : null;
+        if (token == null) {
+            throw ApiException.validation("refresh_token is required", List.of("refresh_token is required"));
+        }
+        if (body.deviceId() != null && !Device.validDeviceId(body.deviceId())) {
+            throw ApiException.validation("Invalid device_id", List.of("device_id must be 1-128 characters of A-Z a-z 0-9 . _ : -"));
+        }
+        RefreshOutcome outcome = sessions.refresh(token, client(ctx, Optional.ofNullable(body.deviceId())), users);
+        switch (outcome) {
+            case RefreshOutcome.Rotated r -> respondWithTokens(ctx, tokenBody(r.tokens(), r.tokens().accessExpiresAt().getEpochSecond()),
+                    r.tokens());
+            case RefreshOutcome.Invalid i -> throw invalidRefresh();
+            case RefreshOutcome.ReuseDetected u -> throw invalidRefresh();
+            case RefreshOutcome.DeviceMismatch d -> throw invalidRefresh();
+        }
+    }
+
+    private static ApiException invalidRefresh() {
+        return new ApiException(401, "invalid_refresh_token", "The refresh token is invalid or expired");
+    }
+
+    private void respondWithTokens(Context ctx, Map<String, Object> body, TokenPair tokens) {
+        if (cookieMode) {
+            body.remove("refresh_token");
+            long maxAge = Math.max(0, tokens.refreshExpiresAt().getEpochSecond() - clock.instant().getEpochSecond());
+            ctx.header("Set-Cookie", REFRESH_COOKIE + "=" + tokens.refreshToken() + "; Path=/v1/auth; Max-Age=" + maxAge
+                    + "; HttpOnly; Secure; SameSite=Strict");
+        }
+        ctx.json(body);
+    }
+
+    private void logout(Context ctx) {
+        RequestContext rc = RequestContext.of(ctx);
+        Principal p = rc.requirePrincipal();
+        UUID sid = p.sessionId().orElseThrow(() -> ApiException.badRequest("not_a_session", "Service account tokens have no session; revoke them at /oauth2/revoke"));
+        sessions.end(sid, "logout");
+        audit.record(SecurityEvent.builder(SecurityEventType.LOGOUT, "logout").org(p.orgId())
+                .actor(p.subject(), SecurityEvent.ActorType.USER).resource("session:" + sid)
+                .clientIp(rc.clientIp()).requestId(rc.requestId()).build(clock.instant()));
+        if (cookieMode) {
+            ctx.header("Set-Cookie", REFRESH_COOKIE + "=; Path=/v1/auth; Max-Age=0; HttpOnly; Secure; SameSite=Strict");
+        }
+        ctx.status(204);
+    }
+
+    private void listSessions(Context ctx) {
+        Principal p = RequestContext.of(ctx).requirePrincipal();
+        List<Map<String, Object>> out = new java.util.ArrayList<>();
+        for (SessionInfo s : sessions.list(p.subject(), false)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", s.id().toString());
+            m.put("current", p.sessionId().map(s.id()::equals).orElse(false));
+            m.put("device_fingerprint", s.deviceFingerprint());
+            s.deviceId().ifPresent(d -> m.put("device_id", d));
+            m.put("client_ip", s.clientIp());
+            s.userAgent().ifPresent(u -> m.put("user_agent", u));
+            m.put("amr", s.amr());
+            m.put("created_at", s.createdAt().toString());
+            m.put("last_seen_at", s.lastSeenAt().toString());
+            m.put("new_device", s.newDevice());
+            m.put("ip_changed", s.ipChanged());
+            m.put("risk_score", s.riskScore());
+            out.add(m);
+        }
+        ctx.json(Map.of("sessions", out));
+    }
+
+    private void endSession(Context ctx) {
+        RequestContext rc = RequestContext.of(ctx);
+        Principal p = rc.requirePrincipal();
+        UUID sid = CoreGuards.pathUuid(ctx, "sessionId");
+        Optional<SessionInfo> s = sessions.find(p.subject(), sid);
+        if (s.isEmpty() || s.get().endedAt().isPresent()) {
+            throw ApiException.notFound("Session not found");
+        }
+        sessions.end(sid, "revoked_by_user");
+        audit.record(SecurityEvent.builder(SecurityEventType.SESSION_REVOKED, "revoke_session").org(p.orgId())
+                .actor(p.subject(), SecurityEvent.ActorType.USER).resource("session:" + sid)
+                .clientIp(rc.clientIp()).requestId(rc.requestId()).build(clock.instant()));
+        ctx.status(204);
+    }
+
+    private void changePassword(Context ctx) {
+        RequestContext rc = RequestContext.of(ctx);
+        PasswordBody body = bodies.read(ctx, PasswordBody.class);
+        if (body.currentPassword() == null || body.newPassword() == null) {
+            throw ApiException.validation("current_password and new_password are required",
+                    List.of("current_password and new_password are required"));
+        }
+        String header = ctx.header("Authorization");
+        Optional<UUID> userId = Optional.empty();
+        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            userId = auth.verify(header.substring(7).strip()).filter(p -> p.kind() == Principal.Kind.USER).map(Principal::subject);
+            if (userId.isEmpty()) {
+                throw ApiException.invalidToken();
+            }
+        } else if (body.passwordChangeToken() != null) {
+            userId = challenges.verify(ChallengeTokens.Purpose.PASSWORD_CHANGE, body.passwordChangeToken());
+            if (userId.isEmpty()) {
+                throw ApiException.invalidToken();
+            }
+        } else {
+            throw ApiException.unauthorized();
+        }
+        if (body.newPassword().length() > 1024 || body.currentPassword().length() > 1024) {
+            throw ApiException.validation("Invalid password", List.of("Password must be at most 1024 characters"));
+        }
+        Accounts.PasswordChange result;
+        try {
+            result = accounts.changePassword(userId.get(), body.currentPassword().toCharArray(), body.newPassword().toCharArray(),
+                    new Accounts.Actor(userId, SecurityEvent.ActorType.USER, rc.clientIp(), Optional.of(rc.requestId())));
+        } catch (HashingGate.Busy e) {
+            throw busy();
+        }
+        switch (result) {
+            case Accounts.PasswordChange.Changed c -> ctx.status(204);
+            case Accounts.PasswordChange.WrongCurrentPassword w ->
+                    throw new ApiException(403, "invalid_credentials", "The current password is not correct");
+            case Accounts.PasswordChange.PolicyViolated v -> throw ApiException.validation("The new password does not meet the policy", v.problems());
+        }
     }
 
     private void login(Context ctx) {
@@ -48,7 +221,7 @@ final class AuthRoutes {
             throw busy();
         }
         switch (outcome) {
-            case LoginOutcome.Authenticated a -> ctx.json(tokenBody(a.session()));
+            case LoginOutcome.Authenticated a -> respondWithTokens(ctx, tokenBody(a.session()), a.session().tokens());
             case LoginOutcome.MfaRequired m -> {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("status", "mfa_required");

@@ -25,9 +25,6 @@ import java.util.Optional;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
-import org.bouncycastle.crypto.params.HKDFParameters;
 
 /**
  * The JWT keyring shared by every instance through the {@code jwt_signing_keys} table. The key of
@@ -57,7 +54,7 @@ public final class JwtKeys {
     public JwtKeys(Db db, KeyPair fileKey, byte[] masterKeyFile, Duration accessTokenLifetime, Clock clock, SecureRandom random) {
         this.db = db;
         this.fileKey = fileKey;
-        this.sealingKey = derive(masterKeyFile);
+        this.sealingKey = KeyDerivation.derive(masterKeyFile, "liftos/jwt-keyring/v1");
         this.accessTokenLifetime = accessTokenLifetime;
         this.clock = clock;
         this.random = random;
@@ -186,16 +183,6 @@ public final class JwtKeys {
         } finally {
             Arrays.fill(pkcs8, (byte) 0);
         }
-    }
-
-    private static byte[] derive(byte[] masterKeyFile) {
-        byte[] ikm = new String(masterKeyFile, StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
-        HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
-        hkdf.init(new HKDFParameters(ikm, null, "liftos/jwt-keyring/v1".getBytes(StandardCharsets.US_ASCII)));
-        byte[] out = new byte[32];
-        hkdf.generateBytes(out, 0, out.length);
-        Arrays.fill(ikm, (byte) 0);
-        return out;
     }
 
     private byte[] seal(byte[] plaintext, String kid) {

@@ -85,7 +85,7 @@ public final class Sessions {
         Instant now = clock.instant();
         String refresh = newRefreshToken();
         UUID sid = UUID.randomUUID();
-        record Created(boolean newDevice, boolean ipChanged, double risk) {}
+        record Created(boolean newDevice, boolean ipChanged, double risk, List<UUID> ended) {}
         Created created = db.tx(c -> {
             SecurityConfig cfg = orgs.securityConfig(c, user.orgId());
             try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM users WHERE id = ? FOR UPDATE")) {
@@ -104,6 +104,7 @@ public final class Sessions {
                     end(c, old, "session_limit", now);
                 }
             }
+            List<UUID> endedByLimit = excess > 0 ? List.copyOf(live.subList(0, excess)) : List.of();
             double risk = Math.min(1.0, 0.1 + (newDevice ? 0.3 : 0) + (ipChanged ? 0.2 : 0));
             try (PreparedStatement ps = c.prepareStatement("""
                     INSERT INTO auth_sessions (id, user_id, org_id, device_fingerprint, device_id, client_ip, user_agent, amr,
@@ -136,8 +137,9 @@ public final class Sessions {
                         .detail("session_id", sid.toString()).detail("device_fingerprint", client.device().fingerprint())
                         .detail("network_prefix", client.device().networkPrefix()).risk(risk).build(now));
             }
-            return new Created(newDevice, ipChanged, risk);
+            return new Created(newDevice, ipChanged, risk, endedByLimit);
         });
+        afterEnding(created.ended());
         AccessTokens.Issued at = issueFor(user, sid, now, amr);
         return new Opened(new TokenPair(at.token(), at.expiresAt(), refresh, now.plus(refreshLifetime), sid, at.jti()),
                 created.newDevice(), created.ipChanged(), created.risk());
@@ -227,11 +229,10 @@ public final class Sessions {
         });
         if (r.outcome() != null) {
             if (r.outcome() instanceof RefreshOutcome.ReuseDetected || r.outcome() instanceof RefreshOutcome.Invalid && r.sid() != null) {
-                state.sessionEnded(r.sid());
+                afterEnding(List.of(r.sid()));
             }
             return r.outcome();
         }
-        state.sessionTouched(r.sid(), now);
         AccessTokens.Issued at = issueFor(r.user().orElseThrow(), r.sid(), r.authTime(), r.amr());
         return new RefreshOutcome.Rotated(new TokenPair(at.token(), at.expiresAt(), r.next(), now.plus(refreshLifetime), r.sid(), at.jti()));
     }
@@ -253,7 +254,7 @@ public final class Sessions {
     public boolean end(UUID sessionId, String reason) {
         Instant now = clock.instant();
         boolean ended = db.tx(c -> end(c, sessionId, reason, now));
-        state.sessionEnded(sessionId);
+        afterEnding(List.of(sessionId));
         return ended;
     }
 
@@ -267,15 +268,23 @@ public final class Sessions {
         return endWhere("org_id", orgId, reason);
     }
 
-    /** Ends every live session of a user inside the caller's transaction; the caller must call {@link TokenState#sessionEnded}. */
+    /** Ends every live session of a user inside the caller's transaction; the caller then calls {@link #afterEnding}. */
     List<UUID> endAllForUser(Connection c, UUID userId, String reason) throws SQLException {
         return endWhere(c, "user_id", userId, reason, clock.instant());
+    }
+
+    /** After the ending transaction committed: every instance stops honouring these sessions before this returns. */
+    void afterEnding(List<UUID> ended) {
+        if (!ended.isEmpty()) {
+            ended.forEach(state::sessionEnded);
+            state.propagate();
+        }
     }
 
     private int endWhere(String column, UUID id, String reason) {
         Instant now = clock.instant();
         List<UUID> ended = db.tx(c -> endWhere(c, column, id, reason, now));
-        ended.forEach(state::sessionEnded);
+        afterEnding(ended);
         return ended.size();
     }
 
@@ -311,7 +320,6 @@ public final class Sessions {
             ps.setObject(1, sid);
             ps.executeUpdate();
         }
-        state.announceSessionEnded(c, sid);
         return n > 0;
     }
 
@@ -391,7 +399,7 @@ public final class Sessions {
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT id FROM auth_sessions WHERE user_id = ? AND ended_at IS NULL AND expires_at > ?
                   AND last_seen_at + make_interval(secs => idle_timeout_seconds) > ?
-                ORDER BY created_at, id""")) {
+                ORDER BY created_at, opened_seq""")) {
             ps.setObject(1, userId);
             ps.setTimestamp(2, Timestamp.from(now));
             ps.setTimestamp(3, Timestamp.from(now));

@@ -20,6 +20,7 @@ public record Config(
         Bootstrap bootstrap,
         Smtp smtp,
         Auth auth,
+        Edge edge,
         Audit audit) {
 
     /** HTTP listener and edge settings. */
@@ -28,6 +29,21 @@ public record Config(
         public Http {
             trustedProxies = List.copyOf(trustedProxies);
             corsOrigins = List.copyOf(corsOrigins);
+        }
+    }
+
+    /**
+     * Edge protection: which header trusted proxies use to name the client (only that one is read, so a client
+     * cannot smuggle the other), the CORS lists, and the global per-IP ceiling of requests per hour.
+     */
+    public record Edge(ForwardedHeader forwardedHeader, List<String> corsMethods, List<String> corsHeaders,
+                       List<String> corsExposedHeaders, int ipRequestsPerHour) {
+        public enum ForwardedHeader { X_FORWARDED_FOR, FORWARDED }
+
+        public Edge {
+            corsMethods = List.copyOf(corsMethods);
+            corsHeaders = List.copyOf(corsHeaders);
+            corsExposedHeaders = List.copyOf(corsExposedHeaders);
         }
     }
 

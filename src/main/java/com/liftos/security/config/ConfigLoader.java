@@ -30,6 +30,11 @@ public final class ConfigLoader {
             new Variable("LIFTOS_MAX_REQUEST_BYTES", "1048576", "Largest accepted request body"),
             new Variable("LIFTOS_TRUSTED_PROXIES", "", "Comma-separated CIDRs whose X-Forwarded-For/Forwarded headers are believed"),
             new Variable("LIFTOS_CORS_ORIGINS", "https://app.liftos.com,https://dashboard.liftos.com", "Comma-separated allowed CORS origins"),
+            new Variable("LIFTOS_CORS_METHODS", "GET,POST,PUT,DELETE", "Methods allowed in CORS requests"),
+            new Variable("LIFTOS_CORS_HEADERS", "Authorization,Content-Type,X-Organization-ID,X-Request-ID", "Request headers allowed in CORS requests"),
+            new Variable("LIFTOS_CORS_EXPOSED_HEADERS", "X-RateLimit-Limit,X-RateLimit-Remaining,X-RateLimit-Reset,X-Request-ID,Retry-After", "Response headers exposed to CORS callers"),
+            new Variable("LIFTOS_FORWARDED_HEADER", "x-forwarded-for", "Header trusted proxies set to name the client: x-forwarded-for or forwarded (RFC 7239)"),
+            new Variable("LIFTOS_RATE_LIMIT_IP_PER_HOUR", "10000", "Global ceiling of requests per client IP per hour, across all routes"),
             new Variable("LIFTOS_ISSUER", "liftos.com", "JWT issuer (iss)"),
             new Variable("JWT_PRIVATE_KEY_PATH", "<data>/keys/jwt_private_key.pem", "RSA private key (PEM, PKCS#8) for signing access tokens"),
             new Variable("JWT_PUBLIC_KEY_PATH", "<data>/keys/jwt_public_key.pem", "RSA public key (PEM) for verifying access tokens"),
@@ -96,6 +101,7 @@ public final class ConfigLoader {
             }
         }
         String issuer = r.string("LIFTOS_ISSUER", "liftos.com");
+        Config.Edge edge = edge(r);
         Path keysDir = dataDir.resolve("keys");
         Config.Keys keys = new Config.Keys(
                 r.path("JWT_PRIVATE_KEY_PATH", keysDir.resolve("jwt_private_key.pem")),
@@ -175,7 +181,40 @@ public final class ConfigLoader {
         }
         return new Config(dataDir, db, pool,
                 new Config.Http(host, port, maxBody, proxies, origins, issuer),
-                keys, features, redis, bootstrap, smtp, auth, audit);
+                keys, features, redis, bootstrap, smtp, auth, edge, audit);
+    }
+
+    private static Config.Edge edge(Reader r) {
+        List<String> methods = r.list("LIFTOS_CORS_METHODS", List.of("GET", "POST", "PUT", "DELETE"));
+        for (String m : methods) {
+            if (!m.matches("[A-Z]{3,10}")) {
+                r.problem("LIFTOS_CORS_METHODS", "not an HTTP method: " + m);
+            }
+        }
+        List<String> headers = r.list("LIFTOS_CORS_HEADERS", List.of("Authorization", "Content-Type", "X-Organization-ID", "X-Request-ID"));
+        List<String> exposed = r.list("LIFTOS_CORS_EXPOSED_HEADERS",
+                List.of("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-Request-ID", "Retry-After"));
+        for (String h : concat(headers, exposed)) {
+            if (!h.matches("[A-Za-z0-9-]{1,64}")) {
+                r.problem("LIFTOS_CORS_HEADERS", "not a header name: " + h);
+            }
+        }
+        Config.Edge.ForwardedHeader forwarded = switch (r.string("LIFTOS_FORWARDED_HEADER", "x-forwarded-for").toLowerCase(Locale.ROOT)) {
+            case "x-forwarded-for" -> Config.Edge.ForwardedHeader.X_FORWARDED_FOR;
+            case "forwarded" -> Config.Edge.ForwardedHeader.FORWARDED;
+            default -> {
+                r.problem("LIFTOS_FORWARDED_HEADER", "must be x-forwarded-for or forwarded");
+                yield Config.Edge.ForwardedHeader.X_FORWARDED_FOR;
+            }
+        };
+        int ipPerHour = r.integer("LIFTOS_RATE_LIMIT_IP_PER_HOUR", 10_000, 1, 1_000_000_000);
+        return new Config.Edge(forwarded, methods, headers, exposed, ipPerHour);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** Like {@link #readDotEnv} but an unreadable file counts as absent (the CLI reports config problems later). */

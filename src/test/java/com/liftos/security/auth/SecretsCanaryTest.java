@@ -1,0 +1,93 @@
+package com.liftos.security.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.liftos.security.testing.TestApp;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** Passwords, refresh tokens and client secrets never reach logs, audit records or error bodies. */
+class SecretsCanaryTest {
+
+    @Test
+    void secretsNeverLeak() {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.classic.Level previous = root.getLevel();
+        root.setLevel(ch.qos.logback.classic.Level.DEBUG);
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        root.addAppender(logs);
+        List<String> secrets = new ArrayList<>();
+        List<String> bodies = new ArrayList<>();
+        try (TestApp app = TestApp.start()) {
+            String canaryPassword = "Canary-Pa55word-" + UUID.randomUUID().toString().substring(0, 8) + "!";
+            secrets.add(canaryPassword);
+            String email = "canary-" + UUID.randomUUID() + "@example.test";
+            app.createUser(app.loginAdmin(), app.adminOrgId(), email, canaryPassword, "viewer");
+            JsonNode login = app.loginResponse(email, canaryPassword);
+            secrets.add(login.get("refresh_token").asText());
+            bodies.add(app.postJson("/v1/auth/login", app.body(Map.of("email", email, "password", canaryPassword + "x"))).body());
+            bodies.add(app.postJson("/v1/auth/login", app.body(Map.of("email", "x" + email, "password", canaryPassword))).body());
+            JsonNode refreshed = app.json(app.postJson("/v1/auth/refresh", app.body(Map.of("refresh_token", login.get("refresh_token").asText()))));
+            secrets.add(refreshed.get("refresh_token").asText());
+            // reuse of the old one: an error body must not echo it
+            bodies.add(app.postJson("/v1/auth/refresh", app.body(Map.of("refresh_token", login.get("refresh_token").asText()))).body());
+            bodies.add(app.postJson("/v1/auth/password", app.body(Map.of("current_password", canaryPassword, "new_password", "short")),
+                    refreshed.get("access_token").asText()).body());
+            JsonNode sa = app.json(app.postJson("/v1/orgs/" + app.adminOrgId() + "/service-accounts",
+                    app.body(Map.of("name", "canary", "roles", List.of("viewer"))), app.loginAdmin()));
+            String secret = sa.get("client_secret").asText();
+            secrets.add(secret);
+            bodies.add(app.send(app.request("/oauth2/token").header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&client_id=" + sa.get("client_id").asText()
+                            + "&client_secret=" + URLEncoder.encode(secret + "x", StandardCharsets.UTF_8))).build()).body());
+            bodies.add(app.postJson("/v1/orgs/" + app.adminOrgId() + "/users",
+                    app.body(Map.of("email", "bad", "password", canaryPassword.substring(0, 6))), app.loginAdmin()).body());
+            String audit = app.app().db().run(c -> {
+                StringBuilder all = new StringBuilder();
+                try (PreparedStatement ps = c.prepareStatement("SELECT row_to_json(a)::text FROM audit_events a");
+                     ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        all.append(rs.getString(1)).append('\n');
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT row_to_json(s)::text FROM auth_sessions s UNION ALL SELECT row_to_json(r)::text FROM refresh_tokens r"
+                                + " UNION ALL SELECT row_to_json(a)::text FROM service_accounts a");
+                     ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        all.append(rs.getString(1)).append('\n');
+                    }
+                }
+                return all.toString();
+            });
+            assertThat(audit).contains("LOGIN_SUCCESS").contains("LOGIN_FAILURE");
+            String logText = String.join("\n", logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList())
+                    + app.consoleOutput();
+            for (String s : secrets) {
+                assertThat(audit).as("audit/db").doesNotContain(s);
+                assertThat(logText).as("logs").doesNotContain(s);
+                for (String body : bodies) {
+                    assertThat(body).as("error body").doesNotContain(s);
+                }
+            }
+            assertThat(String.join("", bodies)).doesNotContain(canaryPassword.substring(0, 6) + "\"");
+        } finally {
+            root.detachAppender(logs);
+            root.setLevel(previous);
+        }
+    }
+}
