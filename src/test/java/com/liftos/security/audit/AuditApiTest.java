@@ -212,7 +212,8 @@ class AuditApiTest {
         assertThat(cc61.get("mfa_adoption").asText()).isEqualTo("not_available");
         JsonNode cc62 = report.get("controls").get(1).get("evidence");
         assertThat(cc62.get("password_policy").get("min_length").asInt()).isEqualTo(12);
-        assertThat(cc62.get("credentials_due_for_rotation").asText()).isEqualTo("not_available");
+        // Wired to the vault in App: a real figure (no credentials in this org yet).
+        assertThat(cc62.get("credentials_due_for_rotation").get("due_for_rotation").asLong()).isZero();
         JsonNode cc68 = report.get("controls").get(4).get("evidence");
         assertThat(cc68.get("audit_chain").get("status").asText()).isEqualTo("intact");
         assertThat(cc68.get("alert_webhooks_configured").asInt()).isEqualTo(1);
