@@ -384,6 +384,8 @@ class AuditChainTest {
         log.record(SecurityEvent.builder(SecurityEventType.API_KEY_CREATED, "create").org(org)
                 .detail("provider", "stripe").detail("secret_key", canary).detail("password", canary)
                 .detail("nested", java.util.Map.of("access_token", canary, "ok", "fine"))
+                .detail("credentials", java.util.Map.of("shop_domain", "x.myshopify.com", "anything", canary))
+                .detail("password_policy", java.util.Map.of("min_length", 14, "client_secret", canary))
                 .build(CLOCK.instant()));
         String stored = db.run(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT details::text || details_text FROM audit_events WHERE chain = ?")) {
@@ -394,7 +396,8 @@ class AuditChainTest {
                 }
             }
         });
-        assertThat(stored).doesNotContain(canary).contains("stripe").contains("fine").contains(DetailsPolicy.REDACTED);
+        assertThat(stored).doesNotContain(canary).contains("stripe").contains("fine").contains(DetailsPolicy.REDACTED)
+                .contains("\"min_length\": 14"); // a structure named like a secret is kept, its secret keys redacted
         assertThat(verifier.verify(org).intact()).isTrue();
     }
 
