@@ -6,7 +6,6 @@ import com.liftos.security.audit.EventFanout;
 import com.liftos.security.audit.Audit;
 import com.liftos.security.audit.ComplianceEvidence;
 import com.liftos.security.auth.Auth;
-import com.liftos.security.auth.SecondFactor;
 import com.liftos.security.auth.PasswordHasher;
 import com.liftos.security.auth.Users;
 import com.liftos.security.config.Config;
@@ -20,6 +19,10 @@ import com.liftos.security.http.HttpServer;
 import com.liftos.security.http.Json;
 import com.liftos.security.http.RouteTable;
 import com.liftos.security.http.SystemRoutes;
+import com.liftos.security.mfa.Mailer;
+import com.liftos.security.mfa.Mfa;
+import com.liftos.security.mfa.MfaFactors;
+import com.liftos.security.mfa.SmsSender;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.ratelimit.RateLimiter;
 import com.liftos.security.ratelimit.RateLimits;
@@ -123,15 +126,18 @@ public final class App implements AutoCloseable {
             IpAllowList ipAllowList = new IpAllowList(orgConfigs, audit, clock);
             RiskAssessor risk = new RiskAssessor(new StoredSessionFacts(db), db, audit, clock);
             SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database), rateLimiter.health()), metrics, version());
-            Auth auth = Auth.start(config, db, users, orgs, hasher, audit, new Bodies(json), SecondFactor.NONE,
+            MfaFactors mfaFactors = Mfa.factors(db, orgs, vault.secrets(), masterKeyFile, clock, random);
+            Auth auth = Auth.start(config, db, users, orgs, hasher, audit, new Bodies(json), mfaFactors,
                     jwtKey, masterKeyFile, clock, random);
             resources.add(auth);
-            ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.empty(), (org, now) -> {
+            ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.of(mfaFactors.adoption(org)), (org, now) -> {
                 long active = vault.listApiKeys(org, false).stream()
                         .filter(m -> m.status() == CredentialMetadata.Status.ACTIVE).count();
                 return Optional.of(new ComplianceEvidence.RotationFigures(active, vault.countDueForRotation(org), 90));
             });
-            RouteTable routes = RouteTable.of(system.routes(), auth.routes(),
+            Mfa mfa = Mfa.start(mfaFactors, auth, users, Mailer.fromConfig(config.smtp()), SmsSender.fromConfig(config.mfa().sms()),
+                    audit, json, orgConfigs, config.mfa(), clock);
+            RouteTable routes = RouteTable.of(system.routes(), auth.routes(), mfa.routes(),
                     new VaultRoutes(vault, json, clock).routes(),
                     new AccessAdminRoutes(db, orgs, orgConfigs, audit, json, clock,
                             user -> auth.sessions().endAllForUser(user, "roles_revoked")).routes(),
@@ -139,6 +145,7 @@ public final class App implements AutoCloseable {
 
             List<Guard> guards = new ArrayList<>();
             guards.add(CoreGuards.authentication(auth.authenticator()));
+            guards.add(mfa.enrollmentGuard());
             if (config.features().rateLimitingEnabled()) {
                 guards.add(RateLimits.guard(rateLimiter, orgConfigs, audit, clock, config.edge().ipRequestsPerHour()));
             }
@@ -146,6 +153,7 @@ public final class App implements AutoCloseable {
             guards.add(CoreGuards.tenantIsolation());
             guards.add(CoreGuards.permissions(audit, clock));
             guards.add(risk.guard());
+            guards.add(mfa.stepUpGuard());
             HttpServer http = new HttpServer(config.http(), config.features().requireHttps(), routes, guards,
                     EdgeFilters.of(config.http(), config.edge(), config.features().requireHttps()), json, metrics);
             http.start();

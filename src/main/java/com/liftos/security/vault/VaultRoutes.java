@@ -46,7 +46,9 @@ public final class VaultRoutes {
                 Route.get(BASE, read, this::list),
                 Route.get(BASE + "/analytics", read, this::analytics),
                 Route.get(ONE, read, this::metadata),
-                Route.get(ONE + "/secret", Access.require("reveal:credentials").rateCategory(Access.RateCategory.SENSITIVE), this::reveal),
+                // Elevated risk (>= the step-up threshold) needs a recent MFA; very high risk is refused outright.
+                Route.get(ONE + "/secret", Access.require("reveal:credentials").rateCategory(Access.RateCategory.SENSITIVE)
+                        .maxRisk(0.6).requireStepUpMfa(), this::reveal),
                 Route.post(ONE + "/rotate", write, this::rotate),
                 Route.delete(ONE, Access.require("delete:connections"), this::revoke));
     }
