@@ -121,6 +121,48 @@ class MfaHttpTest {
     }
 
     @Test
+    void concurrentPresentationsOfOneCodeOpenOneSession() throws Exception {
+        String email = newUser(app, "race");
+        String secret = enableTotp(app, app.login(email, PASSWORD), CLOCK).get(0);
+        nextStep();
+        // one MFA token and one code raced by 10 requests
+        String shared = mfaToken(app, email);
+        assertThat(race(java.util.Collections.nCopies(10, shared), Rfc6238Reference.code(secret, CLOCK.instant()))).isEqualTo(1);
+        // one code raced across 10 different MFA tokens
+        nextStep();
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            tokens.add(mfaToken(app, email));
+        }
+        assertThat(race(tokens, Rfc6238Reference.code(secret, CLOCK.instant()))).isEqualTo(1);
+    }
+
+    /** Presents {@code code} with each token at once; returns how many were accepted. */
+    private static int race(List<String> mfaTokens, String code) throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(mfaTokens.size());
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<Integer>> results = new ArrayList<>();
+            for (String t : mfaTokens) {
+                results.add(pool.submit(() -> {
+                    go.await();
+                    return verify(app, t, "totp", code).statusCode();
+                }));
+            }
+            go.countDown();
+            int ok = 0;
+            for (var f : results) {
+                int status = f.get();
+                assertThat(status).isIn(200, 401);
+                ok += status == 200 ? 1 : 0;
+            }
+            return ok;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void windowEdgesOverHttp() {
         String email = newUser(app, "window");
         String secret = enableTotp(app, app.login(email, PASSWORD), CLOCK).get(0);
