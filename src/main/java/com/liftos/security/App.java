@@ -3,7 +3,8 @@ package com.liftos.security;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.EventFanout;
-import com.liftos.security.audit.JdbcAuditLog;
+import com.liftos.security.audit.Audit;
+import com.liftos.security.audit.ComplianceEvidence;
 import com.liftos.security.auth.Auth;
 import com.liftos.security.auth.PasswordHasher;
 import com.liftos.security.auth.Users;
@@ -34,6 +35,7 @@ import com.liftos.security.store.Database;
 import com.liftos.security.store.DatabaseHealth;
 import com.liftos.security.store.Db;
 import com.liftos.security.store.Migrations;
+import com.liftos.security.vault.CredentialMetadata;
 import com.liftos.security.vault.Vault;
 import com.liftos.security.vault.VaultRoutes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -44,6 +46,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -62,12 +65,15 @@ public final class App implements AutoCloseable {
     private final Auth auth;
     private final RouteTable routes;
 
-    private App(List<AutoCloseable> resources, HttpServer http, Db db, Auth auth, RouteTable routes) {
+    private final Audit audit;
+
+    private App(List<AutoCloseable> resources, HttpServer http, Db db, Auth auth, RouteTable routes, Audit audit) {
         this.resources = resources;
         this.http = http;
         this.db = db;
         this.auth = auth;
         this.routes = routes;
+        this.audit = audit;
     }
 
     public static App start(Config config, Clock clock, PrintStream console) {
@@ -103,15 +109,17 @@ public final class App implements AutoCloseable {
             Db db = new Db(database.dataSource());
             EventFanout events = new EventFanout();
             resources.add(events);
-            AuditLog audit = new JdbcAuditLog(db, json, events);
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             Organizations orgs = new Organizations(db, json, clock);
+            Audit auditing = Audit.start(db, json, clock, random, config, events, metrics, orgs);
+            resources.add(auditing);
+            AuditLog audit = auditing.log();
             Users users = new Users(db, clock);
             Vault vault = Vault.open(db, audit, config.keys().masterKey(), clock, random);
             PasswordHasher hasher = Auth.hasher(config.auth(), random);
 
             Bootstrap.run(config.bootstrap(), db, orgs, users, hasher, audit, clock, random, console);
 
-            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             SecurityConfigCache orgConfigs = new SecurityConfigCache(orgs, clock);
             RateLimiter rateLimiter = RateLimits.create(config.redisUrl(), clock);
             resources.add(rateLimiter);
@@ -122,12 +130,18 @@ public final class App implements AutoCloseable {
             Auth auth = Auth.start(config, db, users, orgs, hasher, audit, new Bodies(json), mfaFactors,
                     jwtKey, masterKeyFile, clock, random);
             resources.add(auth);
+            ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.of(mfaFactors.adoption(org)), (org, now) -> {
+                long active = vault.listApiKeys(org, false).stream()
+                        .filter(m -> m.status() == CredentialMetadata.Status.ACTIVE).count();
+                return Optional.of(new ComplianceEvidence.RotationFigures(active, vault.countDueForRotation(org), 90));
+            });
             Mfa mfa = Mfa.start(mfaFactors, auth, users, Mailer.fromConfig(config.smtp()), SmsSender.fromConfig(config.mfa().sms()),
                     audit, json, orgConfigs, config.mfa(), clock);
             RouteTable routes = RouteTable.of(system.routes(), auth.routes(), mfa.routes(),
                     new VaultRoutes(vault, json, clock).routes(),
                     new AccessAdminRoutes(db, orgs, orgConfigs, audit, json, clock,
-                            user -> auth.sessions().endAllForUser(user, "roles_revoked")).routes());
+                            user -> auth.sessions().endAllForUser(user, "roles_revoked")).routes(),
+                    auditing.routes(evidence));
 
             List<Guard> guards = new ArrayList<>();
             guards.add(CoreGuards.authentication(auth.authenticator()));
@@ -149,7 +163,7 @@ public final class App implements AutoCloseable {
                     version(), config.http().host(), http.port(),
                     java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() - (tReady - t0) / 1_000_000,
                     (tKeys - t0) / 1_000_000, (tDb - tKeys) / 1_000_000, (tReady - tDb) / 1_000_000);
-            return new App(resources, http, db, auth, routes);
+            return new App(resources, http, db, auth, routes, auditing);
         } catch (RuntimeException e) {
             closeAll(resources);
             throw e;
@@ -197,6 +211,11 @@ public final class App implements AutoCloseable {
     /** Every route the service answers, with its access declaration. */
     public RouteTable routes() {
         return routes;
+    }
+
+    /** The audit trail (log, verification, pseudonymization). */
+    public Audit audit() {
+        return audit;
     }
 
     public static String version() {

@@ -21,6 +21,7 @@ public record Config(
         Smtp smtp,
         Auth auth,
         Edge edge,
+        Audit audit,
         Mfa mfa) {
 
     /** HTTP listener and edge settings. */
@@ -83,6 +84,21 @@ public record Config(
         public String toString() {
             return "Smtp[host=" + host.orElse("-") + ", port=" + port + ", username=" + username.orElse("-")
                     + ", password=" + (password.isPresent() ? "***" : "-") + ", from=" + from + ", startTls=" + startTls + "]";
+        }
+    }
+
+    /** Audit chain upkeep and alert webhooks; the webhook secret is never printed. */
+    public record Audit(List<URI> alertWebhookUrls, Optional<char[]> alertWebhookSecret, int alertRetryBaseMillis,
+                        int checkpointSeconds, int systemRetentionDays) {
+        public Audit {
+            alertWebhookUrls = List.copyOf(alertWebhookUrls);
+        }
+
+        @Override
+        public String toString() {
+            return "Audit[alertWebhooks=" + alertWebhookUrls.size() + ", alertWebhookSecret=" + (alertWebhookSecret.isPresent() ? "***" : "-")
+                    + ", alertRetryBaseMillis=" + alertRetryBaseMillis + ", checkpointSeconds=" + checkpointSeconds
+                    + ", systemRetentionDays=" + systemRetentionDays + "]";
         }
     }
 

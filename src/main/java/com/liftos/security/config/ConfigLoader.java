@@ -61,6 +61,11 @@ public final class ConfigLoader {
             new Variable("LIFTOS_REFRESH_TOKEN_DAYS", "30", "Refresh token and session absolute lifetime"),
             new Variable("LIFTOS_SESSION_LIMIT_MODE", "end_oldest", "Over max_concurrent_sessions: end_oldest or refuse"),
             new Variable("LIFTOS_REFRESH_COOKIE", "false", "Also send the refresh token in an HttpOnly, Secure, SameSite=Strict cookie"),
+            new Variable("LIFTOS_ALERT_WEBHOOK_URLS", "", "Comma-separated http(s) URLs that receive high and critical security events (signed POST)"),
+            new Variable("LIFTOS_ALERT_WEBHOOK_SECRET", "", "HMAC-SHA256 secret for the X-LiftOS-Signature header (at least 16 characters; required with webhook URLs)"),
+            new Variable("LIFTOS_ALERT_RETRY_BASE_MS", "5000", "First retry delay of a failed webhook delivery (doubles per attempt, 8 attempts)"),
+            new Variable("LIFTOS_AUDIT_CHECKPOINT_SECONDS", "60", "How often each audit chain's head gets a signed checkpoint"),
+            new Variable("LIFTOS_AUDIT_SYSTEM_RETENTION_DAYS", "365", "Retention of system (organization-less) audit events; organizations use audit_retention_days"),
             new Variable("LIFTOS_SMS_ENDPOINT", "", "Twilio-compatible URL SMS codes are POSTed to (https; http only on loopback); empty = SMS off"),
             new Variable("LIFTOS_SMS_FROM", "", "Sender number of SMS codes (E.164)"),
             new Variable("LIFTOS_SMS_ACCOUNT", "", "SMS endpoint account (HTTP Basic user, e.g. Twilio account SID)"),
@@ -156,13 +161,34 @@ public final class ConfigLoader {
                 r.integer("LIFTOS_REFRESH_TOKEN_DAYS", 30, 1, 365),
                 limitMode.equals("refuse"),
                 r.bool("LIFTOS_REFRESH_COOKIE", false));
+        List<URI> webhooks = new ArrayList<>();
+        for (String u : r.list("LIFTOS_ALERT_WEBHOOK_URLS", List.of())) {
+            try {
+                URI uri = new URI(u);
+                if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
+                    r.problem("LIFTOS_ALERT_WEBHOOK_URLS", "each entry must be an http(s) URL with a host");
+                } else {
+                    webhooks.add(uri);
+                }
+            } catch (URISyntaxException e) {
+                r.problem("LIFTOS_ALERT_WEBHOOK_URLS", "each entry must be an http(s) URL with a host");
+            }
+        }
+        Optional<char[]> webhookSecret = r.optional("LIFTOS_ALERT_WEBHOOK_SECRET").map(String::toCharArray);
+        if (!webhooks.isEmpty() && webhookSecret.map(s -> s.length < 16).orElse(true)) {
+            r.problem("LIFTOS_ALERT_WEBHOOK_SECRET", "required with LIFTOS_ALERT_WEBHOOK_URLS, at least 16 characters");
+        }
+        Config.Audit audit = new Config.Audit(webhooks, webhookSecret,
+                r.integer("LIFTOS_ALERT_RETRY_BASE_MS", 5000, 10, 3_600_000),
+                r.integer("LIFTOS_AUDIT_CHECKPOINT_SECONDS", 60, 1, 86_400),
+                r.integer("LIFTOS_AUDIT_SYSTEM_RETENTION_DAYS", 365, 1, 36_500));
         Config.Mfa mfa = mfa(r);
         if (!r.problems.isEmpty()) {
             throw new ConfigException(r.problems);
         }
         return new Config(dataDir, db, pool,
                 new Config.Http(host, port, maxBody, proxies, origins, issuer),
-                keys, features, redis, bootstrap, smtp, auth, edge, mfa);
+                keys, features, redis, bootstrap, smtp, auth, edge, audit, mfa);
     }
 
     private static Config.Mfa mfa(Reader r) {
