@@ -26,13 +26,12 @@ import org.junit.jupiter.api.Test;
 
 /** TOTP enrolment, the MFA login step, replay, window edges, recovery codes and brute-force counting, over HTTP. */
 class MfaHttpTest {
-    // a step boundary plus 1 s, so "advance 30 s" always lands in the next step
-    static final MfaTestSupport.MutableClock CLOCK = new MfaTestSupport.MutableClock(
-            Instant.ofEpochSecond(Instant.now().getEpochSecond() / 30 * 30 + 1));
+    static MfaTestSupport.MutableClock CLOCK;
     static TestApp app;
 
     @BeforeAll
     static void start() {
+        CLOCK = MfaTestSupport.MutableClock.atStepStart();
         app = TestApp.start(Map.of(), CLOCK);
     }
 
