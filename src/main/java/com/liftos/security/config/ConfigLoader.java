@@ -246,7 +246,7 @@ public final class ConfigLoader {
                 r.problem("LIFTOS_CORS_HEADERS", "not a header name: " + h);
             }
         }
-        Config.Edge.ForwardedHeader forwarded = switch (r.string("LIFTOS_FORWARDED_HEADER", "x-forwarded-for").toLowerCase(Locale.ROOT)) {
+        Config.Edge.ForwardedHeader forwarded = switch (r.string("LIFTOS_FORWARDED_HEADER", "x-forwarded-for")) {
             case "x-forwarded-for" -> Config.Edge.ForwardedHeader.X_FORWARDED_FOR;
             case "forwarded" -> Config.Edge.ForwardedHeader.FORWARDED;
             default -> {
