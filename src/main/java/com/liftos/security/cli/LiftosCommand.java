@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
 /** The {@code liftos} command line. Every failure is one clear line on stderr and a non-zero exit code. */
 @Command(name = "liftos", mixinStandardHelpOptions = true, versionProvider = LiftosCommand.Version.class,
         description = "LiftOS Security: credential vault, authentication, authorization and audit.",
-        subcommands = {ServeCommand.class, SetupCommand.class, MigrateCommand.class, KeysCommand.class})
+        subcommands = {ServeCommand.class, SetupCommand.class, MigrateCommand.class, KeysCommand.class, VaultCommand.class,
+                AuditCommand.class})
 public final class LiftosCommand implements Callable<Integer> {
     /** Returned by {@code serve}: the process keeps running until SIGTERM. */
     public static final int KEEP_RUNNING = -1;

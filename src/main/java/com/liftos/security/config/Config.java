@@ -19,7 +19,10 @@ public record Config(
         Optional<URI> redisUrl,
         Bootstrap bootstrap,
         Smtp smtp,
-        Auth auth) {
+        Auth auth,
+        Edge edge,
+        Audit audit,
+        Mfa mfa) {
 
     /** HTTP listener and edge settings. */
     public record Http(String host, int port, long maxRequestBytes, List<String> trustedProxies,
@@ -30,8 +33,27 @@ public record Config(
         }
     }
 
+    /**
+     * Edge protection: which header trusted proxies use to name the client (only that one is read, so a client
+     * cannot smuggle the other), the CORS lists, and the global per-IP ceiling of requests per hour.
+     */
+    public record Edge(ForwardedHeader forwardedHeader, List<String> corsMethods, List<String> corsHeaders,
+                       List<String> corsExposedHeaders, int ipRequestsPerHour) {
+        public enum ForwardedHeader { X_FORWARDED_FOR, FORWARDED }
+
+        public Edge {
+            corsMethods = List.copyOf(corsMethods);
+            corsHeaders = List.copyOf(corsHeaders);
+            corsExposedHeaders = List.copyOf(corsExposedHeaders);
+        }
+    }
+
     /** Where the key files live. */
-    public record Keys(Path jwtPrivateKey, Path jwtPublicKey, Path masterKey) {}
+    /**
+     * Where the key files live. {@code serviceKey} keys the HMACs of service-account secrets and MFA codes and seals
+     * rotated JWT keys; it is separate from the master key so a master-key rotation leaves those intact.
+     */
+    public record Keys(Path jwtPrivateKey, Path jwtPublicKey, Path masterKey, Path serviceKey) {}
 
     /** The seed's SECURITY_* switches. */
     public record Features(boolean auditEnabled, boolean rateLimitingEnabled,
@@ -66,6 +88,49 @@ public record Config(
         public String toString() {
             return "Smtp[host=" + host.orElse("-") + ", port=" + port + ", username=" + username.orElse("-")
                     + ", password=" + (password.isPresent() ? "***" : "-") + ", from=" + from + ", startTls=" + startTls + "]";
+        }
+    }
+
+    /** Audit chain upkeep and alert webhooks; the webhook secret is never printed. */
+    public record Audit(List<URI> alertWebhookUrls, Optional<char[]> alertWebhookSecret, int alertRetryBaseMillis,
+                        int checkpointSeconds, int systemRetentionDays) {
+        public Audit {
+            alertWebhookUrls = List.copyOf(alertWebhookUrls);
+        }
+
+        @Override
+        public String toString() {
+            return "Audit[alertWebhooks=" + alertWebhookUrls.size() + ", alertWebhookSecret=" + (alertWebhookSecret.isPresent() ? "***" : "-")
+                    + ", alertRetryBaseMillis=" + alertRetryBaseMillis + ", checkpointSeconds=" + checkpointSeconds
+                    + ", systemRetentionDays=" + systemRetentionDays + "]";
+        }
+    }
+
+    /**
+     * Multi-factor settings.
+     *
+     * @param sms                 where SMS codes are posted (Twilio-compatible form); empty = SMS off
+     * @param stepUpRiskThreshold request risk score from which step-up routes demand a recent MFA
+     * @param stepUpMaxAgeMinutes how recent that MFA must be
+     */
+    public record Mfa(Optional<Sms> sms, double stepUpRiskThreshold, int stepUpMaxAgeMinutes) {}
+
+    /** A Twilio-compatible SMS endpoint: form fields To, From, Body, HTTP Basic auth with account and token. */
+    public record Sms(URI endpoint, String from, String account, char[] token) {
+        @Override
+        public String toString() {
+            return "Sms[endpoint=" + endpoint + ", from=" + from + ", account=" + account + ", token=***]";
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Sms s && endpoint.equals(s.endpoint) && from.equals(s.from) && account.equals(s.account)
+                    && java.util.Arrays.equals(token, s.token);
+        }
+
+        @Override
+        public int hashCode() {
+            return endpoint.hashCode();
         }
     }
 }

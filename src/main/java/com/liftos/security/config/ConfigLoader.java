@@ -30,10 +30,16 @@ public final class ConfigLoader {
             new Variable("LIFTOS_MAX_REQUEST_BYTES", "1048576", "Largest accepted request body"),
             new Variable("LIFTOS_TRUSTED_PROXIES", "", "Comma-separated CIDRs whose X-Forwarded-For/Forwarded headers are believed"),
             new Variable("LIFTOS_CORS_ORIGINS", "https://app.liftos.com,https://dashboard.liftos.com", "Comma-separated allowed CORS origins"),
+            new Variable("LIFTOS_CORS_METHODS", "GET,POST,PUT,DELETE", "Methods allowed in CORS requests"),
+            new Variable("LIFTOS_CORS_HEADERS", "Authorization,Content-Type,X-Organization-ID,X-Request-ID", "Request headers allowed in CORS requests"),
+            new Variable("LIFTOS_CORS_EXPOSED_HEADERS", "X-RateLimit-Limit,X-RateLimit-Remaining,X-RateLimit-Reset,X-Request-ID,Retry-After", "Response headers exposed to CORS callers"),
+            new Variable("LIFTOS_FORWARDED_HEADER", "x-forwarded-for", "Header trusted proxies set to name the client: x-forwarded-for or forwarded (RFC 7239)"),
+            new Variable("LIFTOS_RATE_LIMIT_IP_PER_HOUR", "10000", "Global ceiling of requests per client IP per hour, across all routes"),
             new Variable("LIFTOS_ISSUER", "liftos.com", "JWT issuer (iss)"),
             new Variable("JWT_PRIVATE_KEY_PATH", "<data>/keys/jwt_private_key.pem", "RSA private key (PEM, PKCS#8) for signing access tokens"),
             new Variable("JWT_PUBLIC_KEY_PATH", "<data>/keys/jwt_public_key.pem", "RSA public key (PEM) for verifying access tokens"),
             new Variable("MASTER_ENCRYPTION_KEY_PATH", "<data>/keys/master_encryption_key.txt", "Master key: base64 of 32 random bytes, or a passphrase"),
+            new Variable("LIFTOS_SERVICE_KEY_PATH", "<data>/keys/service_key.txt", "256-bit key for service-account secret and MFA code HMACs and for sealing rotated JWT keys"),
             new Variable("SECURITY_AUDIT_ENABLED", "true", "Record security events"),
             new Variable("SECURITY_RATE_LIMITING_ENABLED", "true", "Enforce rate limits"),
             new Variable("SECURITY_DEVICE_FINGERPRINTING_ENABLED", "true", "Fingerprint devices at login"),
@@ -55,7 +61,18 @@ public final class ConfigLoader {
             new Variable("LIFTOS_ACCESS_TOKEN_MINUTES", "60", "Access token lifetime"),
             new Variable("LIFTOS_REFRESH_TOKEN_DAYS", "30", "Refresh token and session absolute lifetime"),
             new Variable("LIFTOS_SESSION_LIMIT_MODE", "end_oldest", "Over max_concurrent_sessions: end_oldest or refuse"),
-            new Variable("LIFTOS_REFRESH_COOKIE", "false", "Also send the refresh token in an HttpOnly, Secure, SameSite=Strict cookie"));
+            new Variable("LIFTOS_REFRESH_COOKIE", "false", "Also send the refresh token in an HttpOnly, Secure, SameSite=Strict cookie"),
+            new Variable("LIFTOS_ALERT_WEBHOOK_URLS", "", "Comma-separated http(s) URLs that receive high and critical security events (signed POST)"),
+            new Variable("LIFTOS_ALERT_WEBHOOK_SECRET", "", "HMAC-SHA256 secret for the X-LiftOS-Signature header (at least 16 characters; required with webhook URLs)"),
+            new Variable("LIFTOS_ALERT_RETRY_BASE_MS", "5000", "First retry delay of a failed webhook delivery (doubles per attempt, 8 attempts)"),
+            new Variable("LIFTOS_AUDIT_CHECKPOINT_SECONDS", "60", "How often each audit chain's head gets a signed checkpoint"),
+            new Variable("LIFTOS_AUDIT_SYSTEM_RETENTION_DAYS", "365", "Retention of system (organization-less) audit events; organizations use audit_retention_days"),
+            new Variable("LIFTOS_SMS_ENDPOINT", "", "Twilio-compatible URL SMS codes are POSTed to (https; http only on loopback); empty = SMS off"),
+            new Variable("LIFTOS_SMS_FROM", "", "Sender number of SMS codes (E.164)"),
+            new Variable("LIFTOS_SMS_ACCOUNT", "", "SMS endpoint account (HTTP Basic user, e.g. Twilio account SID)"),
+            new Variable("LIFTOS_SMS_TOKEN", "", "SMS endpoint token (HTTP Basic password)"),
+            new Variable("LIFTOS_STEP_UP_RISK", "0.5", "Request risk score (0-1) from which step-up routes need a recent MFA"),
+            new Variable("LIFTOS_STEP_UP_MAX_AGE_MINUTES", "15", "How recent an MFA must be to satisfy step-up"));
 
     /** One configuration variable, for documentation and the .env template. */
     public record Variable(String name, String defaultValue, String description) {}
@@ -91,11 +108,13 @@ public final class ConfigLoader {
             }
         }
         String issuer = r.string("LIFTOS_ISSUER", "liftos.com");
+        Config.Edge edge = edge(r);
         Path keysDir = dataDir.resolve("keys");
         Config.Keys keys = new Config.Keys(
                 r.path("JWT_PRIVATE_KEY_PATH", keysDir.resolve("jwt_private_key.pem")),
                 r.path("JWT_PUBLIC_KEY_PATH", keysDir.resolve("jwt_public_key.pem")),
-                r.path("MASTER_ENCRYPTION_KEY_PATH", keysDir.resolve("master_encryption_key.txt")));
+                r.path("MASTER_ENCRYPTION_KEY_PATH", keysDir.resolve("master_encryption_key.txt")),
+                r.path("LIFTOS_SERVICE_KEY_PATH", keysDir.resolve("service_key.txt")));
         Config.Features features = new Config.Features(
                 r.bool("SECURITY_AUDIT_ENABLED", true),
                 r.bool("SECURITY_RATE_LIMITING_ENABLED", true),
@@ -144,12 +163,107 @@ public final class ConfigLoader {
                 r.integer("LIFTOS_REFRESH_TOKEN_DAYS", 30, 1, 365),
                 limitMode.equals("refuse"),
                 r.bool("LIFTOS_REFRESH_COOKIE", false));
+        List<URI> webhooks = new ArrayList<>();
+        for (String u : r.list("LIFTOS_ALERT_WEBHOOK_URLS", List.of())) {
+            try {
+                URI uri = new URI(u);
+                if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
+                    r.problem("LIFTOS_ALERT_WEBHOOK_URLS", "each entry must be an http(s) URL with a host");
+                } else {
+                    webhooks.add(uri);
+                }
+            } catch (URISyntaxException e) {
+                r.problem("LIFTOS_ALERT_WEBHOOK_URLS", "each entry must be an http(s) URL with a host");
+            }
+        }
+        Optional<char[]> webhookSecret = r.optional("LIFTOS_ALERT_WEBHOOK_SECRET").map(String::toCharArray);
+        if (!webhooks.isEmpty() && webhookSecret.map(s -> s.length < 16).orElse(true)) {
+            r.problem("LIFTOS_ALERT_WEBHOOK_SECRET", "required with LIFTOS_ALERT_WEBHOOK_URLS, at least 16 characters");
+        }
+        Config.Audit audit = new Config.Audit(webhooks, webhookSecret,
+                r.integer("LIFTOS_ALERT_RETRY_BASE_MS", 5000, 10, 3_600_000),
+                r.integer("LIFTOS_AUDIT_CHECKPOINT_SECONDS", 60, 1, 86_400),
+                r.integer("LIFTOS_AUDIT_SYSTEM_RETENTION_DAYS", 365, 1, 36_500));
+        Config.Mfa mfa = mfa(r);
         if (!r.problems.isEmpty()) {
             throw new ConfigException(r.problems);
         }
         return new Config(dataDir, db, pool,
                 new Config.Http(host, port, maxBody, proxies, origins, issuer),
-                keys, features, redis, bootstrap, smtp, auth);
+                keys, features, redis, bootstrap, smtp, auth, edge, audit, mfa);
+    }
+
+    private static Config.Mfa mfa(Reader r) {
+        Optional<Config.Sms> sms = r.optional("LIFTOS_SMS_ENDPOINT").flatMap(v -> {
+            URI uri;
+            try {
+                uri = new URI(v);
+            } catch (URISyntaxException e) {
+                r.problem("LIFTOS_SMS_ENDPOINT", "not a URL");
+                return Optional.empty();
+            }
+            String host = uri.getHost();
+            boolean loopback = "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host);
+            if (host == null || !"https".equals(uri.getScheme()) && !("http".equals(uri.getScheme()) && loopback)) {
+                r.problem("LIFTOS_SMS_ENDPOINT", "must be an https:// URL (http:// only on loopback)");
+                return Optional.empty();
+            }
+            Optional<String> from = r.optional("LIFTOS_SMS_FROM");
+            Optional<String> account = r.optional("LIFTOS_SMS_ACCOUNT");
+            Optional<String> token = r.optional("LIFTOS_SMS_TOKEN");
+            if (from.isEmpty() || account.isEmpty() || token.isEmpty()) {
+                r.problem("LIFTOS_SMS_ENDPOINT", "needs LIFTOS_SMS_FROM, LIFTOS_SMS_ACCOUNT and LIFTOS_SMS_TOKEN");
+                return Optional.empty();
+            }
+            return Optional.of(new Config.Sms(uri, from.get(), account.get(), token.get().toCharArray()));
+        });
+        double threshold = 0.5;
+        Optional<String> t = r.optional("LIFTOS_STEP_UP_RISK");
+        if (t.isPresent()) {
+            try {
+                threshold = Double.parseDouble(t.get());
+                if (!(threshold >= 0 && threshold <= 1)) {
+                    r.problem("LIFTOS_STEP_UP_RISK", "must be between 0 and 1");
+                    threshold = 0.5;
+                }
+            } catch (NumberFormatException e) {
+                r.problem("LIFTOS_STEP_UP_RISK", "must be a number between 0 and 1");
+            }
+        }
+        return new Config.Mfa(sms, threshold, r.integer("LIFTOS_STEP_UP_MAX_AGE_MINUTES", 15, 1, 24 * 60));
+    }
+
+    private static Config.Edge edge(Reader r) {
+        List<String> methods = r.list("LIFTOS_CORS_METHODS", List.of("GET", "POST", "PUT", "DELETE"));
+        for (String m : methods) {
+            if (!m.matches("[A-Z]{3,10}")) {
+                r.problem("LIFTOS_CORS_METHODS", "not an HTTP method: " + m);
+            }
+        }
+        List<String> headers = r.list("LIFTOS_CORS_HEADERS", List.of("Authorization", "Content-Type", "X-Organization-ID", "X-Request-ID"));
+        List<String> exposed = r.list("LIFTOS_CORS_EXPOSED_HEADERS",
+                List.of("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-Request-ID", "Retry-After"));
+        for (String h : concat(headers, exposed)) {
+            if (!h.matches("[A-Za-z0-9-]{1,64}")) {
+                r.problem("LIFTOS_CORS_HEADERS", "not a header name: " + h);
+            }
+        }
+        Config.Edge.ForwardedHeader forwarded = switch (r.string("LIFTOS_FORWARDED_HEADER", "x-forwarded-for")) {
+            case "x-forwarded-for" -> Config.Edge.ForwardedHeader.X_FORWARDED_FOR;
+            case "forwarded" -> Config.Edge.ForwardedHeader.FORWARDED;
+            default -> {
+                r.problem("LIFTOS_FORWARDED_HEADER", "must be x-forwarded-for or forwarded");
+                yield Config.Edge.ForwardedHeader.X_FORWARDED_FOR;
+            }
+        };
+        int ipPerHour = r.integer("LIFTOS_RATE_LIMIT_IP_PER_HOUR", 10_000, 1, 1_000_000_000);
+        return new Config.Edge(forwarded, methods, headers, exposed, ipPerHour);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** Like {@link #readDotEnv} but an unreadable file counts as absent (the CLI reports config problems later). */

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.Timer;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -28,6 +29,10 @@ public final class HttpServer implements AutoCloseable {
 
     private final Javalin app;
     private final MeterRegistry metrics;
+    /** Route templates (not raw paths) keep this bounded: routes x methods x statuses. */
+    private final ConcurrentHashMap<TimerKey, Timer> timers = new ConcurrentHashMap<>();
+
+    private record TimerKey(String method, String route, int status) {}
 
     public HttpServer(Config.Http http, boolean requireHttps, RouteTable routes, List<Guard> guards, List<HttpFilter> filters,
                       ObjectMapper json, MeterRegistry metrics) {
@@ -92,12 +97,12 @@ public final class HttpServer implements AutoCloseable {
         }
         String route = rc.route().map(Route::path).orElse("unmatched");
         int status = ctx.statusCode();
-        Timer.builder("http_server_requests")
-                .description("HTTP requests by route template, method and status")
-                .tag("method", ctx.method().name())
-                .tag("route", route)
-                .tag("status", Integer.toString(status))
-                .register(metrics)
+        timers.computeIfAbsent(new TimerKey(ctx.method().name(), route, status), k -> Timer.builder("http_server_requests")
+                        .description("HTTP requests by route template, method and status")
+                        .tag("method", k.method())
+                        .tag("route", k.route())
+                        .tag("status", Integer.toString(k.status()))
+                        .register(metrics))
                 .record(System.nanoTime() - rc.startNanos(), TimeUnit.NANOSECONDS);
         if (status >= 500) {
             LOG.warn("{} {} -> {} request_id={}", ctx.method(), route, status, rc.requestId());

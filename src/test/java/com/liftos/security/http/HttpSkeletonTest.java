@@ -75,6 +75,23 @@ class HttpSkeletonTest {
     }
 
     @Test
+    void malformedJsonIsA400WithoutEchoingTheBody() {
+        for (String body : new String[] {"{not json canary", "[1,2]", "{\"email\":{\"canary\":1}}", "", "{\"email\":\"a@b.c\"} trailing"}) {
+            HttpResponse<String> r = app.postJson("/v1/auth/login", body);
+            assertThat(r.statusCode()).as(body).isEqualTo(400);
+            assertThat(app.json(r).at("/error/code").asText()).isEqualTo("invalid_json");
+            assertThat(r.body()).doesNotContain("canary");
+        }
+    }
+
+    @Test
+    void unknownFieldsAreNamedButValuesNeverEchoed() {
+        HttpResponse<String> r = app.postJson("/v1/auth/login", "{\"email\":\"a@b.c\",\"password\":\"x\",\"extra\":\"canaryValue\"}");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("extra").doesNotContain("canaryValue");
+    }
+
+    @Test
     void metricsExposeRequestsByRouteAndStatus() {
         app.get("/health");
         HttpResponse<String> r = app.get("/metrics");

@@ -2,6 +2,7 @@ package com.liftos.security.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -33,8 +34,10 @@ class PackagedJarIT {
         int port = freePort();
 
         Process first = start(data, port, dir.resolve("first.log"));
+        String orgBefore;
         try {
             waitForHealth(port, first, Duration.ofSeconds(120));
+            orgBefore = adminOrgId(port);
         } finally {
             stop(first);
         }
@@ -47,6 +50,7 @@ class PackagedJarIT {
         Process second = start(data, port, dir.resolve("second.log"));
         try {
             waitForHealth(port, second, Duration.ofSeconds(60));
+            assertThat(adminOrgId(port)).isEqualTo(orgBefore);
         } finally {
             stop(second);
         }
@@ -55,6 +59,20 @@ class PackagedJarIT {
         assertThat(Files.readAllBytes(data.resolve("keys/master_encryption_key.txt"))).isEqualTo(master);
         assertThat(Files.readAllBytes(data.resolve("keys/jwt_private_key.pem"))).isEqualTo(jwt);
         assertThat(data.resolve("postgres/PG_VERSION")).exists();
+    }
+
+    /** Logs in as the bootstrap admin and returns the organization id from /v1/me. */
+    private String adminOrgId(int port) throws Exception {
+        HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/auth/login"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"email\":\"it-admin@example.test\",\"password\":\"It-Admin-Passw0rd!\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
+        String token = new ObjectMapper().readTree(login.body()).get("access_token").asText();
+        HttpResponse<String> me = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/me"))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(me.statusCode()).isEqualTo(200);
+        return new ObjectMapper().readTree(me.body()).get("org_id").asText();
     }
 
     static Process start(Path data, int port, Path log) throws IOException {

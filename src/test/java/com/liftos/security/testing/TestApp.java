@@ -57,6 +57,9 @@ public final class TestApp implements AutoCloseable {
         env.put("LIFTOS_BOOTSTRAP_ADMIN_EMAIL", ADMIN_EMAIL);
         env.put("LIFTOS_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD);
         env.put("LIFTOS_BOOTSTRAP_ORG", "Test Org");
+        // every test talks from 127.0.0.1: the 5-per-5-minutes login limit would trip ordinary tests;
+        // rate-limit tests switch it back on
+        env.put("SECURITY_RATE_LIMITING_ENABLED", "false");
         // Cheap Argon2 keeps logins fast in tests; tests of the hashing cost override these.
         env.put("LIFTOS_ARGON2_MEMORY_KIB", "8192");
         env.put("LIFTOS_ARGON2_ITERATIONS", "1");

@@ -73,6 +73,15 @@ public final class TestDatabase {
         return new Schema(schema, url, user, password);
     }
 
+    /** An existing schema of the test server (benchmarks that reuse a large data set). */
+    public static Schema existing(String schema) {
+        init();
+        if (!schema.matches("t_[0-9a-f]{16}")) {
+            throw new IllegalArgumentException("not a test schema name");
+        }
+        return new Schema(schema, baseUrl + (baseUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema, user, password);
+    }
+
     /** One test schema. {@link #databaseUrl()} is a DATABASE_URL value the service accepts. */
     public record Schema(String name, String jdbcUrl, Optional<String> user, Optional<String> password) {
 

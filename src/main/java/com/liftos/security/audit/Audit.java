@@ -1,0 +1,155 @@
+package com.liftos.security.audit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.liftos.security.config.Config;
+import com.liftos.security.http.Route;
+import com.liftos.security.org.Organizations;
+import com.liftos.security.store.Db;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The audit feature's entry point: the durable, hash-chained {@link AuditLog} every feature writes to, the seed's
+ * {@link AuditTrail} API, verification, maintenance (signed checkpoints, retention purge, pseudonymization), the
+ * HTTP routes, and the background jobs (checkpoints every {@code LIFTOS_AUDIT_CHECKPOINT_SECONDS}, retention purge
+ * every 6 hours, alert delivery every second).
+ */
+public final class Audit implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Audit.class);
+
+    private final AuditLog log;
+    private final AutoCloseable writer;
+    private final AuditTrail trail;
+    private final ChainVerifier verifier;
+    private final AuditMaintenance maintenance;
+    private final AuditQuery query;
+    private final Optional<AlertWebhooks> alerts;
+    private final ScheduledExecutorService jobs;
+    private final Db db;
+    private final Organizations orgs;
+    private final Clock clock;
+    private final boolean requireHttps;
+
+    private Audit(Db db, ObjectMapper json, Clock clock, SecureRandom random, Config config, EventFanout events,
+                  MeterRegistry metrics, Organizations orgs) {
+        this.db = db;
+        this.orgs = orgs;
+        this.clock = clock;
+        this.requireHttps = config.features().requireHttps();
+        Config.Audit settings = config.audit();
+        AuditKey key = AuditKey.loadOrCreate(AuditKey.pathNextTo(config.keys().masterKey()), random);
+        this.query = new AuditQuery(db, json);
+        this.alerts = settings.alertWebhookUrls().isEmpty() ? Optional.empty()
+                : Optional.of(new AlertWebhooks(db, query, json, clock, settings.alertWebhookUrls(),
+                        bytes(settings.alertWebhookSecret().orElseThrow()), Duration.ofMillis(settings.alertRetryBaseMillis())));
+        events.add(new AuditMetrics(metrics));
+        ChainAppender appender = new ChainAppender(random, alerts.map(AlertWebhooks::webhookIds).orElse(List.of()));
+        Counter batches = Counter.builder("liftos_audit_commits").description("Audit group-commit transactions").register(metrics);
+        GroupCommitAuditLog groupCommit = new GroupCommitAuditLog(db, events, appender, batches::increment);
+        this.writer = groupCommit;
+        this.log = config.features().auditEnabled() ? groupCommit : new ListenersOnly(events);
+        this.trail = new AuditTrail(log, clock);
+        this.verifier = new ChainVerifier(db, Optional.of(key));
+        this.maintenance = new AuditMaintenance(db, key, log, clock);
+        this.jobs = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("audit-jobs").daemon(true).unstarted(r));
+        jobs.scheduleWithFixedDelay(() -> quietly("checkpoint", maintenance::checkpoint),
+                settings.checkpointSeconds(), settings.checkpointSeconds(), TimeUnit.SECONDS);
+        jobs.scheduleWithFixedDelay(() -> quietly("retention purge", () -> maintenance.purgeAll(
+                org -> orgs.securityConfig(org).auditRetentionDays(), Duration.ofDays(settings.systemRetentionDays()))),
+                5, 360, TimeUnit.MINUTES);
+        alerts.ifPresent(a -> jobs.scheduleWithFixedDelay(() -> quietly("alert delivery", a::deliverDue), 1, 1, TimeUnit.SECONDS));
+    }
+
+    /** Builds and starts the audit feature (creates the checkpoint signing key next to the master key when absent). */
+    public static Audit start(Db db, ObjectMapper json, Clock clock, SecureRandom random, Config config, EventFanout events,
+                              MeterRegistry metrics, Organizations orgs) {
+        return new Audit(db, json, clock, random, config, events, metrics, orgs);
+    }
+
+    public AuditLog log() {
+        return log;
+    }
+
+    public AuditTrail trail() {
+        return trail;
+    }
+
+    public ChainVerifier verifier() {
+        return verifier;
+    }
+
+    public AuditMaintenance maintenance() {
+        return maintenance;
+    }
+
+    public AuditQuery query() {
+        return query;
+    }
+
+    /** Delivers due alerts now (tests; the background job does this every second). */
+    public int deliverAlerts() {
+        return alerts.map(AlertWebhooks::deliverDue).orElse(0);
+    }
+
+    /** The audit and compliance routes; {@code evidence} supplies the MFA and credential-rotation figures. */
+    public List<Route> routes(ComplianceEvidence evidence) {
+        List<Route> routes = new ArrayList<>(new AuditRoutes(query, verifier, log, clock).routes());
+        routes.addAll(new ComplianceRoutes(new ComplianceReport(db, orgs, verifier, evidence, clock, requireHttps,
+                alerts.map(a -> a.webhookIds().size()).orElse(0))).routes());
+        return routes;
+    }
+
+    @Override
+    public void close() {
+        jobs.shutdownNow();
+        try {
+            writer.close();
+        } catch (Exception e) {
+            LOG.warn("audit writer did not stop cleanly: {}", e.getClass().getSimpleName());
+        }
+    }
+
+    private static void quietly(String job, Runnable work) {
+        try {
+            work.run();
+        } catch (RuntimeException e) {
+            LOG.warn("audit {} failed: {}", job, e.getClass().getSimpleName());
+        }
+    }
+
+    private static byte[] bytes(char[] secret) {
+        ByteBuffer b = StandardCharsets.UTF_8.encode(CharBuffer.wrap(secret));
+        byte[] out = Arrays.copyOfRange(b.array(), b.position(), b.limit());
+        Arrays.fill(b.array(), (byte) 0);
+        return out;
+    }
+
+    /** SECURITY_AUDIT_ENABLED=false: events still reach detectors and metrics, but are not stored. */
+    private record ListenersOnly(SecurityEventListener listener) implements AuditLog {
+        @Override
+        public void record(SecurityEvent event) {
+            listener.onEvent(event);
+        }
+
+        @Override
+        public void record(Connection transaction, SecurityEvent event) {
+            listener.onEvent(event);
+        }
+    }
+}

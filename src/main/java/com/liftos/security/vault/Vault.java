@@ -1,0 +1,72 @@
+package com.liftos.security.vault;
+
+import com.liftos.security.audit.AuditLog;
+import com.liftos.security.store.Db;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The credential vault: platform credentials sealed with envelope encryption (master key → per-organization data
+ * key → AES-256-GCM per credential version), rotated, revoked, revealed with every access counted and audited.
+ * Names follow the seed's {@code enhanced_credential_manager}.
+ *
+ * <p>Guarantees: no operation returns, logs or audits a credential value except {@link #getCredentials}, whose
+ * result holds it in {@link SecretFields}; every ciphertext opens only in the row, version and organization it
+ * was sealed for; versions of one credential strictly increase without gaps under concurrent writers.
+ */
+public interface Vault {
+    /** The seed's key rotation schedule for API keys. */
+    Duration ROTATION_PERIOD = Duration.ofDays(90);
+    /** Sealed versions kept per credential (the current one and four before it). */
+    int KEPT_VERSIONS = 5;
+    String DEFAULT_KEY_NAME = "default";
+
+    /**
+     * Opens the vault on {@code db}: loads the master key file and refuses (with {@link MasterKeyMismatchException})
+     * when it is not the key this database was sealed with.
+     */
+    static Vault open(Db db, AuditLog audit, Path masterKeyFile, Clock clock, SecureRandom random) {
+        return new VaultService(db, audit, Keyring.open(db, masterKeyFile, clock, random), clock);
+    }
+
+    /** Stores (creates, or replaces with version + 1) the credential {@code provider}/{@code keyName}. */
+    VaultResult<Stored> storeCredentialsInVault(UUID orgId, String provider, String keyName, Map<String, String> credentials, Caller by);
+
+    /** Decrypts the current version; counted and audited (API_KEY_ACCESSED) whatever the outcome. */
+    VaultResult<Revealed> getCredentials(UUID orgId, String provider, String keyName, Caller by);
+
+    /** Seals new values as version + 1 of an existing, active credential. */
+    VaultResult<CredentialMetadata> rotateCredentials(UUID orgId, String provider, String keyName, Map<String, String> newCredentials, Caller by);
+
+    /** Revokes and destroys every sealed version; idempotent. */
+    VaultResult<CredentialMetadata> revokeApiKey(UUID orgId, String provider, String keyName, String reason, Caller by);
+
+    Optional<CredentialMetadata> metadata(UUID orgId, String provider, String keyName);
+
+    /** Metadata of the org's credentials; with {@code rotationDueOnly}, only active ones past their rotation date. */
+    List<CredentialMetadata> listApiKeys(UUID orgId, boolean rotationDueOnly);
+
+    /** Reveal statistics over the last {@code days} (1..366) days, optionally for one provider. */
+    UsageAnalytics getUsageAnalytics(UUID orgId, Optional<String> provider, int days);
+
+    /** Incident containment: revokes every active credential of the org; returns how many. */
+    int revokeAll(UUID orgId, String reason, Caller by);
+
+    /**
+     * Crypto-shredding for organization erasure: destroys every data key of the org, after which none of its
+     * credentials (nor secrets sealed through {@link #secrets()}) can ever be decrypted. Returns the keys destroyed.
+     */
+    int shredOrganization(UUID orgId, Caller by);
+
+    /** Active credentials of the org past their rotation date (for the SOC 2 report). */
+    long countDueForRotation(UUID orgId);
+
+    /** Envelope encryption for other features' small secrets (e.g. TOTP seeds). */
+    Secrets secrets();
+}

@@ -1,0 +1,53 @@
+package com.liftos.security.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.liftos.security.org.SecurityConfig;
+import java.security.SecureRandom;
+import org.junit.jupiter.api.Test;
+
+class PasswordHasherTest {
+    private final PasswordHasher hasher = new PasswordHasher(new Argon2Parameters(8192, 1, 1), new SecureRandom());
+
+    @Test
+    void hashesInPhcFormatAndVerifies() {
+        String h = hasher.hash("Correct-Horse-9!".toCharArray());
+        assertThat(h).startsWith("$argon2id$v=19$m=8192,t=1,p=1$");
+        assertThat(hasher.verify("Correct-Horse-9!".toCharArray(), h)).isTrue();
+        assertThat(hasher.verify("Correct-Horse-9?".toCharArray(), h)).isFalse();
+        assertThat(hasher.hash("Correct-Horse-9!".toCharArray())).isNotEqualTo(h);
+    }
+
+    @Test
+    void aTamperedTagFailsVerification() {
+        String h = hasher.hash("pw-Known-Answer-1!".toCharArray());
+        char[] tampered = h.toCharArray();
+        int last = tampered.length - 2;
+        tampered[last] = tampered[last] == 'A' ? 'B' : 'A';
+        assertThat(hasher.verify("pw-Known-Answer-1!".toCharArray(), new String(tampered))).isFalse();
+    }
+
+    @Test
+    void malformedHashesNeverVerify() {
+        assertThat(hasher.verify("x".toCharArray(), "")).isFalse();
+        assertThat(hasher.verify("x".toCharArray(), "$argon2i$v=19$m=8,t=1,p=1$AAAA$AAAA")).isFalse();
+        assertThat(hasher.verify("x".toCharArray(), "$argon2id$v=19$m=x,t=1,p=1$AAAA$AAAA")).isFalse();
+    }
+
+    @Test
+    void olderParametersNeedRehash() {
+        PasswordHasher weak = new PasswordHasher(new Argon2Parameters(4096, 1, 1), new SecureRandom());
+        assertThat(hasher.needsRehash(weak.hash("Abcdefgh1234!".toCharArray()))).isTrue();
+        assertThat(hasher.needsRehash(hasher.hash("Abcdefgh1234!".toCharArray()))).isFalse();
+    }
+
+    @Test
+    void policyReportsEachFailedRule() {
+        var policy = SecurityConfig.PasswordPolicy.defaults();
+        assertThat(PasswordRules.violations("short".toCharArray(), policy)).containsExactlyInAnyOrder(
+                "Password must be at least 12 characters", "Password must contain an uppercase letter",
+                "Password must contain a digit", "Password must contain a special character");
+        assertThat(PasswordRules.violations("Long-enough-Passw0rd".toCharArray(), policy)).isEmpty();
+        assertThat(PasswordRules.violations(PasswordRules.generate(new SecureRandom(), 20), policy)).isEmpty();
+    }
+}

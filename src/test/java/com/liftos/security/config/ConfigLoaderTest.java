@@ -1,0 +1,83 @@
+package com.liftos.security.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @Test
+    void defaultsBindToLoopbackAndUseTheEmbeddedDatabase() {
+        Config c = ConfigLoader.load(Map.of());
+        assertThat(c.http().host()).isEqualTo("127.0.0.1");
+        assertThat(c.http().port()).isEqualTo(8080);
+        assertThat(c.databaseUrl()).isEmpty();
+        assertThat(c.keys().masterKey()).isEqualTo(Path.of("./data/keys/master_encryption_key.txt"));
+        assertThat(c.features().auditEnabled()).isTrue();
+        assertThat(c.features().requireHttps()).isFalse();
+    }
+
+    @Test
+    void acceptsTheSeedsAsyncpgUrlAndPlainForms() {
+        DatabaseUrl a = DatabaseUrl.parse("postgresql+asyncpg://user:p%40ss@db.example:6543/liftos");
+        assertThat(a.jdbcUrl()).isEqualTo("jdbc:postgresql://db.example:6543/liftos");
+        assertThat(a.user()).contains("user");
+        assertThat(a.password()).contains("p@ss");
+        assertThat(a.toString()).doesNotContain("p@ss");
+        assertThat(DatabaseUrl.parse("postgresql://h/db").jdbcUrl()).isEqualTo("jdbc:postgresql://h:5432/db");
+        assertThat(DatabaseUrl.parse("postgres://h:1/db?sslmode=require").jdbcUrl()).isEqualTo("jdbc:postgresql://h:1/db?sslmode=require");
+        assertThat(DatabaseUrl.parse("jdbc:postgresql://h/db").jdbcUrl()).isEqualTo("jdbc:postgresql://h/db");
+    }
+
+    @Test
+    void malformedUrlsAreRefusedWithoutEchoingThem() {
+        for (String bad : new String[] {"mysql://u:canary@h/db", "postgresql://u:canary@/db", "postgresql://u:canary@h", "canary"}) {
+            assertThatThrownBy(() -> DatabaseUrl.parse(bad)).isInstanceOf(IllegalArgumentException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("canary"));
+        }
+    }
+
+    @Test
+    void collectsEveryProblemWithItsVariableName() {
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of(
+                "LIFTOS_HTTP_PORT", "70000",
+                "LIFTOS_TRUSTED_PROXIES", "10.0.0.0/8,not-a-cidr",
+                "LIFTOS_BOOTSTRAP_ADMIN_EMAIL", "nobody",
+                "DATABASE_URL", "oracle://x")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(4)
+                        .anySatisfy(p -> assertThat(p).startsWith("LIFTOS_HTTP_PORT:"))
+                        .anySatisfy(p -> assertThat(p).startsWith("LIFTOS_TRUSTED_PROXIES:"))
+                        .anySatisfy(p -> assertThat(p).startsWith("LIFTOS_BOOTSTRAP_ADMIN_EMAIL:"))
+                        .anySatisfy(p -> assertThat(p).startsWith("DATABASE_URL:")));
+    }
+
+    @Test
+    void secretsAreNotInToString() {
+        Config c = ConfigLoader.load(Map.of("SMTP_PASSWORD", "smtpCanary", "LIFTOS_BOOTSTRAP_ADMIN_PASSWORD", "adminCanary!1A",
+                "DATABASE_URL", "postgresql://u:dbCanary@h/db"));
+        assertThat(c.toString()).doesNotContain("smtpCanary").doesNotContain("adminCanary").doesNotContain("dbCanary");
+    }
+
+    @Test
+    void readsDotEnvFiles(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve(".env");
+        Files.writeString(f, "# comment\nexport LIFTOS_HTTP_PORT=9090\nLIFTOS_ISSUER=\"issuer.example\"\n\nbroken line\n");
+        assertThat(ConfigLoader.readDotEnv(f)).containsEntry("LIFTOS_HTTP_PORT", "9090").containsEntry("LIFTOS_ISSUER", "issuer.example");
+    }
+
+    @Test
+    void cidrMatching() {
+        assertThat(Cidr.parse("10.1.0.0/16").orElseThrow().contains("10.1.200.3")).isTrue();
+        assertThat(Cidr.parse("10.1.0.0/16").orElseThrow().contains("10.2.0.1")).isFalse();
+        assertThat(Cidr.parse("0.0.0.0/0").orElseThrow().contains("203.0.113.9")).isTrue();
+        assertThat(Cidr.parse("2001:db8::/32").orElseThrow().contains("2001:db8:1::1")).isTrue();
+        assertThat(Cidr.parse("2001:db8::/32").orElseThrow().contains("10.0.0.1")).isFalse();
+        assertThat(Cidr.isValid("example.com")).isFalse();
+        assertThat(Cidr.isValid("10.0.0.0/33")).isFalse();
+    }
+}
