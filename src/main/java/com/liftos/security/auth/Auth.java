@@ -53,11 +53,11 @@ public final class Auth implements AutoCloseable {
     }
 
     public static Auth start(Config config, Db db, Users users, Organizations orgs, PasswordHasher hasher, AuditLog audit,
-                             Bodies bodies, SecondFactor secondFactor, KeyPair jwtFileKey, byte[] masterKeyFile,
+                             Bodies bodies, SecondFactor secondFactor, KeyPair jwtFileKey, byte[] serviceKeyFile,
                              Clock clock, SecureRandom random) {
         Config.Auth settings = config.auth();
         Duration accessLifetime = Duration.ofMinutes(settings.accessTokenMinutes());
-        JwtKeys keys = new JwtKeys(db, jwtFileKey, masterKeyFile, accessLifetime, clock, random);
+        JwtKeys keys = new JwtKeys(db, jwtFileKey, serviceKeyFile, accessLifetime, clock, random);
         AccessTokens accessTokens = new AccessTokens(keys, config.http().issuer(), accessLifetime, clock);
         TokenState state = new TokenState(db, clock);
         state.awaitListening(Duration.ofSeconds(5));
@@ -68,7 +68,7 @@ public final class Auth implements AutoCloseable {
         ChallengeTokens challenges = new ChallengeTokens(keys, config.http().issuer(), clock);
         Logins logins = new Logins(db, users, orgs, hasher, gate, sessions, secondFactor, challenges, audit, clock);
         Accounts accounts = new Accounts(db, users, orgs, sessions, logins, hasher, gate, audit, clock);
-        ServiceAccounts serviceAccounts = new ServiceAccounts(db, KeyDerivation.derive(masterKeyFile, "liftos/client-secret/v1"),
+        ServiceAccounts serviceAccounts = new ServiceAccounts(db, KeyDerivation.derive(serviceKeyFile, "liftos/client-secret/v1"),
                 clock, random, state);
         List<Route> routes = new ArrayList<>();
         Auth auth = new Auth(keys, accessTokens, state, sessions, logins, challenges, gate, accounts, serviceAccounts, routes);

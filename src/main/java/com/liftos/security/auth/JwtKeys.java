@@ -31,7 +31,7 @@ import javax.crypto.spec.SecretKeySpec;
  * The JWT keyring shared by every instance through the {@code jwt_signing_keys} table. The key of
  * {@code JWT_PRIVATE_KEY_PATH} is registered on start (its private half never enters the database); keys added
  * by {@link #rotate} are stored with the private key sealed by AES-256-GCM under a key derived (HKDF-SHA256) from
- * the master key, with the key id as associated data. Sealed format: version byte {@code 1}, 12-byte nonce,
+ * the service key (LIFTOS_SERVICE_KEY_PATH), with the key id as associated data. Sealed format: version byte {@code 1}, 12-byte nonce,
  * ciphertext+tag.
  *
  * <p>Rotation retires every older key at {@code now + access token lifetime + 5 min}, so the JWKS keeps publishing
@@ -52,10 +52,10 @@ public final class JwtKeys {
     private volatile KeyRing ring;
     private volatile Instant loadedAt = Instant.EPOCH;
 
-    public JwtKeys(Db db, KeyPair fileKey, byte[] masterKeyFile, Duration accessTokenLifetime, Clock clock, SecureRandom random) {
+    public JwtKeys(Db db, KeyPair fileKey, byte[] serviceKeyFile, Duration accessTokenLifetime, Clock clock, SecureRandom random) {
         this.db = db;
         this.fileKey = fileKey;
-        this.sealingKey = KeyDerivation.derive(masterKeyFile, "liftos/jwt-keyring/v1");
+        this.sealingKey = KeyDerivation.derive(serviceKeyFile, "liftos/jwt-keyring/v1");
         this.accessTokenLifetime = accessTokenLifetime;
         this.clock = clock;
         this.random = random;
@@ -218,7 +218,7 @@ public final class JwtKeys {
             gcm.updateAAD(kid.getBytes(StandardCharsets.US_ASCII));
             return gcm.doFinal(sealed, 13, sealed.length - 13);
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("a stored JWT private key does not open with this master key", e);
+            throw new IllegalStateException("a stored JWT private key does not open with this service key", e);
         }
     }
 }

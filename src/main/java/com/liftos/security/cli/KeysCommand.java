@@ -44,7 +44,7 @@ final class KeysCommand implements Callable<Integer> {
             try (Database database = Database.open(config)) {
                 new Migrations(database.dataSource()).migrate();
                 JwtKeys ring = new JwtKeys(new Db(database.dataSource()), KeyFiles.readRsaKeyPair(config.keys().jwtPrivateKey()),
-                        KeyFiles.readPrivate(config.keys().masterKey()), Duration.ofMinutes(config.auth().accessTokenMinutes()),
+                        KeyFiles.readPrivate(config.keys().serviceKey()), Duration.ofMinutes(config.auth().accessTokenMinutes()),
                         Clock.systemUTC(), new SecureRandom());
                 String kid = ring.rotate();
                 keys.parent.out.println("New JWT signing key " + kid + " is active; published keys: "

@@ -68,6 +68,7 @@ public final class TestApp implements AutoCloseable {
             env.put("JWT_PRIVATE_KEY_PATH", keys.resolve("jwt_private_key.pem").toString());
             env.put("JWT_PUBLIC_KEY_PATH", keys.resolve("jwt_public_key.pem").toString());
             env.put("MASTER_ENCRYPTION_KEY_PATH", keys.resolve("master_encryption_key.txt").toString());
+            env.put("LIFTOS_SERVICE_KEY_PATH", keys.resolve("service_key.txt").toString());
         }
         env.putAll(extraEnv);
         this.app = App.start(ConfigLoader.load(env), clock, new PrintStream(console, true, StandardCharsets.UTF_8));
