@@ -5,7 +5,13 @@ import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.EventFanout;
 import com.liftos.security.audit.Audit;
 import com.liftos.security.audit.ComplianceEvidence;
+import com.liftos.security.audit.SecurityEvent;
+import com.liftos.security.auth.Accounts;
 import com.liftos.security.auth.Auth;
+import com.liftos.security.incident.Containment;
+import com.liftos.security.incident.IncidentResponse;
+import com.liftos.security.privacy.Privacy;
+import com.liftos.security.vault.Caller;
 import com.liftos.security.auth.SecondFactor;
 import com.liftos.security.auth.PasswordHasher;
 import com.liftos.security.auth.Users;
@@ -41,6 +47,8 @@ import java.io.PrintStream;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.UUID;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -131,13 +139,17 @@ public final class App implements AutoCloseable {
                         .filter(m -> m.status() == CredentialMetadata.Status.ACTIVE).count();
                 return Optional.of(new ComplianceEvidence.RotationFigures(active, vault.countDueForRotation(org), 90));
             });
-            RouteTable routes = RouteTable.of(system.routes(), auth.routes(),
+            IncidentResponse incidents = IncidentResponse.start(db, audit, events, containment(auth, vault), orgConfigs,
+                    Optional.empty(), json, clock);
+            Privacy privacy = new Privacy(db, audit, auditing.maintenance(), auth.sessions(), vault, incidents.incidents(), json, clock);
+            RouteTable routes = RouteTable.of(system.routes(), auth.routes(), incidents.routes(), privacy.routes(),
                     new VaultRoutes(vault, json, clock).routes(),
                     new AccessAdminRoutes(db, orgs, orgConfigs, audit, json, clock,
                             user -> auth.sessions().endAllForUser(user, "roles_revoked")).routes(),
                     auditing.routes(evidence));
 
             List<Guard> guards = new ArrayList<>();
+            guards.add(incidents.ipGuard());
             guards.add(CoreGuards.authentication(auth.authenticator()));
             if (config.features().rateLimitingEnabled()) {
                 guards.add(RateLimits.guard(rateLimiter, orgConfigs, audit, clock, config.edge().ipRequestsPerHour()));
@@ -145,6 +157,7 @@ public final class App implements AutoCloseable {
             guards.add(ipAllowList.guard());
             guards.add(CoreGuards.tenantIsolation());
             guards.add(CoreGuards.permissions(audit, clock));
+            guards.add(incidents.emergencyGuard());
             guards.add(risk.guard());
             HttpServer http = new HttpServer(config.http(), config.features().requireHttps(), routes, guards,
                     EdgeFilters.of(config.http(), config.edge(), config.features().requireHttps()), json, metrics);
@@ -160,6 +173,43 @@ public final class App implements AutoCloseable {
             closeAll(resources);
             throw e;
         }
+    }
+
+    /** Incident containment through the accounts, sessions and vault of the other features. */
+    private static Containment containment(Auth auth, Vault vault) {
+        return new Containment() {
+            @Override
+            public boolean lockUser(UUID userId, Instant until, String reason, Containment.Actor actor) {
+                return auth.accounts().lock(userId, until, reason, accountActor(actor));
+            }
+
+            @Override
+            public boolean unlockUser(UUID userId, Containment.Actor actor) {
+                return auth.accounts().unlock(userId, accountActor(actor));
+            }
+
+            @Override
+            public int endSessionsOfUser(UUID userId, String reason) {
+                return auth.sessions().endAllForUser(userId, reason);
+            }
+
+            @Override
+            public int endSessionsOfOrg(UUID orgId, String reason) {
+                return auth.sessions().endAllForOrg(orgId, reason);
+            }
+
+            @Override
+            public int revokeCredentials(UUID orgId, String reason, Containment.Actor actor) {
+                return vault.revokeAll(orgId, reason, new Caller(actor.userId(), actor.userId().isPresent()
+                        ? SecurityEvent.ActorType.USER : SecurityEvent.ActorType.SYSTEM, actor.clientIp(), Optional.empty(),
+                        actor.requestId()));
+            }
+
+            private Accounts.Actor accountActor(Containment.Actor actor) {
+                return new Accounts.Actor(actor.userId(), actor.userId().isPresent() ? SecurityEvent.ActorType.USER
+                        : SecurityEvent.ActorType.SYSTEM, actor.clientIp().orElse(""), actor.requestId());
+            }
+        };
     }
 
     private static Database openAndMigrate(Config config) {
