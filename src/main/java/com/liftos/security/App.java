@@ -10,9 +10,9 @@ import com.liftos.security.auth.Accounts;
 import com.liftos.security.auth.Auth;
 import com.liftos.security.incident.Containment;
 import com.liftos.security.incident.IncidentResponse;
+import com.liftos.security.incident.Notifier;
 import com.liftos.security.privacy.Privacy;
 import com.liftos.security.vault.Caller;
-import com.liftos.security.auth.SecondFactor;
 import com.liftos.security.auth.PasswordHasher;
 import com.liftos.security.auth.Users;
 import com.liftos.security.config.Config;
@@ -26,6 +26,10 @@ import com.liftos.security.http.HttpServer;
 import com.liftos.security.http.Json;
 import com.liftos.security.http.RouteTable;
 import com.liftos.security.http.SystemRoutes;
+import com.liftos.security.mfa.Mailer;
+import com.liftos.security.mfa.Mfa;
+import com.liftos.security.mfa.MfaFactors;
+import com.liftos.security.mfa.SmsSender;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.ratelimit.RateLimiter;
 import com.liftos.security.ratelimit.RateLimits;
@@ -131,18 +135,22 @@ public final class App implements AutoCloseable {
             IpAllowList ipAllowList = new IpAllowList(orgConfigs, audit, clock);
             RiskAssessor risk = new RiskAssessor(new StoredSessionFacts(db), db, audit, clock);
             SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database), rateLimiter.health()), metrics, version());
-            Auth auth = Auth.start(config, db, users, orgs, hasher, audit, new Bodies(json), SecondFactor.NONE,
+            MfaFactors mfaFactors = Mfa.factors(db, orgs, vault.secrets(), masterKeyFile, clock, random);
+            Auth auth = Auth.start(config, db, users, orgs, hasher, audit, new Bodies(json), mfaFactors,
                     jwtKey, masterKeyFile, clock, random);
             resources.add(auth);
-            ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.empty(), (org, now) -> {
+            ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.of(mfaFactors.adoption(org)), (org, now) -> {
                 long active = vault.listApiKeys(org, false).stream()
                         .filter(m -> m.status() == CredentialMetadata.Status.ACTIVE).count();
                 return Optional.of(new ComplianceEvidence.RotationFigures(active, vault.countDueForRotation(org), 90));
             });
+            Optional<Mailer> mailer = Mailer.fromConfig(config.smtp());
+            Mfa mfa = Mfa.start(mfaFactors, auth, users, mailer, SmsSender.fromConfig(config.mfa().sms()),
+                    audit, json, orgConfigs, config.mfa(), clock);
             IncidentResponse incidents = IncidentResponse.start(db, audit, events, containment(auth, vault), orgConfigs,
-                    Optional.empty(), json, clock);
+                    mailer.map(m -> (Notifier) m::send), json, clock);
             Privacy privacy = new Privacy(db, audit, auditing.maintenance(), auth.sessions(), vault, incidents.incidents(), json, clock);
-            RouteTable routes = RouteTable.of(system.routes(), auth.routes(), incidents.routes(), privacy.routes(),
+            RouteTable routes = RouteTable.of(system.routes(), auth.routes(), mfa.routes(), incidents.routes(), privacy.routes(),
                     new VaultRoutes(vault, json, clock).routes(),
                     new AccessAdminRoutes(db, orgs, orgConfigs, audit, json, clock,
                             user -> auth.sessions().endAllForUser(user, "roles_revoked")).routes(),
@@ -151,6 +159,7 @@ public final class App implements AutoCloseable {
             List<Guard> guards = new ArrayList<>();
             guards.add(incidents.ipGuard());
             guards.add(CoreGuards.authentication(auth.authenticator()));
+            guards.add(mfa.enrollmentGuard());
             if (config.features().rateLimitingEnabled()) {
                 guards.add(RateLimits.guard(rateLimiter, orgConfigs, audit, clock, config.edge().ipRequestsPerHour()));
             }
@@ -159,6 +168,7 @@ public final class App implements AutoCloseable {
             guards.add(CoreGuards.permissions(audit, clock));
             guards.add(incidents.emergencyGuard());
             guards.add(risk.guard());
+            guards.add(mfa.stepUpGuard());
             HttpServer http = new HttpServer(config.http(), config.features().requireHttps(), routes, guards,
                     EdgeFilters.of(config.http(), config.edge(), config.features().requireHttps()), json, metrics);
             http.start();

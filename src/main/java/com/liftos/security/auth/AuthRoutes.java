@@ -222,6 +222,11 @@ final class AuthRoutes {
         }
         switch (outcome) {
             case LoginOutcome.Authenticated a -> respondWithTokens(ctx, tokenBody(a.session()), a.session().tokens());
+            case LoginOutcome.MfaEnrollmentRequired e -> {
+                Map<String, Object> out = tokenBody(e.session());
+                out.put("status", "mfa_enrollment_required");
+                respondWithTokens(ctx, out, e.session().tokens());
+            }
             case LoginOutcome.MfaRequired m -> {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("status", "mfa_required");

@@ -7,10 +7,10 @@ import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
 
 /** Purpose-bound 256-bit keys derived from the master key file with HKDF-SHA256 (one key per {@code info}). */
-final class KeyDerivation {
+public final class KeyDerivation {
     private KeyDerivation() {}
 
-    static byte[] derive(byte[] masterKeyFile, String info) {
+    public static byte[] derive(byte[] masterKeyFile, String info) {
         byte[] ikm = new String(masterKeyFile, StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
         HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
         hkdf.init(new HKDFParameters(ikm, null, info.getBytes(StandardCharsets.US_ASCII)));

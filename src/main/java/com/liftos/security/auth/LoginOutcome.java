@@ -8,6 +8,12 @@ public sealed interface LoginOutcome {
     record Authenticated(User user, Sessions.Opened session) implements LoginOutcome {}
 
     /**
+     * Password accepted for a user without MFA whose organization requires it: the session's token (amr
+     * {@code pwd}) only reaches the MFA enrolment routes (the MFA feature's guard enforces that).
+     */
+    record MfaEnrollmentRequired(User user, Sessions.Opened session) implements LoginOutcome {}
+
+    /**
      * Password accepted; a second factor must follow. {@code challengeToken} (5 minutes, audience
      * {@code liftos-mfa}) names the user to the MFA step, which then calls {@link Sessions#open}.
      */

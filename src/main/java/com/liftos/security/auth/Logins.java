@@ -127,7 +127,8 @@ public final class Logins {
             return new LoginOutcome.Refused(LoginOutcome.Reason.SESSION_LIMIT);
         }
         recordSuccess(user, opened, List.of("pwd"), client);
-        return new LoginOutcome.Authenticated(user, opened);
+        return secondFactor.requiredByOrg(user) ? new LoginOutcome.MfaEnrollmentRequired(user, opened)
+                : new LoginOutcome.Authenticated(user, opened);
     }
 
     /** Records LOGIN_SUCCESS and the last login time; the MFA step calls this after its own {@link Sessions#open}. */

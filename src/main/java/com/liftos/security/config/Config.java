@@ -21,7 +21,8 @@ public record Config(
         Smtp smtp,
         Auth auth,
         Edge edge,
-        Audit audit) {
+        Audit audit,
+        Mfa mfa) {
 
     /** HTTP listener and edge settings. */
     public record Http(String host, int port, long maxRequestBytes, List<String> trustedProxies,
@@ -98,6 +99,34 @@ public record Config(
             return "Audit[alertWebhooks=" + alertWebhookUrls.size() + ", alertWebhookSecret=" + (alertWebhookSecret.isPresent() ? "***" : "-")
                     + ", alertRetryBaseMillis=" + alertRetryBaseMillis + ", checkpointSeconds=" + checkpointSeconds
                     + ", systemRetentionDays=" + systemRetentionDays + "]";
+        }
+    }
+
+    /**
+     * Multi-factor settings.
+     *
+     * @param sms                 where SMS codes are posted (Twilio-compatible form); empty = SMS off
+     * @param stepUpRiskThreshold request risk score from which step-up routes demand a recent MFA
+     * @param stepUpMaxAgeMinutes how recent that MFA must be
+     */
+    public record Mfa(Optional<Sms> sms, double stepUpRiskThreshold, int stepUpMaxAgeMinutes) {}
+
+    /** A Twilio-compatible SMS endpoint: form fields To, From, Body, HTTP Basic auth with account and token. */
+    public record Sms(URI endpoint, String from, String account, char[] token) {
+        @Override
+        public String toString() {
+            return "Sms[endpoint=" + endpoint + ", from=" + from + ", account=" + account + ", token=***]";
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Sms s && endpoint.equals(s.endpoint) && from.equals(s.from) && account.equals(s.account)
+                    && java.util.Arrays.equals(token, s.token);
+        }
+
+        @Override
+        public int hashCode() {
+            return endpoint.hashCode();
         }
     }
 }

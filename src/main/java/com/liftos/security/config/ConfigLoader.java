@@ -65,7 +65,13 @@ public final class ConfigLoader {
             new Variable("LIFTOS_ALERT_WEBHOOK_SECRET", "", "HMAC-SHA256 secret for the X-LiftOS-Signature header (at least 16 characters; required with webhook URLs)"),
             new Variable("LIFTOS_ALERT_RETRY_BASE_MS", "5000", "First retry delay of a failed webhook delivery (doubles per attempt, 8 attempts)"),
             new Variable("LIFTOS_AUDIT_CHECKPOINT_SECONDS", "60", "How often each audit chain's head gets a signed checkpoint"),
-            new Variable("LIFTOS_AUDIT_SYSTEM_RETENTION_DAYS", "365", "Retention of system (organization-less) audit events; organizations use audit_retention_days"));
+            new Variable("LIFTOS_AUDIT_SYSTEM_RETENTION_DAYS", "365", "Retention of system (organization-less) audit events; organizations use audit_retention_days"),
+            new Variable("LIFTOS_SMS_ENDPOINT", "", "Twilio-compatible URL SMS codes are POSTed to (https; http only on loopback); empty = SMS off"),
+            new Variable("LIFTOS_SMS_FROM", "", "Sender number of SMS codes (E.164)"),
+            new Variable("LIFTOS_SMS_ACCOUNT", "", "SMS endpoint account (HTTP Basic user, e.g. Twilio account SID)"),
+            new Variable("LIFTOS_SMS_TOKEN", "", "SMS endpoint token (HTTP Basic password)"),
+            new Variable("LIFTOS_STEP_UP_RISK", "0.5", "Request risk score (0-1) from which step-up routes need a recent MFA"),
+            new Variable("LIFTOS_STEP_UP_MAX_AGE_MINUTES", "15", "How recent an MFA must be to satisfy step-up"));
 
     /** One configuration variable, for documentation and the .env template. */
     public record Variable(String name, String defaultValue, String description) {}
@@ -176,12 +182,53 @@ public final class ConfigLoader {
                 r.integer("LIFTOS_ALERT_RETRY_BASE_MS", 5000, 10, 3_600_000),
                 r.integer("LIFTOS_AUDIT_CHECKPOINT_SECONDS", 60, 1, 86_400),
                 r.integer("LIFTOS_AUDIT_SYSTEM_RETENTION_DAYS", 365, 1, 36_500));
+        Config.Mfa mfa = mfa(r);
         if (!r.problems.isEmpty()) {
             throw new ConfigException(r.problems);
         }
         return new Config(dataDir, db, pool,
                 new Config.Http(host, port, maxBody, proxies, origins, issuer),
-                keys, features, redis, bootstrap, smtp, auth, edge, audit);
+                keys, features, redis, bootstrap, smtp, auth, edge, audit, mfa);
+    }
+
+    private static Config.Mfa mfa(Reader r) {
+        Optional<Config.Sms> sms = r.optional("LIFTOS_SMS_ENDPOINT").flatMap(v -> {
+            URI uri;
+            try {
+                uri = new URI(v);
+            } catch (URISyntaxException e) {
+                r.problem("LIFTOS_SMS_ENDPOINT", "not a URL");
+                return Optional.empty();
+            }
+            String host = uri.getHost();
+            boolean loopback = "127.0.0.1".equals(host) || "localhost".equals(host) || "[::1]".equals(host);
+            if (host == null || !"https".equals(uri.getScheme()) && !("http".equals(uri.getScheme()) && loopback)) {
+                r.problem("LIFTOS_SMS_ENDPOINT", "must be an https:// URL (http:// only on loopback)");
+                return Optional.empty();
+            }
+            Optional<String> from = r.optional("LIFTOS_SMS_FROM");
+            Optional<String> account = r.optional("LIFTOS_SMS_ACCOUNT");
+            Optional<String> token = r.optional("LIFTOS_SMS_TOKEN");
+            if (from.isEmpty() || account.isEmpty() || token.isEmpty()) {
+                r.problem("LIFTOS_SMS_ENDPOINT", "needs LIFTOS_SMS_FROM, LIFTOS_SMS_ACCOUNT and LIFTOS_SMS_TOKEN");
+                return Optional.empty();
+            }
+            return Optional.of(new Config.Sms(uri, from.get(), account.get(), token.get().toCharArray()));
+        });
+        double threshold = 0.5;
+        Optional<String> t = r.optional("LIFTOS_STEP_UP_RISK");
+        if (t.isPresent()) {
+            try {
+                threshold = Double.parseDouble(t.get());
+                if (!(threshold >= 0 && threshold <= 1)) {
+                    r.problem("LIFTOS_STEP_UP_RISK", "must be between 0 and 1");
+                    threshold = 0.5;
+                }
+            } catch (NumberFormatException e) {
+                r.problem("LIFTOS_STEP_UP_RISK", "must be a number between 0 and 1");
+            }
+        }
+        return new Config.Mfa(sms, threshold, r.integer("LIFTOS_STEP_UP_MAX_AGE_MINUTES", 15, 1, 24 * 60));
     }
 
     private static Config.Edge edge(Reader r) {

@@ -46,7 +46,7 @@ public final class VaultRoutes {
                 Route.get(BASE, read, this::list),
                 Route.get(BASE + "/analytics", read, this::analytics),
                 Route.get(ONE, read, this::metadata),
-                Route.get(ONE + "/secret", Access.require("reveal:credentials").rateCategory(Access.RateCategory.SENSITIVE), this::reveal),
+                Route.get(ONE + "/secret", Access.require("reveal:credentials").rateCategory(Access.RateCategory.SENSITIVE).requireStepUpMfa(), this::reveal),
                 Route.post(ONE + "/rotate", write, this::rotate),
                 Route.delete(ONE, Access.require("delete:connections"), this::revoke));
     }

@@ -1,0 +1,77 @@
+package com.liftos.security.mfa;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.liftos.security.audit.AuditLog;
+import com.liftos.security.auth.Auth;
+import com.liftos.security.auth.KeyDerivation;
+import com.liftos.security.auth.Users;
+import com.liftos.security.config.Config;
+import com.liftos.security.http.Bodies;
+import com.liftos.security.http.Guard;
+import com.liftos.security.http.Route;
+import com.liftos.security.org.Organizations;
+import com.liftos.security.org.SecurityConfig;
+import com.liftos.security.store.Db;
+import com.liftos.security.vault.Secrets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * Multi-factor authentication: TOTP (RFC 6238) with QR enrolment, recovery codes, emailed and texted codes, the
+ * MFA step of login ({@code POST /v1/auth/mfa/verify}), organization-enforced MFA and step-up for risky requests.
+ *
+ * <p>Wiring: {@link #factors} before {@code Auth} (it is the login's {@link com.liftos.security.auth.SecondFactor}),
+ * {@link #start} after it; add {@link #routes()}, {@link #enrollmentGuard()} right after authentication and
+ * {@link #stepUpGuard()} after the risk guard.
+ */
+public final class Mfa {
+    private final List<Route> routes;
+    private final Guard enrollmentGuard;
+    private final Guard stepUpGuard;
+
+    private Mfa(List<Route> routes, Guard enrollmentGuard, Guard stepUpGuard) {
+        this.routes = routes;
+        this.enrollmentGuard = enrollmentGuard;
+        this.stepUpGuard = stepUpGuard;
+    }
+
+    /**
+     * The factor store. TOTP secrets are sealed with {@code secrets} (the vault's envelope encryption); code
+     * hashes are keyed with a key derived from the master key file.
+     */
+    public static MfaFactors factors(Db db, Organizations orgs, Secrets secrets, byte[] masterKeyFile, Clock clock,
+                                     SecureRandom random) {
+        CodeHasher hasher = new CodeHasher(KeyDerivation.derive(masterKeyFile, "liftos/mfa-codes/v1"));
+        return new MfaFactors(new Factors(db, secrets, hasher, clock, random), orgs);
+    }
+
+    public static Mfa start(MfaFactors factors, Auth auth, Users users, Optional<Mailer> mailer, Optional<SmsSender> sms,
+                            AuditLog audit, ObjectMapper json, Function<UUID, SecurityConfig> orgConfigs,
+                            Config.Mfa settings, Clock clock) {
+        Delivery delivery = new Delivery(mailer, sms);
+        MfaEvents events = new MfaEvents(audit, factors.factors, clock);
+        MfaLogin login = new MfaLogin(factors.factors, auth, users, delivery, events, clock);
+        MfaRoutes routes = new MfaRoutes(factors.factors, login, users, delivery, events, new Bodies(json), orgConfigs);
+        return new Mfa(routes.routes(), MfaGuards.enrollmentOnly(orgConfigs),
+                MfaGuards.stepUp(settings.stepUpRiskThreshold(), Duration.ofMinutes(settings.stepUpMaxAgeMinutes()), audit, clock));
+    }
+
+    public List<Route> routes() {
+        return routes;
+    }
+
+    /** When the org requires MFA, a user token without an MFA factor reaches only {@code /v1/mfa/*} (and logout). */
+    public Guard enrollmentGuard() {
+        return enrollmentGuard;
+    }
+
+    /** Routes declaring {@code requireStepUpMfa()} need a recent MFA when the request's risk is elevated. */
+    public Guard stepUpGuard() {
+        return stepUpGuard;
+    }
+}
