@@ -12,7 +12,23 @@ public record Incident(UUID id, Optional<UUID> orgId, String type, Severity seve
                        Instant updatedAt, int hits, List<UUID> affectedUsers, List<String> affectedKeys,
                        List<UUID> evidence, List<TimelineEntry> timeline) {
 
-    public enum Status { OPEN, CONTAINED, RESOLVED }
+    public enum Status {
+        OPEN("open"), CONTAINED("contained"), RESOLVED("resolved");
+
+        private final String wire;
+
+        Status(String wire) {
+            this.wire = wire;
+        }
+
+        public String wire() {
+            return wire;
+        }
+
+        public static java.util.Optional<Status> parse(String s) {
+            return java.util.Arrays.stream(values()).filter(v -> v.wire.equals(s)).findFirst();
+        }
+    }
 
     public record TimelineEntry(Instant at, Optional<UUID> actorId, String action, String detailJson) {}
 

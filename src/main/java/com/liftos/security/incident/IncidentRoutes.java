@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -45,13 +44,8 @@ public final class IncidentRoutes {
 
     private void list(Context ctx) {
         UUID orgId = uuid(ctx.pathParam("orgId"));
-        Optional<Incident.Status> status = Optional.ofNullable(ctx.queryParam("status")).map(s -> {
-            try {
-                return Incident.Status.valueOf(s.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("invalid_status", "status must be open, contained or resolved");
-            }
-        });
+        Optional<Incident.Status> status = Optional.ofNullable(ctx.queryParam("status")).map(s -> Incident.Status.parse(s)
+                .orElseThrow(() -> ApiException.badRequest("invalid_status", "status must be open, contained or resolved")));
         Instant now = clock.instant();
         List<Map<String, Object>> out = new ArrayList<>();
         for (Incident i : incidents.list(orgId, status, 200)) {
@@ -109,7 +103,7 @@ public final class IncidentRoutes {
         m.put("org_id", i.orgId().map(UUID::toString).orElse(null));
         m.put("type", i.type());
         m.put("severity", i.severity().wire());
-        m.put("status", i.status().name().toLowerCase(Locale.ROOT));
+        m.put("status", i.status().wire());
         m.put("subject", i.subject());
         m.put("opened_at", i.openedAt().toString());
         m.put("response_target_minutes", i.severity().responseTarget().toMinutes());

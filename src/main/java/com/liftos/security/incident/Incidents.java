@@ -149,8 +149,8 @@ public final class Incidents {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT id FROM incidents WHERE org_id = ? AND (?::text IS NULL OR status = ?::text) ORDER BY opened_at DESC LIMIT ?")) {
                 ps.setObject(1, orgId);
-                ps.setString(2, status.map(s -> s.name().toLowerCase(java.util.Locale.ROOT)).orElse(null));
-                ps.setString(3, status.map(s -> s.name().toLowerCase(java.util.Locale.ROOT)).orElse(null));
+                ps.setString(2, status.map(Incident.Status::wire).orElse(null));
+                ps.setString(3, status.map(Incident.Status::wire).orElse(null));
                 ps.setInt(4, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -181,7 +181,7 @@ public final class Incidents {
                     return Optional.empty();
                 }
                 base = new Incident(id, Optional.ofNullable(rs.getObject(1, UUID.class)), rs.getString(2),
-                        Severity.parse(rs.getString(3)).orElseThrow(), Incident.Status.valueOf(rs.getString(4).toUpperCase(java.util.Locale.ROOT)),
+                        Severity.parse(rs.getString(3)).orElseThrow(), Incident.Status.parse(rs.getString(4)).orElseThrow(),
                         rs.getString(5), rs.getTimestamp(6).toInstant(), rs.getTimestamp(7).toInstant(),
                         Optional.ofNullable(rs.getTimestamp(8)).map(Timestamp::toInstant),
                         Optional.ofNullable(rs.getTimestamp(9)).map(Timestamp::toInstant), rs.getTimestamp(10).toInstant(),
@@ -244,7 +244,7 @@ public final class Incidents {
             case "contain", "resolve" -> {
                 Incident.Status target = a.action().equals("contain") ? Incident.Status.CONTAINED : Incident.Status.RESOLVED;
                 if (incident.status() == Incident.Status.RESOLVED || incident.status() == target) {
-                    return new ActionOutcome.Invalid("incident is already " + incident.status().name().toLowerCase(java.util.Locale.ROOT));
+                    return new ActionOutcome.Invalid("incident is already " + incident.status().wire());
                 }
                 setStatus(incidentId, target, now);
             }
@@ -350,9 +350,11 @@ public final class Incidents {
     /** Moves an incident to contained/resolved (automatic containment uses it too). */
     void setStatus(UUID incidentId, Incident.Status status, Instant now) {
         db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement(status == Incident.Status.CONTAINED
-                    ? "UPDATE incidents SET status = 'contained', contained_at = ?, updated_at = ? WHERE id = ? AND status = 'open'"
-                    : "UPDATE incidents SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE id = ? AND status <> 'resolved'")) {
+            String sql = "UPDATE incidents SET status = 'resolved', resolved_at = ?, updated_at = ? WHERE id = ? AND status <> 'resolved'";
+            if (status == Incident.Status.CONTAINED) {
+                sql = "UPDATE incidents SET status = 'contained', contained_at = ?, updated_at = ? WHERE id = ? AND status = 'open'";
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setTimestamp(1, Timestamp.from(now));
                 ps.setTimestamp(2, Timestamp.from(now));
                 ps.setObject(3, incidentId);
@@ -422,7 +424,7 @@ public final class Incidents {
         Incident i = incident.get();
         String subject = "[LiftOS] " + headline + ": " + i.type() + " (" + i.severity().wire() + ")";
         String body = headline + "\n\nIncident: " + i.id() + "\nType: " + i.type() + "\nSeverity: " + i.severity().wire()
-                + "\nStatus: " + i.status().name().toLowerCase(java.util.Locale.ROOT) + "\nOpened: " + i.openedAt()
+                + "\nStatus: " + i.status().wire() + "\nOpened: " + i.openedAt()
                 + "\nRespond by: " + i.respondBy() + "\n\nSee GET /v1/orgs/" + i.orgId().get() + "/incidents/" + i.id() + "\n";
         for (String contact : configs.apply(i.orgId().get()).securityContacts()) {
             try {
