@@ -29,7 +29,7 @@ if [ "$what" = http ] || [ "$what" = all ]; then
   data=$(mktemp -d /tmp/liftos-vault-bench-XXXX)
   db="liftos_vault_http_$$"; psql -h 127.0.0.1 -U postgres -q -c "CREATE DATABASE $db"
   export LIFTOS_DATA_DIR="$data" LIFTOS_HTTP_PORT=$port DATABASE_URL="$pg/$db" LIFTOS_LOG_LEVEL=WARN \
-    LIFTOS_BOOTSTRAP_ADMIN_EMAIL=bench@example.test LIFTOS_BOOTSTRAP_ADMIN_PASSWORD='Bench-Admin-Pass1!'
+    SECURITY_RATE_LIMITING_ENABLED=false LIFTOS_BOOTSTRAP_ADMIN_EMAIL=bench@example.test LIFTOS_BOOTSTRAP_ADMIN_PASSWORD='Bench-Admin-Pass1!'
   bin/liftos serve >"$data/serve.log" 2>&1 & pid=$!
   trap 'kill -TERM $pid 2>/dev/null || true; psql -h 127.0.0.1 -U postgres -q -c "DROP DATABASE IF EXISTS $db" || true; rm -rf "$data"' EXIT
   until curl -sf -o /dev/null "http://127.0.0.1:$port/health"; do sleep 0.1; done

@@ -97,13 +97,14 @@ public final class App implements AutoCloseable {
         try {
             SecureRandom random = new SecureRandom();
             KeyPair jwtKey;
-            byte[] masterKeyFile;
+            byte[] serviceKey;
             try {
                 for (String line : new Setup(config, random).ensureKeys()) {
                     LOG.info(line);
                 }
                 jwtKey = KeyFiles.readRsaKeyPair(config.keys().jwtPrivateKey());
-                masterKeyFile = KeyFiles.readPrivate(config.keys().masterKey());
+                KeyFiles.readPrivate(config.keys().masterKey());
+                serviceKey = KeyFiles.readPrivate(config.keys().serviceKey());
             } catch (RuntimeException e) {
                 opening.thenAccept(Database::close);
                 throw e;
@@ -135,9 +136,9 @@ public final class App implements AutoCloseable {
             IpAllowList ipAllowList = new IpAllowList(orgConfigs, audit, clock);
             RiskAssessor risk = new RiskAssessor(new StoredSessionFacts(db), db, audit, clock);
             SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database), rateLimiter.health()), metrics, version());
-            MfaFactors mfaFactors = Mfa.factors(db, orgs, vault.secrets(), masterKeyFile, clock, random);
+            MfaFactors mfaFactors = Mfa.factors(db, orgs, vault.secrets(), serviceKey, clock, random);
             Auth auth = Auth.start(config, db, users, orgs, hasher, audit, new Bodies(json), mfaFactors,
-                    jwtKey, masterKeyFile, clock, random);
+                    jwtKey, serviceKey, clock, random);
             resources.add(auth);
             ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.of(mfaFactors.adoption(org)), (org, now) -> {
                 long active = vault.listApiKeys(org, false).stream()

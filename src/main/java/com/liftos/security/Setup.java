@@ -50,19 +50,29 @@ public final class Setup {
                 KeyFiles.writeNew(keys.jwtPublicKey(), KeyFiles.publicKeyPem(pair));
                 report.add("JWT signing key pair generated (RSA-2048, mode 0600): " + keys.jwtPrivateKey());
             }
+            if (Files.exists(keys.serviceKey())) {
+                report.add("Service key kept: " + keys.serviceKey());
+            } else {
+                writeRandomKey(keys.serviceKey());
+                report.add("Service key generated (256-bit, mode 0600): " + keys.serviceKey());
+            }
             if (Files.exists(keys.masterKey())) {
                 report.add("Master encryption key kept: " + keys.masterKey());
             } else {
-                byte[] key = new byte[32];
-                random.nextBytes(key);
-                KeyFiles.writeNew(keys.masterKey(), (Base64.getEncoder().encodeToString(key) + "\n").getBytes(StandardCharsets.US_ASCII));
-                java.util.Arrays.fill(key, (byte) 0);
+                writeRandomKey(keys.masterKey());
                 report.add("Master encryption key generated (256-bit, mode 0600): " + keys.masterKey());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("key files could not be written: " + e.getMessage(), e);
         }
         return report;
+    }
+
+    private void writeRandomKey(Path file) throws IOException {
+        byte[] key = new byte[32];
+        random.nextBytes(key);
+        KeyFiles.writeNew(file, (Base64.getEncoder().encodeToString(key) + "\n").getBytes(StandardCharsets.US_ASCII));
+        java.util.Arrays.fill(key, (byte) 0);
     }
 
     /** Stores the default security configuration for {@code orgId}, creating the organization when missing. */

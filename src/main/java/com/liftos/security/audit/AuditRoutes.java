@@ -56,7 +56,7 @@ public final class AuditRoutes {
                 Route.get(Route.ORG_PREFIX + "/audit", Access.require("view:audit_logs"), this::search),
                 Route.get(Route.ORG_PREFIX + "/audit/summary", Access.require("view:audit_logs"), this::summary),
                 Route.get(Route.ORG_PREFIX + "/audit/export", Access.require("export:data", "view:audit_logs")
-                        .rateCategory(Access.RateCategory.SENSITIVE), this::export),
+                        .rateCategory(Access.RateCategory.SENSITIVE).maxRisk(0.3), this::export),
                 Route.post(Route.ORG_PREFIX + "/audit/verify", Access.require("view:audit_logs")
                         .rateCategory(Access.RateCategory.SENSITIVE), this::verify));
     }

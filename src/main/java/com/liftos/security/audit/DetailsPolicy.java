@@ -26,7 +26,8 @@ final class DetailsPolicy {
 
     private static final Set<String> PERSONAL_KEYS = Set.of("email", "new_email", "old_email", "target_email",
             "username", "display_name", "name", "full_name", "phone", "phone_number", "ip", "ip_address", "client_ip",
-            "source_ip", "user_agent", "location", "geo", "country", "city", "device", "device_name");
+            "source_ip", "user_agent", "location", "geo", "country", "city", "device", "device_name", "device_fingerprint",
+            "network_prefix");
     private static final Set<String> SECRET_KEYS = Set.of("password", "secret", "token", "api_key", "apikey", "otp",
             "code", "totp", "totp_code", "mfa_code", "private_key", "credential", "credentials", "credential_value",
             "authorization", "cookie", "session_token", "access_token", "refresh_token", "client_secret", "key_value",
@@ -46,7 +47,7 @@ final class DetailsPolicy {
         Map<String, Object> personal = new TreeMap<>();
         details.forEach((key, value) -> {
             String k = key.toLowerCase(Locale.ROOT);
-            if (isSecret(k)) {
+            if (isSecret(k) && !isStructureNamedLikeASecret(k, value)) {
                 plain.put(key, REDACTED);
             } else if (PERSONAL_KEYS.contains(k)) {
                 personal.put(key, value);
@@ -55,6 +56,14 @@ final class DetailsPolicy {
             }
         });
         return new Split(text(plain), personal.isEmpty() ? null : text(personal));
+    }
+
+    /**
+     * A map or list under a key such as {@code password_policy} is a structure, not a secret: it is kept and its
+     * own keys are checked. Keys that name a secret exactly ({@code credentials}, {@code password}) are redacted whole.
+     */
+    static boolean isStructureNamedLikeASecret(String lowerKey, Object value) {
+        return !SECRET_KEYS.contains(lowerKey) && (value instanceof Map<?, ?> || value instanceof java.util.Collection<?>);
     }
 
     static boolean isSecret(String lowerKey) {
@@ -81,7 +90,8 @@ final class DetailsPolicy {
             Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
-                if (isSecret(e.getKey().toLowerCase(Locale.ROOT))) {
+                String k = e.getKey().toLowerCase(Locale.ROOT);
+                if (isSecret(k) && (SECRET_KEYS.contains(k) || !e.getValue().isContainerNode())) {
                     e.setValue(TextNode.valueOf(REDACTED));
                 } else {
                     redactNested(e.getValue());

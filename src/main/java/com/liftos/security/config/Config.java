@@ -49,7 +49,11 @@ public record Config(
     }
 
     /** Where the key files live. */
-    public record Keys(Path jwtPrivateKey, Path jwtPublicKey, Path masterKey) {}
+    /**
+     * Where the key files live. {@code serviceKey} keys the HMACs of service-account secrets and MFA codes and seals
+     * rotated JWT keys; it is separate from the master key so a master-key rotation leaves those intact.
+     */
+    public record Keys(Path jwtPrivateKey, Path jwtPublicKey, Path masterKey, Path serviceKey) {}
 
     /** The seed's SECURITY_* switches. */
     public record Features(boolean auditEnabled, boolean rateLimitingEnabled,

@@ -39,6 +39,7 @@ public final class ConfigLoader {
             new Variable("JWT_PRIVATE_KEY_PATH", "<data>/keys/jwt_private_key.pem", "RSA private key (PEM, PKCS#8) for signing access tokens"),
             new Variable("JWT_PUBLIC_KEY_PATH", "<data>/keys/jwt_public_key.pem", "RSA public key (PEM) for verifying access tokens"),
             new Variable("MASTER_ENCRYPTION_KEY_PATH", "<data>/keys/master_encryption_key.txt", "Master key: base64 of 32 random bytes, or a passphrase"),
+            new Variable("LIFTOS_SERVICE_KEY_PATH", "<data>/keys/service_key.txt", "256-bit key for service-account secret and MFA code HMACs and for sealing rotated JWT keys"),
             new Variable("SECURITY_AUDIT_ENABLED", "true", "Record security events"),
             new Variable("SECURITY_RATE_LIMITING_ENABLED", "true", "Enforce rate limits"),
             new Variable("SECURITY_DEVICE_FINGERPRINTING_ENABLED", "true", "Fingerprint devices at login"),
@@ -112,7 +113,8 @@ public final class ConfigLoader {
         Config.Keys keys = new Config.Keys(
                 r.path("JWT_PRIVATE_KEY_PATH", keysDir.resolve("jwt_private_key.pem")),
                 r.path("JWT_PUBLIC_KEY_PATH", keysDir.resolve("jwt_public_key.pem")),
-                r.path("MASTER_ENCRYPTION_KEY_PATH", keysDir.resolve("master_encryption_key.txt")));
+                r.path("MASTER_ENCRYPTION_KEY_PATH", keysDir.resolve("master_encryption_key.txt")),
+                r.path("LIFTOS_SERVICE_KEY_PATH", keysDir.resolve("service_key.txt")));
         Config.Features features = new Config.Features(
                 r.bool("SECURITY_AUDIT_ENABLED", true),
                 r.bool("SECURITY_RATE_LIMITING_ENABLED", true),
@@ -246,7 +248,7 @@ public final class ConfigLoader {
                 r.problem("LIFTOS_CORS_HEADERS", "not a header name: " + h);
             }
         }
-        Config.Edge.ForwardedHeader forwarded = switch (r.string("LIFTOS_FORWARDED_HEADER", "x-forwarded-for").toLowerCase(Locale.ROOT)) {
+        Config.Edge.ForwardedHeader forwarded = switch (r.string("LIFTOS_FORWARDED_HEADER", "x-forwarded-for")) {
             case "x-forwarded-for" -> Config.Edge.ForwardedHeader.X_FORWARDED_FOR;
             case "forwarded" -> Config.Edge.ForwardedHeader.FORWARDED;
             default -> {

@@ -6,7 +6,6 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -49,7 +48,7 @@ final class ClientAddress {
             }
             proto = lastListValue(forwardedProto);
         }
-        boolean https = proto.map(p -> p.equalsIgnoreCase("https")).orElse(peerHttps);
+        boolean https = proto.map(p -> asciiLower(p).equals("https")).orElse(peerHttps);
         String client = peerIp;
         for (int i = hops.size() - 1; i >= 0; i--) {
             Optional<String> hop = canonical(stripPort(hops.get(i)));
@@ -89,7 +88,7 @@ final class ClientAddress {
                     if (eq <= 0) {
                         continue;
                     }
-                    String name = pair.substring(0, eq).strip().toLowerCase(Locale.ROOT);
+                    String name = asciiLower(pair.substring(0, eq).strip());
                     String v = unquote(pair.substring(eq + 1).strip());
                     if (name.equals("for")) {
                         forValue = v;
@@ -101,6 +100,17 @@ final class ClientAddress {
             }
         }
         return out;
+    }
+
+    /** Lower-cases A-Z only: protocol tokens are ASCII, and no Unicode case mapping can turn another letter into one. */
+    static String asciiLower(String s) {
+        char[] c = s.toCharArray();
+        for (int i = 0; i < c.length; i++) {
+            if (c[i] >= 'A' && c[i] <= 'Z') {
+                c[i] = (char) (c[i] + ('a' - 'A'));
+            }
+        }
+        return new String(c);
     }
 
     private static Optional<String> lastListValue(List<String> values) {

@@ -431,15 +431,14 @@ final class Factors {
             }
         }
         boolean ok = java.security.MessageDigest.isEqual(stored, hasher.hash(channel.wire(), user.id(), code));
-        try (PreparedStatement ps = c.prepareStatement(ok
-                ? "UPDATE mfa_otp_codes SET attempts = attempts + 1, used_at = ? WHERE user_id = ? AND channel = ?"
-                : "UPDATE mfa_otp_codes SET attempts = attempts + 1 WHERE user_id = ? AND channel = ?")) {
-            int i = 1;
-            if (ok) {
-                ps.setTimestamp(i++, Timestamp.from(clock.instant()));
-            }
-            ps.setObject(i++, user.id());
-            ps.setString(i, channel.wire());
+        // a right code is spent (used_at); every presentation counts as an attempt
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE mfa_otp_codes SET attempts = attempts + 1, used_at = CASE WHEN ? THEN ? ELSE used_at END"
+                        + " WHERE user_id = ? AND channel = ?")) {
+            ps.setBoolean(1, ok);
+            ps.setTimestamp(2, Timestamp.from(clock.instant()));
+            ps.setObject(3, user.id());
+            ps.setString(4, channel.wire());
             ps.executeUpdate();
         }
         return ok;

@@ -6,7 +6,6 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -23,8 +22,7 @@ final class HttpSmsSender implements SmsSender {
     HttpSmsSender(Config.Sms config, HttpClient client) {
         this.config = config;
         this.client = client;
-        byte[] token = StandardCharsets.UTF_8.encode(CharBuffer.wrap(config.token())).array();
-        String basic = config.account() + ":" + new String(token, StandardCharsets.UTF_8).trim();
+        String basic = config.account() + ":" + new String(config.token());
         this.authorization = "Basic " + Base64.getEncoder().encodeToString(basic.getBytes(StandardCharsets.UTF_8));
     }
 

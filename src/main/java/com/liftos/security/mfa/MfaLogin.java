@@ -113,10 +113,14 @@ final class MfaLogin {
                 }
             }
             boolean ok = factors.check(c, user, method, code, "active");
-            try (PreparedStatement ps = c.prepareStatement(ok
-                    ? "UPDATE mfa_login_challenges SET consumed_at = now() WHERE token_hash = ?"
-                    : "UPDATE mfa_login_challenges SET failures = failures + 1 WHERE token_hash = ?")) {
-                ps.setBytes(1, tokenHash);
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE mfa_login_challenges SET consumed_at = CASE WHEN ? THEN ? ELSE consumed_at END,
+                        failures = failures + CASE WHEN ? THEN 0 ELSE 1 END
+                    WHERE token_hash = ?""")) {
+                ps.setBoolean(1, ok);
+                ps.setTimestamp(2, Timestamp.from(now));
+                ps.setBoolean(3, ok);
+                ps.setBytes(4, tokenHash);
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM mfa_login_challenges WHERE expires_at < ?")) {

@@ -3,6 +3,7 @@ package com.liftos.security.ratelimit;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
@@ -20,11 +21,12 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Buckets in Redis: one {@code EVALSHA} of {@code token_bucket.lua} per decision, so the check-and-take over
  * all of a request's buckets is atomic across every instance sharing the Redis. One connection is shared by
- * all request threads; Lettuce pipelines their commands on it. Time comes from the injected clock (instances
+ * all request threads; their commands are pipelined on it and flushed in groups ({@link #flush}). Time comes from the injected clock (instances
  * need synchronized clocks; a lagging one never refills an interval twice, see the script).
  *
  * <p>Failure mode: every Redis problem (not connected, timeout, error reply) becomes {@link Unavailable};
@@ -39,6 +41,7 @@ final class RedisBuckets implements AutoCloseable {
     private final Duration timeout;
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile String sha;
+    private final AtomicInteger unflushed = new AtomicInteger();
 
     RedisBuckets(URI url, Clock clock, Duration timeout) {
         this.client = RedisClient.create(RedisURI.create(url));
@@ -60,6 +63,8 @@ final class RedisBuckets implements AutoCloseable {
         try {
             StatefulRedisConnection<String, String> c = client.connect();
             sha = c.sync().scriptLoad(SCRIPT);
+            // commands are flushed in batches by flush(): one write for everything queued meanwhile
+            c.setAutoFlushCommands(false);
             connection = c;
         } catch (RuntimeException e) {
             throw new Unavailable(e);
@@ -78,7 +83,9 @@ final class RedisBuckets implements AutoCloseable {
             throw new Unavailable(null);
         }
         try {
-            return "PONG".equals(c.async().ping().get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            RedisFuture<String> pong = c.async().ping();
+            flush(c);
+            return "PONG".equals(pong.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Unavailable(e);
@@ -102,7 +109,7 @@ final class RedisBuckets implements AutoCloseable {
             args[1 + 2 * i] = Long.toString(q.limit().capacity());
             args[2 + 2 * i] = Long.toString(windowMs);
         }
-        List<Object> reply = run(c.async(), keys, args);
+        List<Object> reply = run(c, keys, args);
         if (reply == null || reply.size() != 5) {
             throw new Unavailable(null);
         }
@@ -115,19 +122,24 @@ final class RedisBuckets implements AutoCloseable {
         return new Decision.Refused(reported, Duration.ofMillis((Long) reply.get(4)), reset);
     }
 
-    private List<Object> run(RedisAsyncCommands<String, String> redis, String[] keys, String[] args) {
+    private List<Object> run(StatefulRedisConnection<String, String> c, String[] keys, String[] args) {
+        RedisAsyncCommands<String, String> redis = c.async();
         try {
             try {
-                return redis.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys, args)
-                        .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                RedisFuture<List<Object>> reply = redis.evalsha(sha, ScriptOutputType.MULTI, keys, args);
+                flush(c);
+                return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof RedisNoScriptException)) {
                     throw e;
                 }
                 // Redis restarted or SCRIPT FLUSH: load it again, once
-                sha = connection.sync().scriptLoad(SCRIPT);
-                return redis.<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys, args)
-                        .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                RedisFuture<String> loaded = redis.scriptLoad(SCRIPT);
+                flush(c);
+                sha = loaded.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                RedisFuture<List<Object>> reply = redis.evalsha(sha, ScriptOutputType.MULTI, keys, args);
+                flush(c);
+                return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -135,6 +147,21 @@ final class RedisBuckets implements AutoCloseable {
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             throw new Unavailable(e);
         }
+    }
+
+    /**
+     * Group commit for commands: the thread that finds no flush pending becomes the leader, lets other request
+     * threads queue their commands (one yield), then flushes them all in one write. Every command is queued
+     * before its thread counts itself in, and the leader resets the count before flushing, so no command is
+     * left unflushed. Under load this turns many small writes (and Redis reads) into one, like pipelining.
+     */
+    private void flush(StatefulRedisConnection<String, String> c) {
+        if (unflushed.getAndIncrement() != 0) {
+            return;
+        }
+        Thread.yield();
+        unflushed.set(0);
+        c.flushCommands();
     }
 
     @Override

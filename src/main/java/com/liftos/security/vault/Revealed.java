@@ -1,4 +1,6 @@
 package com.liftos.security.vault;
 
-/** A revealed credential: its metadata and the decrypted fields. */
-public record Revealed(CredentialMetadata metadata, SecretFields fields) {}
+import java.util.UUID;
+
+/** A revealed credential: which one, its version, and the decrypted fields. */
+public record Revealed(UUID credentialId, String provider, String keyName, int version, SecretFields fields) {}

@@ -46,7 +46,9 @@ public final class VaultRoutes {
                 Route.get(BASE, read, this::list),
                 Route.get(BASE + "/analytics", read, this::analytics),
                 Route.get(ONE, read, this::metadata),
-                Route.get(ONE + "/secret", Access.require("reveal:credentials").rateCategory(Access.RateCategory.SENSITIVE).requireStepUpMfa(), this::reveal),
+                // Elevated risk (>= the step-up threshold) needs a recent MFA; very high risk is refused outright.
+                Route.get(ONE + "/secret", Access.require("reveal:credentials").rateCategory(Access.RateCategory.SENSITIVE)
+                        .maxRisk(0.6).requireStepUpMfa(), this::reveal),
                 Route.post(ONE + "/rotate", write, this::rotate),
                 Route.delete(ONE, Access.require("delete:connections"), this::revoke));
     }
@@ -76,9 +78,9 @@ public final class VaultRoutes {
         switch (vault.getCredentials(orgId, ctx.pathParam("provider"), ctx.pathParam("keyName"), caller(ctx))) {
             case VaultResult.Ok<Revealed> ok -> {
                 Map<String, Object> body = new LinkedHashMap<>();
-                body.put("provider", ok.value().metadata().provider());
-                body.put("key_name", ok.value().metadata().keyName());
-                body.put("version", ok.value().metadata().version());
+                body.put("provider", ok.value().provider());
+                body.put("key_name", ok.value().keyName());
+                body.put("version", ok.value().version());
                 body.put("credentials", ok.value().fields().revealValues());
                 ctx.json(body);
             }

@@ -32,8 +32,14 @@ final class VaultService implements Vault, Secrets {
     private static final Pattern KEY_NAME = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
     private static final Pattern PURPOSE = Pattern.compile("[a-z0-9_.:-]{1,64}");
     private static final byte[] SECRET_LABEL = "liftos/vault/secret/v1".getBytes(StandardCharsets.US_ASCII);
-    private static final String COLUMNS = "id, org_id, provider, key_name, version, status, created_at, created_by, rotated_at, "
-            + "rotated_by, last_used_at, last_used_by, access_count, revoked_at";
+    // Usage counters come from the insert-only access log, so concurrent reveals of one credential never contend
+    // on its row; the cost moves to listings (an index range count per credential).
+    private static final String COLUMNS = "c.id, c.org_id, c.provider, c.key_name, c.version, c.status, c.created_at, c.created_by, "
+            + "c.rotated_at, c.rotated_by, c.revoked_at, u.accessed_at AS last_used_at, u.actor_id AS last_used_by, "
+            + "(SELECT count(*) FROM vault_access_log a WHERE a.org_id = c.org_id AND a.provider = c.provider AND a.key_name = c.key_name) AS access_count"
+            + " FROM vault_credentials c LEFT JOIN LATERAL (SELECT accessed_at, actor_id FROM vault_access_log a"
+            + " WHERE a.org_id = c.org_id AND a.provider = c.provider AND a.key_name = c.key_name AND a.success"
+            + " ORDER BY accessed_at DESC LIMIT 1) u ON true";
 
     private final Db db;
     private final AuditLog audit;
@@ -170,41 +176,31 @@ final class VaultService implements Vault, Secrets {
         }
         return db.tx(c -> {
             Instant now = clock.instant();
-            Optional<CredentialMetadata> row;
+            // No row lock: reveals of one credential run in parallel; a concurrent revoke is ordered before or after.
+            record Row(UUID id, int version, boolean active, byte[] sealed) {}
+            Optional<Row> row;
             try (PreparedStatement ps = c.prepareStatement("""
-                    UPDATE vault_credentials SET access_count = access_count + 1,
-                        last_used_at = CASE WHEN status = 'active' THEN ? ELSE last_used_at END,
-                        last_used_by = CASE WHEN status = 'active' THEN ? ELSE last_used_by END
-                    WHERE org_id = ? AND provider = ? AND key_name = ? RETURNING\s""" + COLUMNS)) {
-                ps.setTimestamp(1, Timestamp.from(now));
-                setUuid(ps, 2, by.actorId());
-                ps.setObject(3, orgId);
-                ps.setString(4, provider);
-                ps.setString(5, keyName);
+                    SELECT c.id, c.version, c.status, v.ciphertext FROM vault_credentials c
+                    LEFT JOIN vault_credential_versions v ON v.credential_id = c.id AND v.version = c.version
+                    WHERE c.org_id = ? AND c.provider = ? AND c.key_name = ?""")) {
+                ps.setObject(1, orgId);
+                ps.setString(2, provider);
+                ps.setString(3, keyName);
                 try (ResultSet rs = ps.executeQuery()) {
-                    row = rs.next() ? Optional.of(map(rs)) : Optional.empty();
+                    row = rs.next() ? Optional.of(new Row(rs.getObject(1, UUID.class), rs.getInt(2), "active".equals(rs.getString(3)),
+                            rs.getBytes(4))) : Optional.empty();
                 }
             }
             if (row.isEmpty()) {
                 recordAccess(c, orgId, provider, keyName, by, now, Optional.of("not_found"), Optional.empty());
                 return new VaultResult.NotFound<>();
             }
-            CredentialMetadata meta = row.get();
-            if (meta.status() == CredentialMetadata.Status.REVOKED) {
+            Row meta = row.get();
+            if (!meta.active()) {
                 recordAccess(c, orgId, provider, keyName, by, now, Optional.of("revoked"), Optional.of(meta.version()));
                 return new VaultResult.Revoked<>();
             }
-            byte[] sealed = null;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT ciphertext FROM vault_credential_versions WHERE credential_id = ? AND version = ?")) {
-                ps.setObject(1, meta.id());
-                ps.setInt(2, meta.version());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        sealed = rs.getBytes(1);
-                    }
-                }
-            }
+            byte[] sealed = meta.sealed();
             try {
                 if (sealed == null) {
                     throw new DecryptionFailedException("decryption failed: sealed version missing");
@@ -212,7 +208,7 @@ final class VaultService implements Vault, Secrets {
                 CredentialCipher.Binding binding = new CredentialCipher.Binding(orgId, provider, keyName, meta.version());
                 SecretFields fields = cipher.open(binding, (org, v) -> dataKey(c, org, v), sealed);
                 recordAccess(c, orgId, provider, keyName, by, now, Optional.empty(), Optional.of(meta.version()));
-                return new VaultResult.Ok<>(new Revealed(meta, fields));
+                return new VaultResult.Ok<>(new Revealed(meta.id(), provider, keyName, meta.version(), fields));
             } catch (DecryptionFailedException e) {
                 recordAccess(c, orgId, provider, keyName, by, now, Optional.of("integrity_failure"), Optional.of(meta.version()));
                 return new VaultResult.IntegrityFailure<>();
@@ -303,7 +299,7 @@ final class VaultService implements Vault, Secrets {
             Instant now = clock.instant();
             List<CredentialMetadata> active = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT " + COLUMNS + " FROM vault_credentials WHERE org_id = ? AND status = 'active' ORDER BY provider, key_name FOR UPDATE")) {
+                    "SELECT " + COLUMNS + " WHERE c.org_id = ? AND c.status = 'active' ORDER BY c.provider, c.key_name FOR UPDATE OF c")) {
                 ps.setObject(1, orgId);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -376,14 +372,12 @@ final class VaultService implements Vault, Secrets {
     public List<CredentialMetadata> listApiKeys(UUID orgId, boolean rotationDueOnly) {
         Instant cutoff = clock.instant().minus(ROTATION_PERIOD);
         return db.run(c -> {
-            String sql = "SELECT " + COLUMNS + " FROM vault_credentials WHERE org_id = ?"
-                    + (rotationDueOnly ? " AND status = 'active' AND rotated_at <= ?" : "") + " ORDER BY provider, key_name";
             List<CredentialMetadata> all = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " WHERE c.org_id = ?"
+                    + " AND (NOT ? OR (c.status = 'active' AND c.rotated_at <= ?)) ORDER BY c.provider, c.key_name")) {
                 ps.setObject(1, orgId);
-                if (rotationDueOnly) {
-                    ps.setTimestamp(2, Timestamp.from(cutoff));
-                }
+                ps.setBoolean(2, rotationDueOnly);
+                ps.setTimestamp(3, Timestamp.from(cutoff));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         all.add(map(rs));
@@ -400,7 +394,6 @@ final class VaultService implements Vault, Secrets {
             throw new IllegalArgumentException("days must be between 1 and 366");
         }
         Instant since = clock.instant().truncatedTo(ChronoUnit.DAYS).minus(days - 1L, ChronoUnit.DAYS);
-        String filter = " FROM vault_access_log WHERE org_id = ? AND accessed_at >= ?" + (provider.isPresent() ? " AND provider = ?" : "");
         return db.run(c -> {
             record Key(String provider, String keyName) {}
             record Totals(long total, long ok, long callers, long networks) {}
@@ -408,7 +401,7 @@ final class VaultService implements Vault, Secrets {
             Map<Key, Map<LocalDate, Long>> perDay = new LinkedHashMap<>();
             Map<Key, Long[]> perHour = new LinkedHashMap<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT provider, key_name, count(*), count(*) FILTER (WHERE success), "
-                    + "count(DISTINCT actor_id), count(DISTINCT client_prefix)" + filter + " GROUP BY provider, key_name ORDER BY 1, 2")) {
+                    + "count(DISTINCT actor_id), count(DISTINCT client_prefix)" + ACCESS_FILTER + " GROUP BY provider, key_name ORDER BY 1, 2")) {
                 bind(ps, orgId, since, provider);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -417,7 +410,7 @@ final class VaultService implements Vault, Secrets {
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT provider, key_name, (accessed_at AT TIME ZONE 'UTC')::date, count(*)"
-                    + filter + " GROUP BY 1, 2, 3")) {
+                    + ACCESS_FILTER + " GROUP BY 1, 2, 3")) {
                 bind(ps, orgId, since, provider);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -427,7 +420,7 @@ final class VaultService implements Vault, Secrets {
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT provider, key_name, extract(hour FROM accessed_at AT TIME ZONE 'UTC')::int, count(*)"
-                    + filter + " GROUP BY 1, 2, 3")) {
+                    + ACCESS_FILTER + " GROUP BY 1, 2, 3")) {
                 bind(ps, orgId, since, provider);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -453,12 +446,14 @@ final class VaultService implements Vault, Secrets {
         });
     }
 
+    private static final String ACCESS_FILTER =
+            " FROM vault_access_log WHERE org_id = ? AND accessed_at >= ? AND (CAST(? AS text) IS NULL OR provider = ?)";
+
     private static void bind(PreparedStatement ps, UUID orgId, Instant since, Optional<String> provider) throws SQLException {
         ps.setObject(1, orgId);
         ps.setTimestamp(2, Timestamp.from(since));
-        if (provider.isPresent()) {
-            ps.setString(3, provider.get());
-        }
+        ps.setString(3, provider.orElse(null));
+        ps.setString(4, provider.orElse(null));
     }
 
     @Override
@@ -495,17 +490,19 @@ final class VaultService implements Vault, Secrets {
                 .detail("provider", provider).detail("key_name", keyName);
     }
 
+    private static final String SELECT_ONE = "SELECT " + COLUMNS + " WHERE c.org_id = ? AND c.provider = ? AND c.key_name = ?";
+    private static final String LOCK_ONE = SELECT_ONE + " FOR UPDATE OF c";
+
     private static Optional<CredentialMetadata> lock(Connection c, UUID orgId, String provider, String keyName) throws SQLException {
-        return select(c, orgId, provider, keyName, " FOR UPDATE");
+        return select(c, orgId, provider, keyName, true);
     }
 
     private static Optional<CredentialMetadata> find(Connection c, UUID orgId, String provider, String keyName) throws SQLException {
-        return select(c, orgId, provider, keyName, "");
+        return select(c, orgId, provider, keyName, false);
     }
 
-    private static Optional<CredentialMetadata> select(Connection c, UUID orgId, String provider, String keyName, String suffix) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT " + COLUMNS + " FROM vault_credentials WHERE org_id = ? AND provider = ? AND key_name = ?" + suffix)) {
+    private static Optional<CredentialMetadata> select(Connection c, UUID orgId, String provider, String keyName, boolean forUpdate) throws SQLException {
+        try (PreparedStatement ps = forUpdate ? c.prepareStatement(LOCK_ONE) : c.prepareStatement(SELECT_ONE)) {
             ps.setObject(1, orgId);
             ps.setString(2, provider);
             ps.setString(3, keyName);

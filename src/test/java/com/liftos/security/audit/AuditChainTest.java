@@ -1,6 +1,7 @@
 package com.liftos.security.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.liftos.security.store.Db;
 import com.liftos.security.testing.TestDatabase;
@@ -321,12 +322,70 @@ class AuditChainTest {
     }
 
     @Test
+    void everyEventTypeIsRecordedWithEveryFieldAndFoundBySearch() {
+        UUID org = UUID.randomUUID();
+        AuditTrail trail = new AuditTrail(log, CLOCK);
+        UUID actor = UUID.randomUUID();
+        AuditTrail.Origin origin = AuditTrail.Origin.user(org, actor).from("192.0.2.10", "Agent/1.0", "req-all");
+        for (SecurityEventType type : SecurityEventType.values()) {
+            trail.logSecurityEvent(type, origin, "act_" + type.wire(), type.ordinal() % 2 == 0, java.util.Map.of("k", type.wire()), 0.65);
+        }
+        AuditQuery query = new AuditQuery(db, com.liftos.security.http.Json.newMapper());
+        for (SecurityEventType type : SecurityEventType.values()) {
+            AuditQuery.Page page = query.search(org, new AuditFilter(java.util.Set.of(type), Optional.of(actor), Optional.empty(),
+                    Optional.empty(), Optional.empty(), Optional.of(0.6), Optional.empty()), Optional.empty(), 10);
+            assertThat(page.events()).as(type.name()).hasSize(1);
+            java.util.Map<String, Object> e = page.events().getFirst();
+            assertThat(e.get("type")).isEqualTo(type.wire());
+            assertThat(e.get("action")).isEqualTo("act_" + type.wire());
+            assertThat(e.get("actor_id")).isEqualTo(actor.toString());
+            assertThat(e.get("actor_type")).isEqualTo("user");
+            assertThat(e.get("client_ip")).isEqualTo("192.0.2.10");
+            assertThat(e.get("user_agent")).isEqualTo("Agent/1.0");
+            assertThat(e.get("request_id")).isEqualTo("req-all");
+            assertThat(e.get("success")).isEqualTo(type.ordinal() % 2 == 0);
+            assertThat(e.get("risk_score")).isEqualTo(0.65);
+            assertThat(e.get("risk_level")).isEqualTo("high");
+            assertThat(e.get("details")).isEqualTo(java.util.Map.of("k", type.wire()));
+        }
+        // The seed's convenience calls.
+        trail.logAuthenticationEvent(SecurityEventType.LOGIN_FAILURE, origin, false, "password", java.util.Map.of("reason", "bad_password"));
+        trail.logApiKeyAccess(origin, "meta", "default", "rotate", true);
+        trail.logSuspiciousActivity(origin, "impossible_travel", 0.9, java.util.Map.of());
+        assertThatThrownBy(() -> trail.logAuthenticationEvent(SecurityEventType.DATA_EXPORT, origin, true, "x", java.util.Map.of()))
+                .isInstanceOf(IllegalArgumentException.class);
+        ChainStatus s = verifier.verify(org);
+        assertThat(s.intact()).isTrue();
+        assertThat(s.recordsChecked()).isEqualTo(SecurityEventType.values().length + 3L);
+    }
+
+    @Test
+    void recordInsideARolledBackTransactionLeavesNoTrace() {
+        UUID org = chainOf(2);
+        try {
+            db.tx(c -> {
+                new AuditTrail(log, CLOCK).within(c).logSecurityEvent(SecurityEventType.ROLE_ASSIGNED,
+                        AuditTrail.Origin.user(org, UUID.randomUUID()), "assign", true, java.util.Map.of(), 0.2);
+                throw new SQLException("the audited action failed", "P0001");
+            });
+        } catch (RuntimeException expected) {
+            // rolled back
+        }
+        log.record(event(org, 3));
+        ChainStatus s = verifier.verify(org);
+        assertThat(s.intact()).isTrue();
+        assertThat(s.recordsChecked()).isEqualTo(3);
+    }
+
+    @Test
     void secretsInDetailsAreRedactedBeforeStorage() {
         UUID org = UUID.randomUUID();
         String canary = "CANARY-sk_live_" + UUID.randomUUID();
         log.record(SecurityEvent.builder(SecurityEventType.API_KEY_CREATED, "create").org(org)
                 .detail("provider", "stripe").detail("secret_key", canary).detail("password", canary)
                 .detail("nested", java.util.Map.of("access_token", canary, "ok", "fine"))
+                .detail("credentials", java.util.Map.of("shop_domain", "x.myshopify.com", "anything", canary))
+                .detail("password_policy", java.util.Map.of("min_length", 14, "client_secret", canary))
                 .build(CLOCK.instant()));
         String stored = db.run(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT details::text || details_text FROM audit_events WHERE chain = ?")) {
@@ -337,7 +396,8 @@ class AuditChainTest {
                 }
             }
         });
-        assertThat(stored).doesNotContain(canary).contains("stripe").contains("fine").contains(DetailsPolicy.REDACTED);
+        assertThat(stored).doesNotContain(canary).contains("stripe").contains("fine").contains(DetailsPolicy.REDACTED)
+                .contains("\"min_length\": 14"); // a structure named like a secret is kept, its secret keys redacted
         assertThat(verifier.verify(org).intact()).isTrue();
     }
 

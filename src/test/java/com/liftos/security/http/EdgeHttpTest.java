@@ -106,6 +106,24 @@ class EdgeHttpTest {
         }
     }
 
+    @Test
+    void anUnreachableRedisDegradesHealthButTheServiceKeepsLimiting() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        try (TestApp app = TestApp.start(Map.of("REDIS_URL", "redis://127.0.0.1:" + closed, "SECURITY_RATE_LIMITING_ENABLED", "true",
+                "LIFTOS_RATE_LIMIT_IP_PER_HOUR", "3"))) {
+            HttpResponse<String> health = app.get("/health");
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(app.json(health).at("/components/rate_limit").asText()).startsWith("degraded");
+            // the fallback still counts: /health was 1 of 3
+            assertThat(app.get("/metrics").statusCode()).isEqualTo(200);
+            assertThat(app.get("/metrics").statusCode()).isEqualTo(200);
+            assertThat(app.get("/metrics").statusCode()).isEqualTo(429);
+        }
+    }
+
     static long events(TestApp app, String type) throws Exception {
         Thread.sleep(100);
         return app.app().db().run(c -> {

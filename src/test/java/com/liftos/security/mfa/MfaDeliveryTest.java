@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * Twilio-style HTTP receiver: delivery, acceptance, single use, expiry, attempt limit and send limits.
  */
 class MfaDeliveryTest {
-    static final MfaTestSupport.MutableClock CLOCK = new MfaTestSupport.MutableClock(Instant.now());
+    static MfaTestSupport.MutableClock CLOCK;
     static final Pattern CODE = Pattern.compile("\\b(\\d{6})\\b");
     static GreenMail smtp;
     static HttpServer smsReceiver;
@@ -51,6 +51,7 @@ class MfaDeliveryTest {
 
     @BeforeAll
     static void start() throws IOException {
+        CLOCK = MfaTestSupport.MutableClock.atStepStart();
         smtp = new GreenMail(ServerSetupTest.SMTP.dynamicPort())
                 .withConfiguration(GreenMailConfiguration.aConfig().withUser("mailer", "mail-pass"));
         smtp.start();

@@ -26,13 +26,12 @@ import org.junit.jupiter.api.Test;
 
 /** TOTP enrolment, the MFA login step, replay, window edges, recovery codes and brute-force counting, over HTTP. */
 class MfaHttpTest {
-    // a step boundary plus 1 s, so "advance 30 s" always lands in the next step
-    static final MfaTestSupport.MutableClock CLOCK = new MfaTestSupport.MutableClock(
-            Instant.ofEpochSecond(Instant.now().getEpochSecond() / 30 * 30 + 1));
+    static MfaTestSupport.MutableClock CLOCK;
     static TestApp app;
 
     @BeforeAll
     static void start() {
+        CLOCK = MfaTestSupport.MutableClock.atStepStart();
         app = TestApp.start(Map.of(), CLOCK);
     }
 
@@ -118,6 +117,48 @@ class MfaHttpTest {
         // and the code used above is refused on a fresh token too
         assertThat(verify(app, mfaToken(app, email), "totp", code).statusCode()).isEqualTo(401);
         assertThat(verify(app, mfaToken(app, email), "totp", next).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void concurrentPresentationsOfOneCodeOpenOneSession() throws Exception {
+        String email = newUser(app, "race");
+        String secret = enableTotp(app, app.login(email, PASSWORD), CLOCK).get(0);
+        nextStep();
+        // one MFA token and one code raced by 10 requests
+        String shared = mfaToken(app, email);
+        assertThat(race(java.util.Collections.nCopies(10, shared), Rfc6238Reference.code(secret, CLOCK.instant()))).isEqualTo(1);
+        // one code raced across 10 different MFA tokens
+        nextStep();
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            tokens.add(mfaToken(app, email));
+        }
+        assertThat(race(tokens, Rfc6238Reference.code(secret, CLOCK.instant()))).isEqualTo(1);
+    }
+
+    /** Presents {@code code} with each token at once; returns how many were accepted. */
+    private static int race(List<String> mfaTokens, String code) throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(mfaTokens.size());
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<Integer>> results = new ArrayList<>();
+            for (String t : mfaTokens) {
+                results.add(pool.submit(() -> {
+                    go.await();
+                    return verify(app, t, "totp", code).statusCode();
+                }));
+            }
+            go.countDown();
+            int ok = 0;
+            for (var f : results) {
+                int status = f.get();
+                assertThat(status).isIn(200, 401);
+                ok += status == 200 ? 1 : 0;
+            }
+            return ok;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test

@@ -20,12 +20,12 @@ import org.junit.jupiter.api.Test;
 
 /** The organization's {@code require_mfa}: tokens without MFA only enrol; and step-up on credential reveal. */
 class MfaPolicyTest {
-    static final MfaTestSupport.MutableClock CLOCK = new MfaTestSupport.MutableClock(
-            Instant.ofEpochSecond(Instant.now().getEpochSecond() / 30 * 30 + 1));
+    static MfaTestSupport.MutableClock CLOCK;
     static TestApp app;
 
     @BeforeAll
     static void start() {
+        CLOCK = MfaTestSupport.MutableClock.atStepStart();
         app = TestApp.start(Map.of("LIFTOS_TRUSTED_PROXIES", "127.0.0.1/32", "LIFTOS_STEP_UP_RISK", "0.2"), CLOCK);
     }
 

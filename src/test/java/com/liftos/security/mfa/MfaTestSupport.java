@@ -41,6 +41,11 @@ final class MfaTestSupport {
             this.now = start;
         }
 
+        /** Now, moved back to 1 s past the start of the current TOTP step, so "advance 30 s" lands in the next step. */
+        static MutableClock atStepStart() {
+            return new MutableClock(Instant.ofEpochSecond(Instant.now().getEpochSecond() / 30 * 30 + 1));
+        }
+
         void advance(Duration d) {
             now = now.plus(d);
         }

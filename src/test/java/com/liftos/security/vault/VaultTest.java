@@ -287,6 +287,9 @@ class VaultTest {
             assertThat(k.accessesByHour().get(10)).isEqualTo(2);
             assertThat(k.accessesByHour().get(11)).isEqualTo(2);
             assertThat(v.getUsageAnalytics(org, Optional.of("meta"), 30).credentials()).isEmpty();
+            CredentialMetadata m = v.metadata(org, "klaviyo", "default").orElseThrow();
+            assertThat(m.accessCount()).isEqualTo(4);
+            assertThat(m.lastUsedBy()).isEqualTo(carol.actorId());
         }
     }
 
