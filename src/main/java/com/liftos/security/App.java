@@ -5,7 +5,14 @@ import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.EventFanout;
 import com.liftos.security.audit.Audit;
 import com.liftos.security.audit.ComplianceEvidence;
+import com.liftos.security.audit.SecurityEvent;
+import com.liftos.security.auth.Accounts;
 import com.liftos.security.auth.Auth;
+import com.liftos.security.incident.Containment;
+import com.liftos.security.incident.IncidentResponse;
+import com.liftos.security.incident.Notifier;
+import com.liftos.security.privacy.Privacy;
+import com.liftos.security.vault.Caller;
 import com.liftos.security.auth.PasswordHasher;
 import com.liftos.security.auth.Users;
 import com.liftos.security.config.Config;
@@ -44,6 +51,8 @@ import java.io.PrintStream;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.UUID;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -136,15 +145,20 @@ public final class App implements AutoCloseable {
                         .filter(m -> m.status() == CredentialMetadata.Status.ACTIVE).count();
                 return Optional.of(new ComplianceEvidence.RotationFigures(active, vault.countDueForRotation(org), 90));
             });
-            Mfa mfa = Mfa.start(mfaFactors, auth, users, Mailer.fromConfig(config.smtp()), SmsSender.fromConfig(config.mfa().sms()),
+            Optional<Mailer> mailer = Mailer.fromConfig(config.smtp());
+            Mfa mfa = Mfa.start(mfaFactors, auth, users, mailer, SmsSender.fromConfig(config.mfa().sms()),
                     audit, json, orgConfigs, config.mfa(), clock);
-            RouteTable routes = RouteTable.of(system.routes(), auth.routes(), mfa.routes(),
+            IncidentResponse incidents = IncidentResponse.start(db, audit, events, containment(auth, vault), orgConfigs,
+                    mailer.map(m -> (Notifier) m::send), json, clock);
+            Privacy privacy = new Privacy(db, audit, auditing.maintenance(), auth.sessions(), vault, incidents.incidents(), json, clock);
+            RouteTable routes = RouteTable.of(system.routes(), auth.routes(), mfa.routes(), incidents.routes(), privacy.routes(),
                     new VaultRoutes(vault, json, clock).routes(),
                     new AccessAdminRoutes(db, orgs, orgConfigs, audit, json, clock,
                             user -> auth.sessions().endAllForUser(user, "roles_revoked")).routes(),
                     auditing.routes(evidence));
 
             List<Guard> guards = new ArrayList<>();
+            guards.add(incidents.ipGuard());
             guards.add(CoreGuards.authentication(auth.authenticator()));
             guards.add(mfa.enrollmentGuard());
             if (config.features().rateLimitingEnabled()) {
@@ -153,6 +167,7 @@ public final class App implements AutoCloseable {
             guards.add(ipAllowList.guard());
             guards.add(CoreGuards.tenantIsolation());
             guards.add(CoreGuards.permissions(audit, clock));
+            guards.add(incidents.emergencyGuard());
             guards.add(risk.guard());
             guards.add(mfa.stepUpGuard());
             HttpServer http = new HttpServer(config.http(), config.features().requireHttps(), routes, guards,
@@ -169,6 +184,43 @@ public final class App implements AutoCloseable {
             closeAll(resources);
             throw e;
         }
+    }
+
+    /** Incident containment through the accounts, sessions and vault of the other features. */
+    private static Containment containment(Auth auth, Vault vault) {
+        return new Containment() {
+            @Override
+            public boolean lockUser(UUID userId, Instant until, String reason, Containment.Actor actor) {
+                return auth.accounts().lock(userId, until, reason, accountActor(actor));
+            }
+
+            @Override
+            public boolean unlockUser(UUID userId, Containment.Actor actor) {
+                return auth.accounts().unlock(userId, accountActor(actor));
+            }
+
+            @Override
+            public int endSessionsOfUser(UUID userId, String reason) {
+                return auth.sessions().endAllForUser(userId, reason);
+            }
+
+            @Override
+            public int endSessionsOfOrg(UUID orgId, String reason) {
+                return auth.sessions().endAllForOrg(orgId, reason);
+            }
+
+            @Override
+            public int revokeCredentials(UUID orgId, String reason, Containment.Actor actor) {
+                return vault.revokeAll(orgId, reason, new Caller(actor.userId(), actor.userId().isPresent()
+                        ? SecurityEvent.ActorType.USER : SecurityEvent.ActorType.SYSTEM, actor.clientIp(), Optional.empty(),
+                        actor.requestId()));
+            }
+
+            private Accounts.Actor accountActor(Containment.Actor actor) {
+                return new Accounts.Actor(actor.userId(), actor.userId().isPresent() ? SecurityEvent.ActorType.USER
+                        : SecurityEvent.ActorType.SYSTEM, actor.clientIp().orElse(""), actor.requestId());
+            }
+        };
     }
 
     private static Database openAndMigrate(Config config) {

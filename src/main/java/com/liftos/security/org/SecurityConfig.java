@@ -17,7 +17,52 @@ public record SecurityConfig(
         Map<String, RateLimit> apiRateLimits,
         PasswordPolicy passwordPolicy,
         Integer auditRetentionDays,
-        ComplianceSettings complianceSettings) {
+        ComplianceSettings complianceSettings,
+        IncidentThresholds incidentThresholds,
+        List<String> securityContacts) {
+
+    /** Incident detection thresholds (the guide's automated detection figures) and containment durations. */
+    public record IncidentThresholds(Integer failedLoginsPerUser, Integer failedLoginWindowMinutes,
+                                     Integer failedLoginsPerIp, Integer distinctAccountsPerIp,
+                                     Integer lockMinutes, Integer ipBlockMinutes,
+                                     Integer rateLimitHitsPerHour, Integer apiErrorsPer10Minutes,
+                                     Integer distinctIpsPerUserPerHour) {
+        public IncidentThresholds {
+            failedLoginsPerUser = failedLoginsPerUser == null ? 10 : failedLoginsPerUser;
+            failedLoginWindowMinutes = failedLoginWindowMinutes == null ? 5 : failedLoginWindowMinutes;
+            failedLoginsPerIp = failedLoginsPerIp == null ? 20 : failedLoginsPerIp;
+            distinctAccountsPerIp = distinctAccountsPerIp == null ? 5 : distinctAccountsPerIp;
+            lockMinutes = lockMinutes == null ? 15 : lockMinutes;
+            ipBlockMinutes = ipBlockMinutes == null ? 60 : ipBlockMinutes;
+            rateLimitHitsPerHour = rateLimitHitsPerHour == null ? 100 : rateLimitHitsPerHour;
+            apiErrorsPer10Minutes = apiErrorsPer10Minutes == null ? 50 : apiErrorsPer10Minutes;
+            distinctIpsPerUserPerHour = distinctIpsPerUserPerHour == null ? 5 : distinctIpsPerUserPerHour;
+        }
+
+        public static IncidentThresholds defaults() {
+            return new IncidentThresholds(null, null, null, null, null, null, null, null, null);
+        }
+
+        List<String> problems() {
+            List<String> p = new ArrayList<>();
+            check(p, "failed_logins_per_user", failedLoginsPerUser, 1, 10_000);
+            check(p, "failed_login_window_minutes", failedLoginWindowMinutes, 1, 1440);
+            check(p, "failed_logins_per_ip", failedLoginsPerIp, 1, 100_000);
+            check(p, "distinct_accounts_per_ip", distinctAccountsPerIp, 2, 10_000);
+            check(p, "lock_minutes", lockMinutes, 1, 60 * 24 * 365);
+            check(p, "ip_block_minutes", ipBlockMinutes, 1, 60 * 24 * 365);
+            check(p, "rate_limit_hits_per_hour", rateLimitHitsPerHour, 1, 1_000_000);
+            check(p, "api_errors_per_10_minutes", apiErrorsPer10Minutes, 1, 1_000_000);
+            check(p, "distinct_ips_per_user_per_hour", distinctIpsPerUserPerHour, 2, 10_000);
+            return p;
+        }
+
+        private static void check(List<String> p, String field, int value, int min, int max) {
+            if (value < min || value > max) {
+                p.add("incident_thresholds." + field + " must be between " + min + " and " + max);
+            }
+        }
+    }
 
     /** {@code limit} requests per {@code window} seconds. */
     public record RateLimit(int limit, int window) {}
@@ -72,10 +117,12 @@ public record SecurityConfig(
         passwordPolicy = passwordPolicy == null ? PasswordPolicy.defaults() : passwordPolicy;
         auditRetentionDays = auditRetentionDays == null ? 365 : auditRetentionDays;
         complianceSettings = complianceSettings == null ? ComplianceSettings.defaults() : complianceSettings;
+        incidentThresholds = incidentThresholds == null ? IncidentThresholds.defaults() : incidentThresholds;
+        securityContacts = securityContacts == null ? List.of() : List.copyOf(securityContacts);
     }
 
     public static SecurityConfig defaults() {
-        return new SecurityConfig(null, null, null, null, null, null, null, null);
+        return new SecurityConfig(null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Every invalid value, one line each naming the field; empty when valid. */
@@ -107,6 +154,16 @@ public record SecurityConfig(
         }
         if (auditRetentionDays < 1) {
             p.add("audit_retention_days must be at least 1");
+        }
+        p.addAll(incidentThresholds.problems());
+        if (securityContacts.size() > 20) {
+            p.add("security_contacts holds at most 20 addresses");
+        }
+        for (String contact : securityContacts) {
+            if (contact == null || contact.length() > 254 || !contact.matches("[^@\\s]+@[^@\\s]+\\.[^@\\s]+")) {
+                p.add("security_contacts contains an invalid email address");
+                break;
+            }
         }
         return p;
     }
