@@ -1,5 +1,6 @@
 package com.liftos.security.auth;
 
+import com.liftos.security.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,6 @@
 package com.liftos.security.mfa;
 
+import com.liftos.security.testing.MutableClock;
 import static com.liftos.security.mfa.MfaTestSupport.PASSWORD;
 import static com.liftos.security.mfa.MfaTestSupport.mfaToken;
 import static com.liftos.security.mfa.MfaTestSupport.newUser;
@@ -32,7 +33,7 @@ class MfaCanaryTest {
         ListAppender<ILoggingEvent> logs = new ListAppender<>();
         logs.start();
         root.addAppender(logs);
-        MfaTestSupport.MutableClock clock = new MfaTestSupport.MutableClock(Instant.ofEpochSecond(Instant.now().getEpochSecond() / 30 * 30 + 1));
+        MutableClock clock = new MutableClock(Instant.ofEpochSecond(Instant.now().getEpochSecond() / 30 * 30 + 1));
         List<String> secrets = new ArrayList<>();
         List<String> bodies = new ArrayList<>();
         try (TestApp app = TestApp.start(Map.of(), clock)) {

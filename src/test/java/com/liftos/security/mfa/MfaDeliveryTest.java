@@ -1,5 +1,6 @@
 package com.liftos.security.mfa;
 
+import com.liftos.security.testing.MutableClock;
 import static com.liftos.security.mfa.MfaTestSupport.PASSWORD;
 import static com.liftos.security.mfa.MfaTestSupport.claims;
 import static com.liftos.security.mfa.MfaTestSupport.mfaToken;
@@ -40,7 +41,7 @@ import org.junit.jupiter.api.Test;
  * Twilio-style HTTP receiver: delivery, acceptance, single use, expiry, attempt limit and send limits.
  */
 class MfaDeliveryTest {
-    static MfaTestSupport.MutableClock CLOCK;
+    static MutableClock CLOCK;
     static final Pattern CODE = Pattern.compile("\\b(\\d{6})\\b");
     static GreenMail smtp;
     static HttpServer smsReceiver;
@@ -51,7 +52,7 @@ class MfaDeliveryTest {
 
     @BeforeAll
     static void start() throws IOException {
-        CLOCK = MfaTestSupport.MutableClock.atStepStart();
+        CLOCK = MutableClock.atTotpStepStart();
         smtp = new GreenMail(ServerSetupTest.SMTP.dynamicPort())
                 .withConfiguration(GreenMailConfiguration.aConfig().withUser("mailer", "mail-pass"));
         smtp.start();

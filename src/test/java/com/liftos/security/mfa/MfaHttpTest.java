@@ -1,5 +1,6 @@
 package com.liftos.security.mfa;
 
+import com.liftos.security.testing.MutableClock;
 import static com.liftos.security.mfa.MfaTestSupport.PASSWORD;
 import static com.liftos.security.mfa.MfaTestSupport.claims;
 import static com.liftos.security.mfa.MfaTestSupport.deleteWithBody;
@@ -26,12 +27,12 @@ import org.junit.jupiter.api.Test;
 
 /** TOTP enrolment, the MFA login step, replay, window edges, recovery codes and brute-force counting, over HTTP. */
 class MfaHttpTest {
-    static MfaTestSupport.MutableClock CLOCK;
+    static MutableClock CLOCK;
     static TestApp app;
 
     @BeforeAll
     static void start() {
-        CLOCK = MfaTestSupport.MutableClock.atStepStart();
+        CLOCK = MutableClock.atTotpStepStart();
         app = TestApp.start(Map.of(), CLOCK);
     }
 

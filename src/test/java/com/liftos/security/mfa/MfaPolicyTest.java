@@ -1,5 +1,6 @@
 package com.liftos.security.mfa;
 
+import com.liftos.security.testing.MutableClock;
 import static com.liftos.security.mfa.MfaTestSupport.PASSWORD;
 import static com.liftos.security.mfa.MfaTestSupport.deleteWithBody;
 import static com.liftos.security.mfa.MfaTestSupport.enableTotp;
@@ -20,12 +21,12 @@ import org.junit.jupiter.api.Test;
 
 /** The organization's {@code require_mfa}: tokens without MFA only enrol; and step-up on credential reveal. */
 class MfaPolicyTest {
-    static MfaTestSupport.MutableClock CLOCK;
+    static MutableClock CLOCK;
     static TestApp app;
 
     @BeforeAll
     static void start() {
-        CLOCK = MfaTestSupport.MutableClock.atStepStart();
+        CLOCK = MutableClock.atTotpStepStart();
         app = TestApp.start(Map.of("LIFTOS_TRUSTED_PROXIES", "127.0.0.1/32", "LIFTOS_STEP_UP_RISK", "0.2"), CLOCK);
     }
 

@@ -1,5 +1,6 @@
 package com.liftos.security.mfa;
 
+import com.liftos.security.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,10 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -32,39 +29,6 @@ final class MfaTestSupport {
     static final String PASSWORD = "Str0ng-Passw0rd!x";
 
     private MfaTestSupport() {}
-
-    /** A clock the tests move by hand (TOTP steps, lifetimes). */
-    static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant start) {
-            this.now = start;
-        }
-
-        /** Now, moved back to 1 s past the start of the current TOTP step, so "advance 30 s" lands in the next step. */
-        static MutableClock atStepStart() {
-            return new MutableClock(Instant.ofEpochSecond(Instant.now().getEpochSecond() / 30 * 30 + 1));
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     static String newUser(TestApp app, String prefix) {
         String email = prefix + "-" + UUID.randomUUID().toString().substring(0, 8) + "@example.test";

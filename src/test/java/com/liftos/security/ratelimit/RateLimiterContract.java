@@ -1,5 +1,6 @@
 package com.liftos.security.ratelimit;
 
+import com.liftos.security.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Clock;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /** The behaviour every rate-limit backend must have; each backend's test extends this with its own factory. */
 abstract class RateLimiterContract {
-    protected TestClock clock;
+    protected MutableClock clock;
     protected RateLimiter limiter;
     /** Keys are unique per test so a shared Redis never mixes runs. */
     protected String prefix;
@@ -27,7 +28,7 @@ abstract class RateLimiterContract {
 
     @BeforeEach
     void setUp() {
-        clock = new TestClock(Instant.parse("2026-01-01T00:00:00Z").plusMillis(System.nanoTime() % 1000 * 1000));
+        clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z").plusMillis(System.nanoTime() % 1000 * 1000));
         limiter = create(clock);
         prefix = UUID.randomUUID() + ":";
     }

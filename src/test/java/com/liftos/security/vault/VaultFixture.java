@@ -1,5 +1,6 @@
 package com.liftos.security.vault;
 
+import com.liftos.security.testing.MutableClock;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.JdbcAuditLog;
 import com.liftos.security.crypto.KeyFiles;
@@ -16,14 +17,9 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 
 /** A fresh schema, a master key file and helpers for vault tests against the real PostgreSQL. */
 final class VaultFixture implements AutoCloseable {
@@ -139,33 +135,5 @@ final class VaultFixture implements AutoCloseable {
     @Override
     public void close() {
         dataSource.close();
-    }
-
-    /** A clock tests move forward. */
-    static final class MutableClock extends Clock {
-        private final AtomicReference<Instant> now;
-
-        MutableClock(Instant start) {
-            now = new AtomicReference<>(start);
-        }
-
-        void advance(Duration d) {
-            now.updateAndGet(t -> t.plus(d));
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
     }
 }
