@@ -31,6 +31,9 @@ import java.util.function.Function;
  * failed credential access (404/410 reveals), refused refreshes and other {@code success=false} events of an org.
  */
 public final class IncidentDetector implements SecurityEventListener {
+    /** The LOGIN_FAILURE reason MFA records for a wrong code at the login's second step. */
+    private static final String MFA_FAILURE = "invalid_mfa_code";
+
     private static final Set<SecurityEventType> NOT_API_ERRORS = EnumSet.of(SecurityEventType.LOGIN_FAILURE,
             SecurityEventType.RATE_LIMIT_EXCEEDED, SecurityEventType.SUSPICIOUS_ACTIVITY, SecurityEventType.BRUTE_FORCE_ATTEMPT,
             SecurityEventType.IP_BLOCKED, SecurityEventType.IP_UNBLOCKED, SecurityEventType.INCIDENT_OPENED,
@@ -58,7 +61,10 @@ public final class IncidentDetector implements SecurityEventListener {
         switch (e.type()) {
             case LOGIN_FAILURE -> {
                 bruteForce(e);
-                credentialStuffing(e);
+                // Stuffing is guessing passwords across accounts; a wrong second factor after a right password is not.
+                if (!MFA_FAILURE.equals(e.details().get("reason"))) {
+                    credentialStuffing(e);
+                }
             }
             case RATE_LIMIT_EXCEEDED -> apiAbuse(e);
             case LOGIN_SUCCESS, TOKEN_REFRESHED -> distinctIps(e);
@@ -192,13 +198,14 @@ public final class IncidentDetector implements SecurityEventListener {
         Instant now = clock.instant();
         Instant since = now.minus(Duration.ofMinutes(t.failedLoginWindowMinutes()));
         Count failures = count(e, List.of("LOGIN_FAILURE"), since, Optional.empty(), """
-                SELECT count(*), (array_agg(event_id ORDER BY occurred_at DESC))[1:50] FROM ev WHERE client_ip = ?""", ip.get());
+                SELECT count(*), (array_agg(event_id ORDER BY occurred_at DESC))[1:50] FROM ev
+                WHERE client_ip = ? AND coalesce(details->>'reason', '') <> 'invalid_mfa_code'""", ip.get());
         if (failures.n() < t.failedLoginsPerIp()) {
             return;
         }
         Count accounts = count(e, List.of("LOGIN_FAILURE"), since, Optional.empty(), """
                 SELECT count(DISTINCT actor_id) + count(*) FILTER (WHERE actor_id IS NULL), NULL::uuid[] FROM ev
-                WHERE client_ip = ?""", ip.get());
+                WHERE client_ip = ? AND coalesce(details->>'reason', '') <> 'invalid_mfa_code'""", ip.get());
         if (accounts.n() < t.distinctAccountsPerIp()) {
             return;
         }
