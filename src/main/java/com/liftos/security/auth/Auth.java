@@ -53,8 +53,8 @@ public final class Auth implements AutoCloseable {
     }
 
     public static Auth start(Config config, Db db, Users users, Organizations orgs, PasswordHasher hasher, AuditLog audit,
-                             Bodies bodies, SecondFactor secondFactor, KeyPair jwtFileKey, byte[] serviceKeyFile,
-                             Clock clock, SecureRandom random) {
+                             Bodies bodies, SecondFactor secondFactor, NetworkPolicy network, KeyPair jwtFileKey,
+                             byte[] serviceKeyFile, Clock clock, SecureRandom random) {
         Config.Auth settings = config.auth();
         Duration accessLifetime = Duration.ofMinutes(settings.accessTokenMinutes());
         JwtKeys keys = new JwtKeys(db, jwtFileKey, serviceKeyFile, accessLifetime, clock, random);
@@ -66,7 +66,7 @@ public final class Auth implements AutoCloseable {
         int concurrency = settings.hashConcurrency() > 0 ? settings.hashConcurrency() : HashingGate.fromHeap(settings.argon2MemoryKiB());
         HashingGate gate = new HashingGate(concurrency, Duration.ofSeconds(10));
         ChallengeTokens challenges = new ChallengeTokens(keys, config.http().issuer(), clock);
-        Logins logins = new Logins(db, users, orgs, hasher, gate, sessions, secondFactor, challenges, audit, clock);
+        Logins logins = new Logins(db, users, orgs, hasher, gate, sessions, secondFactor, challenges, audit, clock, network);
         Accounts accounts = new Accounts(db, users, orgs, sessions, logins, hasher, gate, audit, clock);
         ServiceAccounts serviceAccounts = new ServiceAccounts(db, KeyDerivation.derive(serviceKeyFile, "liftos/client-secret/v1"),
                 clock, random, state);

@@ -243,6 +243,8 @@ final class AuthRoutes {
             case LoginOutcome.Refused r -> throw switch (r.reason()) {
                 case INVALID_CREDENTIALS -> invalidCredentials();
                 case ACCOUNT_LOCKED -> new ApiException(403, "account_locked", "This account is locked; try again later");
+                case NETWORK_NOT_ALLOWED -> new ApiException(403, "ip_not_allowed",
+                        "Sign-in from this address is not allowed for this organization");
                 case ACCOUNT_DISABLED -> new ApiException(403, "account_disabled", "This account is disabled");
                 case SESSION_LIMIT -> ApiException.conflict("session_limit",
                         "The maximum number of concurrent sessions is reached; log out of another session first");

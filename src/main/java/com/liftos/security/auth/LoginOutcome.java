@@ -39,5 +39,5 @@ public sealed interface LoginOutcome {
     /** Refused; {@code reason} is for the audit trail, the caller sees one message per reason class. */
     record Refused(Reason reason) implements LoginOutcome {}
 
-    enum Reason { INVALID_CREDENTIALS, ACCOUNT_LOCKED, ACCOUNT_DISABLED, SESSION_LIMIT }
+    enum Reason { INVALID_CREDENTIALS, ACCOUNT_LOCKED, ACCOUNT_DISABLED, NETWORK_NOT_ALLOWED, SESSION_LIMIT }
 }

@@ -33,9 +33,11 @@ public final class Logins {
     private final ChallengeTokens challenges;
     private final AuditLog audit;
     private final Clock clock;
+    private final NetworkPolicy network;
 
     public Logins(Db db, Users users, Organizations orgs, PasswordHasher hasher, HashingGate gate, Sessions sessions,
-                  SecondFactor secondFactor, ChallengeTokens challenges, AuditLog audit, Clock clock) {
+                  SecondFactor secondFactor, ChallengeTokens challenges, AuditLog audit, Clock clock, NetworkPolicy network) {
+        this.network = network;
         this.db = db;
         this.users = users;
         this.orgs = orgs;
@@ -106,6 +108,10 @@ public final class Logins {
         if (user.lockedUntil().filter(now::isBefore).isPresent()) {
             failure(Optional.of(user), client, "account_locked", now);
             return new LoginOutcome.Refused(LoginOutcome.Reason.ACCOUNT_LOCKED);
+        }
+        if (!network.permits(user.orgId(), client.ip())) {
+            failure(Optional.of(user), client, "ip_not_allowed", now);
+            return new LoginOutcome.Refused(LoginOutcome.Reason.NETWORK_NOT_ALLOWED);
         }
         if (hasher.needsRehash(cred.get().passwordHash())) {
             String upgraded = gate.run(() -> hasher.hash(password));

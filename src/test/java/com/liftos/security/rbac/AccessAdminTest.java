@@ -135,10 +135,16 @@ class AccessAdminTest {
         assertThat(blocked.statusCode()).isEqualTo(403);
         assertThat(app.json(blocked).at("/error/code").asText()).isEqualTo("ip_not_allowed");
         assertThat(auditCount("IP_BLOCKED")).isGreaterThanOrEqualTo(1);
+        // signing in from outside the ranges is refused too, even with the right password
+        HttpResponse<String> refusedLogin = app.postJson("/v1/auth/login",
+                "{\"email\":\"fenced@example.test\",\"password\":\"Fenced-Password-1!\"}");
+        assertThat(refusedLogin.statusCode()).isEqualTo(403);
+        assertThat(app.json(refusedLogin).at("/error/code").asText()).isEqualTo("ip_not_allowed");
 
         assertThat(app.putJson("/v1/orgs/" + org + "/security-config", "{\"allowed_ip_ranges\":[\"10.0.0.0/8\",\"127.0.0.0/8\"]}", superAdmin)
                 .statusCode()).isEqualTo(200);
         assertThat(app.get("/v1/me", token).statusCode()).isEqualTo(200);
+        assertThat(app.login("fenced@example.test", "Fenced-Password-1!")).isNotBlank();
     }
 
     @Test
