@@ -117,6 +117,58 @@ class TokenForgeryTest {
     }
 
     @Test
+    void aGenuineHeaderOnAForgedTokenIsRefused() throws Exception {
+        // The verifier remembers header segments it has seen verify; reusing one must not skip the signature check.
+        String[] parts = login.get("access_token").asText().split("\\.");
+        assertThat(status(login.get("access_token").asText())).isEqualTo(200);
+        KeyPair attacker = KeyFiles.generateRsa(new SecureRandom());
+        String[] forged = sign(attacker, kid, b -> { }).split("\\.");
+        assertThat(forged[0]).isEqualTo(parts[0]);
+        assertThat(status(forged[0] + "." + forged[1] + "." + forged[2])).isEqualTo(401);
+        assertThat(status(parts[0] + "." + forged[1] + "." + parts[2])).isEqualTo(401);
+    }
+
+    @Test
+    void malformedStructureIsRefused() throws Exception {
+        String good = sign(realKey, kid, b -> { });
+        String[] p = good.split("\\.");
+        for (String bad : List.of(good + ".", good + ".x", "." + p[1] + "." + p[2], p[0] + ".." + p[2], p[0] + "." + p[1],
+                p[0] + "." + p[1] + ".", p[0] + "." + p[1] + "." + p[2] + "*", p[0] + "!." + p[1] + "." + p[2],
+                "a.b.c", "...", "")) {
+            assertThat(status(bad)).as(bad).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void claimsOfTheWrongJsonTypeAreRefused() throws Exception {
+        long exp = Instant.now().plusSeconds(600).getEpochSecond();
+        // Signed with the real key, so only the claim types are wrong.
+        assertThat(status(signRaw(genuineJson().replaceFirst("\"exp\":\\d+", "\"exp\":\"" + exp + "\"")))).isEqualTo(401);
+        assertThat(status(signRaw(genuineJson().replaceFirst("\"exp\":\\d+", "\"exp\":" + exp + ".5")))).isEqualTo(401);
+        assertThat(status(signRaw(genuineJson().replaceFirst("\"roles\":\\[[^]]*]", "\"roles\":{\"a\":1}")))).isEqualTo(401);
+        assertThat(status(signRaw(genuineJson().replaceFirst("\"sub\":\"[^\"]*\"", "\"sub\":\"not-a-uuid\"")))).isEqualTo(401);
+        // a duplicated claim is ambiguous, never "last one wins"
+        assertThat(status(signRaw(genuineJson().replaceFirst("\\{", "{\"org_id\":\"" + java.util.UUID.randomUUID() + "\",")))).isEqualTo(401);
+        // control: the same route with the claims untouched verifies
+        assertThat(status(signRaw(genuineJson()))).isEqualTo(200);
+    }
+
+    /** The genuine claims with a fresh jti, as JSON text. */
+    static String genuineJson() {
+        return new JWTClaimsSet.Builder(genuine).jwtID(java.util.UUID.randomUUID().toString()).build().toString();
+    }
+
+    /** A compact RS256 JWS over exactly this payload text, signed with the real key. */
+    static String signRaw(String payloadJson) throws Exception {
+        String header = b64("{\"kid\":\"" + kid + "\",\"typ\":\"at+jwt\",\"alg\":\"RS256\"}");
+        String input = header + "." + b64(payloadJson);
+        java.security.Signature rsa = java.security.Signature.getInstance("SHA256withRSA");
+        rsa.initSign(realKey.getPrivate());
+        rsa.update(input.getBytes(StandardCharsets.US_ASCII));
+        return input + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(rsa.sign());
+    }
+
+    @Test
     void expiredAndNotYetValidAreRefused() throws Exception {
         Instant now = Instant.now();
         assertThat(status(sign(realKey, kid, b -> b.expirationTime(Date.from(now.minusSeconds(5)))))).isEqualTo(401);
