@@ -6,6 +6,7 @@ import java.util.Optional;
 
 /** An IPv4 or IPv6 network in CIDR form; a bare address is a /32 or /128. Parsing never resolves host names. */
 public record Cidr(byte[] network, int prefixLength) {
+    private static final java.util.regex.Pattern IPV6_CHARS = java.util.regex.Pattern.compile("[0-9a-fA-F:.]+");
 
     public Cidr {
         network = network.clone();
@@ -48,10 +49,10 @@ public record Cidr(byte[] network, int prefixLength) {
 
     /** Parses an IP literal without DNS: only digits, dots, hex and colons are accepted. */
     public static Optional<byte[]> literal(String addr) {
-        if (addr.isEmpty() || !addr.matches("[0-9a-fA-F:.]+")) {
-            return Optional.empty();
+        if (addr.indexOf(':') < 0) {
+            return ipv4(addr);
         }
-        if (addr.indexOf(':') < 0 && !addr.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+        if (!IPV6_CHARS.matcher(addr).matches()) {
             return Optional.empty();
         }
         try {
@@ -59,6 +60,34 @@ public record Cidr(byte[] network, int prefixLength) {
         } catch (UnknownHostException e) {
             return Optional.empty();
         }
+    }
+
+    /** Dotted-quad IPv4 only (four decimal parts of one to three digits, each at most 255); this runs on every request. */
+    private static Optional<byte[]> ipv4(String addr) {
+        byte[] out = new byte[4];
+        int part = 0;
+        int value = 0;
+        int digits = 0;
+        for (int i = 0; i < addr.length(); i++) {
+            char ch = addr.charAt(i);
+            if (ch >= '0' && ch <= '9') {
+                value = value * 10 + (ch - '0');
+                if (++digits > 3 || value > 255) {
+                    return Optional.empty();
+                }
+            } else if (ch == '.' && digits > 0 && part < 3) {
+                out[part++] = (byte) value;
+                value = 0;
+                digits = 0;
+            } else {
+                return Optional.empty();
+            }
+        }
+        if (part != 3 || digits == 0) {
+            return Optional.empty();
+        }
+        out[3] = (byte) value;
+        return Optional.of(out);
     }
 
     /** Whether {@code address} (an IP literal) lies inside this network; other address families never match. */
