@@ -174,46 +174,69 @@ final class VaultService implements Vault, Secrets {
         if (Providers.find(provider).isEmpty() || !KEY_NAME.matcher(keyName).matches()) {
             return new VaultResult.NotFound<>();
         }
-        return db.tx(c -> {
-            Instant now = clock.instant();
-            // No row lock: reveals of one credential run in parallel; a concurrent revoke is ordered before or after.
-            record Row(UUID id, int version, boolean active, byte[] sealed) {}
+        Instant now = clock.instant();
+        record Outcome(VaultResult<Revealed> result, Optional<String> failure, Optional<Integer> version) {}
+        Outcome outcome = db.run(c -> {
+            // One statement, one round trip and its own commit: read the current sealed version and count the
+            // attempt in the access log. No row lock, so reveals of one credential run in parallel; a concurrent
+            // revoke is ordered before or after.
+            record Row(UUID id, int version, boolean active, byte[] sealed, long logId) {}
             Optional<Row> row;
             try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT c.id, c.version, c.status, v.ciphertext FROM vault_credentials c
-                    LEFT JOIN vault_credential_versions v ON v.credential_id = c.id AND v.version = c.version
-                    WHERE c.org_id = ? AND c.provider = ? AND c.key_name = ?""")) {
+                    WITH cred AS (
+                        SELECT c.id, c.version, c.status, v.ciphertext FROM vault_credentials c
+                        LEFT JOIN vault_credential_versions v ON v.credential_id = c.id AND v.version = c.version
+                        WHERE c.org_id = ? AND c.provider = ? AND c.key_name = ?),
+                    logged AS (
+                        INSERT INTO vault_access_log (org_id, provider, key_name, accessed_at, success, actor_id, client_prefix)
+                        SELECT ?, ?, ?, ?, status = 'active' AND ciphertext IS NOT NULL, ?, ? FROM cred
+                        RETURNING id)
+                    SELECT cred.id, cred.version, cred.status, cred.ciphertext, (SELECT id FROM logged) FROM cred""")) {
                 ps.setObject(1, orgId);
                 ps.setString(2, provider);
                 ps.setString(3, keyName);
+                ps.setObject(4, orgId);
+                ps.setString(5, provider);
+                ps.setString(6, keyName);
+                ps.setTimestamp(7, Timestamp.from(now));
+                setUuid(ps, 8, by.actorId());
+                ps.setString(9, by.clientIp().flatMap(ClientNetwork::of).orElse(null));
                 try (ResultSet rs = ps.executeQuery()) {
                     row = rs.next() ? Optional.of(new Row(rs.getObject(1, UUID.class), rs.getInt(2), "active".equals(rs.getString(3)),
-                            rs.getBytes(4))) : Optional.empty();
+                            rs.getBytes(4), rs.getLong(5))) : Optional.empty();
                 }
             }
             if (row.isEmpty()) {
-                recordAccess(c, orgId, provider, keyName, by, now, Optional.of("not_found"), Optional.empty());
-                return new VaultResult.NotFound<>();
+                return new Outcome(new VaultResult.NotFound<>(), Optional.of("not_found"), Optional.empty());
             }
             Row meta = row.get();
             if (!meta.active()) {
-                recordAccess(c, orgId, provider, keyName, by, now, Optional.of("revoked"), Optional.of(meta.version()));
-                return new VaultResult.Revoked<>();
+                return new Outcome(new VaultResult.Revoked<>(), Optional.of("revoked"), Optional.of(meta.version()));
             }
-            byte[] sealed = meta.sealed();
             try {
-                if (sealed == null) {
+                if (meta.sealed() == null) {
                     throw new DecryptionFailedException("decryption failed: sealed version missing");
                 }
                 CredentialCipher.Binding binding = new CredentialCipher.Binding(orgId, provider, keyName, meta.version());
-                SecretFields fields = cipher.open(binding, (org, v) -> dataKey(c, org, v), sealed);
-                recordAccess(c, orgId, provider, keyName, by, now, Optional.empty(), Optional.of(meta.version()));
-                return new VaultResult.Ok<>(new Revealed(meta.id(), provider, keyName, meta.version(), fields));
+                SecretFields fields = cipher.open(binding, (org, v) -> dataKey(c, org, v), meta.sealed());
+                return new Outcome(new VaultResult.Ok<>(new Revealed(meta.id(), provider, keyName, meta.version(), fields)),
+                        Optional.empty(), Optional.of(meta.version()));
             } catch (DecryptionFailedException e) {
-                recordAccess(c, orgId, provider, keyName, by, now, Optional.of("integrity_failure"), Optional.of(meta.version()));
-                return new VaultResult.IntegrityFailure<>();
+                try (PreparedStatement ps = c.prepareStatement("UPDATE vault_access_log SET success = false WHERE id = ?")) {
+                    ps.setLong(1, meta.logId());
+                    ps.executeUpdate();
+                }
+                return new Outcome(new VaultResult.IntegrityFailure<>(), Optional.of("integrity_failure"), Optional.of(meta.version()));
             }
         });
+        // Audited through the group-commit writer, not inside the read: an in-transaction append would hold the
+        // organization's audit-chain lock until commit and serialize every reveal of the organization. It is still
+        // durable before the secret leaves: if the audit write fails, this throws and nothing is revealed.
+        audit.record(event(SecurityEventType.API_KEY_ACCESSED, "get_credentials", orgId, provider, keyName, by, now)
+                .success(outcome.failure().isEmpty()).detail("version", outcome.version().orElse(null))
+                .detail("failure", outcome.failure().orElse(null))
+                .risk(outcome.failure().map(f -> f.equals("integrity_failure") ? 0.9 : 0.3).orElse(0.2)).build(now));
+        return outcome.result();
     }
 
     private com.liftos.security.crypto.AesKey dataKey(Connection c, UUID orgId, int version) {
@@ -222,29 +245,6 @@ final class VaultService implements Vault, Secrets {
         } catch (SQLException e) {
             throw new com.liftos.security.store.StoreException("database error: " + e.getSQLState(), e);
         }
-    }
-
-    /** Counts a reveal attempt for analytics and audits it, in the reveal's transaction. */
-    private void recordAccess(Connection c, UUID orgId, String provider, String keyName, Caller by, Instant now,
-                              Optional<String> failure, Optional<Integer> version) throws SQLException {
-        if (!"not_found".equals(failure.orElse(""))) {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO vault_access_log (org_id, provider, key_name, accessed_at, success, actor_id, client_prefix)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
-                ps.setObject(1, orgId);
-                ps.setString(2, provider);
-                ps.setString(3, keyName);
-                ps.setTimestamp(4, Timestamp.from(now));
-                ps.setBoolean(5, failure.isEmpty());
-                setUuid(ps, 6, by.actorId());
-                ps.setString(7, by.clientIp().flatMap(ClientNetwork::of).orElse(null));
-                ps.executeUpdate();
-            }
-        }
-        SecurityEvent.Builder e = event(SecurityEventType.API_KEY_ACCESSED, "get_credentials", orgId, provider, keyName, by, now)
-                .success(failure.isEmpty()).detail("version", version.orElse(null)).detail("failure", failure.orElse(null))
-                .risk(failure.map(f -> f.equals("integrity_failure") ? 0.9 : 0.3).orElse(0.2));
-        audit.record(c, e.build(now));
     }
 
     @Override

@@ -54,6 +54,25 @@ class VaultTest {
     }
 
     @Test
+    void aRevealWhoseAuditRecordCannotBeWrittenRevealsNothing() throws Exception {
+        try (VaultFixture own = new VaultFixture(2)) {
+            Vault v = own.open();
+            UUID org = own.newOrg();
+            ok(v.storeCredentialsInVault(org, "klaviyo", "default", Map.of("api_key", "pk_canary_audit_down"), ALICE));
+            // The audit table refuses reveal events from now on (a real constraint, checked by PostgreSQL).
+            own.db.run(c -> {
+                try (var st = c.createStatement()) {
+                    st.execute("ALTER TABLE audit_events ADD CONSTRAINT no_reveals CHECK (event_type <> 'API_KEY_ACCESSED') NOT VALID");
+                }
+                return null;
+            });
+            assertThatThrownBy(() -> v.getCredentials(org, "klaviyo", "default", ALICE))
+                    .isInstanceOf(com.liftos.security.store.StoreException.class)
+                    .hasMessageNotContaining("pk_canary_audit_down");
+        }
+    }
+
+    @Test
     void badShapeOfEveryProviderIsInvalidAndStoresNothing() {
         UUID org = fx.newOrg();
         ProviderSamples.BAD.forEach((provider, bad) -> {
