@@ -36,6 +36,9 @@ import java.util.UUID;
  * one rotates it.
  */
 public final class Sessions {
+    /** {@link Users#COLUMNS} qualified for a join, in the order {@link Users#map} reads them (columns 1-9). */
+    private static final String USER_COLUMNS = java.util.Arrays.stream(Users.COLUMNS.split(", "))
+            .map(col -> "u." + col).collect(java.util.stream.Collectors.joining(", "));
     private static final Duration TOUCH_EVERY = Duration.ofSeconds(60);
 
     private final Db db;
@@ -159,86 +162,110 @@ public final class Sessions {
         }
         byte[] presented = hash(refreshToken);
         Instant now = clock.instant();
-        record Rotation(RefreshOutcome outcome, Optional<User> user, UUID sid, Instant authTime, List<String> amr, String next) {}
-        Rotation r = db.tx(c -> {
+        String next = newRefreshToken();
+        Timestamp at = Timestamp.from(now);
+        Timestamp refreshExpires = Timestamp.from(now.plus(refreshLifetime));
+        record Found(User user, String status, boolean ended, boolean expired, boolean deviceMatches, UUID sid,
+                     Instant authTime, List<String> amr, boolean rotated) {}
+        // The whole rotation is one statement (one round trip, its own commit): lock the presented token, and only
+        // if it is active, unexpired, on a live session of an active user and the same device, retire it, insert its
+        // successor and touch the session. Concurrent presenters of one token queue on the row lock; the first
+        // rotates it, the others then see it retired. Anything but a rotation is handled below from what was read.
+        Optional<Found> found = db.run(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT r.status, r.expires_at, s.id, s.ended_at, s.device_fingerprint, s.user_id, s.org_id,
-                           s.last_seen_at, s.idle_timeout_seconds, s.expires_at, s.auth_time, s.amr
-                    FROM refresh_tokens r JOIN auth_sessions s ON s.id = r.session_id
-                    WHERE r.token_hash = ? FOR UPDATE OF r""")) {
-                ps.setBytes(1, presented);
+                    WITH cur AS (
+                        SELECT %s, r.token_hash, r.status AS token_status, s.ended_at IS NOT NULL AS ended,
+                               (r.expires_at <= ? OR s.expires_at <= ?
+                                OR s.last_seen_at + s.idle_timeout_seconds * interval '1 second' <= ?) AS expired,
+                               s.device_fingerprint = ? AS device_matches, s.id AS sid, s.auth_time, s.amr
+                        FROM refresh_tokens r JOIN auth_sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id
+                        WHERE r.token_hash = ? FOR UPDATE OF r),
+                    retired AS (
+                        UPDATE refresh_tokens r SET status = 'rotated', used_at = ? FROM cur
+                        WHERE r.token_hash = cur.token_hash AND cur.token_status = 'active' AND NOT cur.ended
+                          AND NOT cur.expired AND cur.device_matches AND cur.status = 'active'
+                        RETURNING r.session_id),
+                    issued AS (
+                        INSERT INTO refresh_tokens (token_hash, session_id, parent_hash, status, created_at, expires_at)
+                        SELECT ?, session_id, ?, 'active', ?, ? FROM retired),
+                    touched AS (
+                        UPDATE auth_sessions s SET last_seen_at = ?, expires_at = ?, ip_changed = ip_changed OR client_ip <> ?
+                        FROM retired WHERE s.id = retired.session_id)
+                    SELECT cur.*, EXISTS (SELECT 1 FROM retired) FROM cur""".formatted(USER_COLUMNS))) {
+                int i = 1;
+                ps.setTimestamp(i++, at);
+                ps.setTimestamp(i++, at);
+                ps.setTimestamp(i++, at);
+                ps.setString(i++, client.device().fingerprint());
+                ps.setBytes(i++, presented);
+                ps.setTimestamp(i++, at);
+                ps.setBytes(i++, hash(next));
+                ps.setBytes(i++, presented);
+                ps.setTimestamp(i++, at);
+                ps.setTimestamp(i++, refreshExpires);
+                ps.setTimestamp(i++, at);
+                ps.setTimestamp(i++, refreshExpires);
+                ps.setString(i, client.ip());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
-                        return new Rotation(new RefreshOutcome.Invalid(), Optional.empty(), null, null, List.of(), null);
+                        return Optional.empty();
                     }
-                    String status = rs.getString(1);
-                    UUID sid = rs.getObject(3, UUID.class);
-                    UUID userId = rs.getObject(6, UUID.class);
-                    UUID orgId = rs.getObject(7, UUID.class);
-                    boolean ended = rs.getTimestamp(4) != null;
-                    if (!status.equals("active")) {
-                        if (!ended) {
-                            end(c, sid, "refresh_token_reuse", now);
-                        }
-                        audit.record(c, SecurityEvent.builder(SecurityEventType.SUSPICIOUS_ACTIVITY, "refresh_token_reuse")
-                                .org(orgId).actor(userId, SecurityEvent.ActorType.USER).resource("session:" + sid)
-                                .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
-                                .success(false).detail("session_id", sid.toString()).detail("session_revoked", true)
-                                .risk(0.9).build(now));
-                        return new Rotation(new RefreshOutcome.ReuseDetected(), Optional.empty(), sid, null, List.of(), null);
-                    }
-                    Instant lastSeen = rs.getTimestamp(8).toInstant();
-                    int idle = rs.getInt(9);
-                    if (ended || !now.isBefore(rs.getTimestamp(2).toInstant()) || !now.isBefore(rs.getTimestamp(10).toInstant())
-                            || !now.isBefore(lastSeen.plusSeconds(idle))) {
-                        if (!ended) {
-                            end(c, sid, "idle_timeout", now);
-                        }
-                        return new Rotation(new RefreshOutcome.Invalid(), Optional.empty(), sid, null, List.of(), null);
-                    }
-                    if (!rs.getString(5).equals(client.device().fingerprint())) {
-                        audit.record(c, SecurityEvent.builder(SecurityEventType.SUSPICIOUS_ACTIVITY, "refresh_device_mismatch")
-                                .org(orgId).actor(userId, SecurityEvent.ActorType.USER).resource("session:" + sid)
-                                .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
-                                .success(false).detail("session_id", sid.toString())
-                                .detail("device_fingerprint", client.device().fingerprint()).risk(0.7).build(now));
-                        return new Rotation(new RefreshOutcome.DeviceMismatch(), Optional.empty(), sid, null, List.of(), null);
-                    }
-                    Optional<User> user = users.find(c, userId).filter(u -> u.status().equals("active"));
-                    if (user.isEmpty()) {
-                        end(c, sid, "user_disabled", now);
-                        return new Rotation(new RefreshOutcome.Invalid(), Optional.empty(), sid, null, List.of(), null);
-                    }
-                    Instant authTime = rs.getTimestamp(11).toInstant();
-                    List<String> amr = List.of((String[]) rs.getArray(12).getArray());
-                    String next = newRefreshToken();
-                    try (PreparedStatement up = c.prepareStatement(
-                            "UPDATE refresh_tokens SET status = 'rotated', used_at = ? WHERE token_hash = ?")) {
-                        up.setTimestamp(1, Timestamp.from(now));
-                        up.setBytes(2, presented);
-                        up.executeUpdate();
-                    }
-                    insertRefresh(c, hash(next), sid, Optional.of(presented), now);
-                    try (PreparedStatement up = c.prepareStatement(
-                            "UPDATE auth_sessions SET last_seen_at = ?, expires_at = ?, ip_changed = ip_changed OR client_ip <> ? WHERE id = ?")) {
-                        up.setTimestamp(1, Timestamp.from(now));
-                        up.setTimestamp(2, Timestamp.from(now.plus(refreshLifetime)));
-                        up.setString(3, client.ip());
-                        up.setObject(4, sid);
-                        up.executeUpdate();
-                    }
-                    return new Rotation(null, user, sid, authTime, amr, next);
+                    return Optional.of(new Found(Users.map(rs), rs.getString(11), rs.getBoolean(12), rs.getBoolean(13),
+                            rs.getBoolean(14), rs.getObject(15, UUID.class), rs.getTimestamp(16).toInstant(),
+                            List.of((String[]) rs.getArray(17).getArray()), rs.getBoolean(18)));
                 }
             }
         });
-        if (r.outcome() != null) {
-            if (r.outcome() instanceof RefreshOutcome.ReuseDetected || r.outcome() instanceof RefreshOutcome.Invalid && r.sid() != null) {
-                afterEnding(List.of(r.sid()));
-            }
-            return r.outcome();
+        if (found.isEmpty()) {
+            return new RefreshOutcome.Invalid();
         }
-        AccessTokens.Issued at = issueFor(r.user().orElseThrow(), r.sid(), r.authTime(), r.amr());
-        return new RefreshOutcome.Rotated(new TokenPair(at.token(), at.issuedAt(), at.expiresAt(), r.next(), now.plus(refreshLifetime), r.sid(), at.jti()));
+        Found f = found.get();
+        if (f.rotated()) {
+            AccessTokens.Issued token = issueFor(f.user(), f.sid(), f.authTime(), f.amr());
+            return new RefreshOutcome.Rotated(new TokenPair(token.token(), token.issuedAt(), token.expiresAt(), next,
+                    now.plus(refreshLifetime), f.sid(), token.jti()));
+        }
+        return refused(f.user(), f.sid(), f.status(), f.ended(), f.expired(), f.deviceMatches(), client, now);
+    }
+
+    /** Why a presented refresh token did not rotate, with what that requires: revocation, audit, or nothing. */
+    private RefreshOutcome refused(User user, UUID sid, String tokenStatus, boolean ended, boolean expired, boolean deviceMatches,
+                                   Client client, Instant now) {
+        UUID userId = user.id();
+        UUID orgId = user.orgId();
+        if (!tokenStatus.equals("active")) {
+            db.tx(c -> {
+                if (!ended) {
+                    end(c, sid, "refresh_token_reuse", now);
+                }
+                audit.record(c, SecurityEvent.builder(SecurityEventType.SUSPICIOUS_ACTIVITY, "refresh_token_reuse")
+                        .org(orgId).actor(userId, SecurityEvent.ActorType.USER).resource("session:" + sid)
+                        .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
+                        .success(false).detail("session_id", sid.toString()).detail("session_revoked", true)
+                        .risk(0.9).build(now));
+                return null;
+            });
+            afterEnding(List.of(sid));
+            return new RefreshOutcome.ReuseDetected();
+        }
+        if (ended || expired) {
+            if (!ended) {
+                db.tx(c -> end(c, sid, "idle_timeout", now));
+                afterEnding(List.of(sid));
+            }
+            return new RefreshOutcome.Invalid();
+        }
+        if (!deviceMatches) {
+            audit.record(SecurityEvent.builder(SecurityEventType.SUSPICIOUS_ACTIVITY, "refresh_device_mismatch")
+                    .org(orgId).actor(userId, SecurityEvent.ActorType.USER).resource("session:" + sid)
+                    .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
+                    .success(false).detail("session_id", sid.toString())
+                    .detail("device_fingerprint", client.device().fingerprint()).risk(0.7).build(now));
+            return new RefreshOutcome.DeviceMismatch();
+        }
+        db.tx(c -> end(c, sid, "user_disabled", now));
+        afterEnding(List.of(sid));
+        return new RefreshOutcome.Invalid();
     }
 
     /** The session id a refresh token belongs to, if the token is known (for revocation, RFC 7009). */

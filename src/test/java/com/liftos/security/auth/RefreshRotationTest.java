@@ -92,6 +92,31 @@ class RefreshRotationTest {
     }
 
     @Test
+    void aUserWhoIsNoLongerActiveCannotRefreshAndTheSessionEnds() {
+        String email = newUser();
+        JsonNode login = app.loginResponse(email, PASSWORD);
+        // Status changed underneath the session (not through the disable route, which ends sessions itself).
+        app.app().db().run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE users SET status = 'disabled' WHERE lower(email) = lower(?)")) {
+                ps.setString(1, email);
+                return ps.executeUpdate();
+            }
+        });
+        assertThat(refresh(login.get("refresh_token").asText()).statusCode()).isEqualTo(401);
+        String reason = app.app().db().run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT end_reason FROM auth_sessions WHERE id = ?")) {
+                ps.setObject(1, UUID.fromString(login.get("session_id").asText()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getString(1);
+                }
+            }
+        });
+        assertThat(reason).isEqualTo("user_disabled");
+        assertThat(app.get("/v1/me", login.get("access_token").asText()).statusCode()).isEqualTo(401);
+    }
+
+    @Test
     void fiftyConcurrentRefreshesWithOneTokenExactlyOneSucceeds() throws Exception {
         JsonNode login = app.loginResponse(newUser(), PASSWORD);
         String token = login.get("refresh_token").asText();
