@@ -75,7 +75,7 @@ public final class Auth implements AutoCloseable {
         routes.addAll(new AuthRoutes(logins, sessions, accounts, users, challenges, auth, audit, bodies,
                 settings.refreshCookie(), clock).routes());
         routes.addAll(new AccountRoutes(db, users, orgs, hasher, gate, audit, bodies, clock, accounts, serviceAccounts).routes());
-        routes.addAll(new OAuthRoutes(serviceAccounts, accessTokens, state, sessions, users, audit, clock).routes());
+        routes.addAll(new OAuthRoutes(serviceAccounts, accessTokens, state, sessions, users, audit, clock, network).routes());
         routes.addAll(new DiscoveryRoutes(keys, config.http().issuer()).routes());
         return auth;
     }

@@ -32,9 +32,11 @@ final class OAuthRoutes {
     private final Users users;
     private final AuditLog audit;
     private final Clock clock;
+    private final NetworkPolicy network;
 
     OAuthRoutes(ServiceAccounts serviceAccounts, AccessTokens accessTokens, TokenState state, Sessions sessions, Users users,
-                AuditLog audit, Clock clock) {
+                AuditLog audit, Clock clock, NetworkPolicy network) {
+        this.network = network;
         this.serviceAccounts = serviceAccounts;
         this.accessTokens = accessTokens;
         this.state = state;
@@ -157,6 +159,16 @@ final class OAuthRoutes {
             return;
         }
         ServiceAccount account = sa.get();
+        RequestContext rc = RequestContext.of(ctx);
+        if (!network.permits(account.orgId(), rc.clientIp())) {
+            // Refused at issuance too, not only on use: a token that no request could use is not handed out.
+            audit.record(SecurityEvent.builder(SecurityEventType.LOGIN_FAILURE, "client_credentials")
+                    .org(account.orgId()).actor(account.id(), SecurityEvent.ActorType.SERVICE_ACCOUNT)
+                    .resource("client:" + account.clientId()).clientIp(rc.clientIp()).userAgent(rc.userAgent().orElse(null))
+                    .requestId(rc.requestId()).success(false).detail("reason", "ip_not_allowed").risk(0.5).build(clock.instant()));
+            error(ctx, 400, "unauthorized_client", "This client may not obtain tokens from this network address");
+            return;
+        }
         List<String> permissions = account.effectivePermissions();
         if (form.containsKey("scope")) {
             List<String> requested = List.of(form.get("scope").strip().split("\\s+"));

@@ -82,6 +82,27 @@ class ServiceAccountsTest {
     }
 
     @Test
+    void aClientOutsideItsOrganizationsIpRangesGetsNoToken() {
+        String superAdmin = app.loginAdmin();
+        UUID org = app.createOrg(superAdmin, "Fenced Clients " + UUID.randomUUID());
+        JsonNode sa = createAccount(superAdmin, org, Map.of("name", "fenced", "permissions", List.of("read:credentials")));
+        String id = sa.get("client_id").asText();
+        String secret = sa.get("client_secret").asText();
+        assertThat(form("/oauth2/token", "grant_type=client_credentials", id, secret).statusCode()).isEqualTo(200);
+
+        assertThat(app.putJson("/v1/orgs/" + org + "/security-config", "{\"allowed_ip_ranges\":[\"10.0.0.0/8\"]}", superAdmin)
+                .statusCode()).isEqualTo(200);
+        HttpResponse<String> refused = form("/oauth2/token", "grant_type=client_credentials", id, secret);
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(app.json(refused).get("error").asText()).isEqualTo("unauthorized_client");
+        assertThat(refused.body()).doesNotContain("access_token").doesNotContain(secret);
+
+        assertThat(app.putJson("/v1/orgs/" + org + "/security-config", "{\"allowed_ip_ranges\":[\"127.0.0.0/8\"]}", superAdmin)
+                .statusCode()).isEqualTo(200);
+        assertThat(form("/oauth2/token", "grant_type=client_credentials", id, secret).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void errorsFollowRfc6749() {
         JsonNode sa = createAccount(app.loginAdmin(), app.adminOrgId(), Map.of("name", "errs", "roles", List.of("viewer")));
         String id = sa.get("client_id").asText();
