@@ -62,7 +62,8 @@ public final class Auth implements AutoCloseable {
         TokenState state = new TokenState(db, clock);
         state.awaitListening(Duration.ofSeconds(5));
         Sessions sessions = new Sessions(db, orgs, accessTokens, state, audit, clock, random,
-                Duration.ofDays(settings.refreshTokenDays()), settings.sessionLimitRefuses());
+                Duration.ofDays(settings.refreshTokenDays()), settings.sessionLimitRefuses(),
+                config.features().deviceFingerprintingEnabled());
         int concurrency = settings.hashConcurrency() > 0 ? settings.hashConcurrency() : HashingGate.fromHeap(settings.argon2MemoryKiB());
         HashingGate gate = new HashingGate(concurrency, Duration.ofSeconds(10));
         ChallengeTokens challenges = new ChallengeTokens(keys, config.http().issuer(), clock);

@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
 public record Device(String fingerprint, Optional<String> deviceId, String networkPrefix) {
     private static final Pattern MINOR_VERSIONS = Pattern.compile("(\\d+)(?:[._]\\d+)+");
     private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    /** Every client when device fingerprinting is switched off (all zeros: no SHA-256 prefix in practice). */
+    static final Device UNFINGERPRINTED = new Device("0".repeat(32), Optional.empty(), "");
 
     public Device {
         if (!fingerprint.matches("[0-9a-f]{32}")) {

@@ -50,9 +50,12 @@ public final class Sessions {
     private final SecureRandom random;
     private final Duration refreshLifetime;
     private final boolean limitRefuses;
+    /** SECURITY_DEVICE_FINGERPRINTING_ENABLED: when off, no new-device flags and refresh tokens are not bound to a device. */
+    private final boolean fingerprintDevices;
 
     public Sessions(Db db, Organizations orgs, AccessTokens tokens, TokenState state, AuditLog audit, Clock clock,
-                    SecureRandom random, Duration refreshLifetime, boolean limitRefuses) {
+                    SecureRandom random, Duration refreshLifetime, boolean limitRefuses, boolean fingerprintDevices) {
+        this.fingerprintDevices = fingerprintDevices;
         this.db = db;
         this.orgs = orgs;
         this.tokens = tokens;
@@ -65,7 +68,12 @@ public final class Sessions {
     }
 
     /** Where a request came from. */
-    public record Client(Device device, String ip, Optional<String> userAgent, String requestId) {}
+    public record Client(Device device, String ip, Optional<String> userAgent, String requestId) {
+        /** This client as every client looks with SECURITY_DEVICE_FINGERPRINTING_ENABLED=false: one and the same device. */
+        Client unfingerprinted() {
+            return new Client(Device.UNFINGERPRINTED, ip, userAgent, requestId);
+        }
+    }
 
     /** A new session: its tokens and what was noticed about the device. */
     public record Opened(TokenPair tokens, boolean newDevice, boolean ipChanged, double riskScore) {}
@@ -84,7 +92,8 @@ public final class Sessions {
      * organization's session limit (ending the oldest sessions, or throwing {@link SessionLimitReached} when so
      * configured), records the device, and audits NEW_DEVICE for a device not seen before for this user.
      */
-    public Opened open(User user, List<String> amr, Client client) {
+    public Opened open(User user, List<String> amr, Client presented) {
+        Client client = fingerprintDevices ? presented : presented.unfingerprinted();
         Instant now = clock.instant();
         String refresh = newRefreshToken();
         UUID sid = UUID.randomUUID();
@@ -95,7 +104,7 @@ public final class Sessions {
                 ps.setObject(1, user.id());
                 ps.executeQuery().close();
             }
-            boolean newDevice = rememberDevice(c, user.id(), client, now);
+            boolean newDevice = fingerprintDevices && rememberDevice(c, user.id(), client, now);
             boolean ipChanged = lastIp(c, user.id()).map(ip -> !ip.equals(client.ip())).orElse(false);
             List<UUID> live = liveSessions(c, user.id(), now);
             int excess = live.size() - cfg.maxConcurrentSessions() + 1;
@@ -156,7 +165,8 @@ public final class Sessions {
      * Rotates {@code refreshToken}. Runs in one transaction holding the token row's lock, so of concurrent
      * presentations exactly one rotates and the rest see a retired token (and revoke the family).
      */
-    public RefreshOutcome refresh(String refreshToken, Client client, Users users) {
+    public RefreshOutcome refresh(String refreshToken, Client caller, Users users) {
+        Client client = fingerprintDevices ? caller : caller.unfingerprinted();
         if (refreshToken.length() < 20 || refreshToken.length() > 200) {
             return new RefreshOutcome.Invalid();
         }

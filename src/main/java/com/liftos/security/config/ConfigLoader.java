@@ -42,7 +42,7 @@ public final class ConfigLoader {
             new Variable("LIFTOS_SERVICE_KEY_PATH", "<data>/keys/service_key.txt", "256-bit key for service-account secret and MFA code HMACs and for sealing rotated JWT keys"),
             new Variable("SECURITY_AUDIT_ENABLED", "true", "Record security events"),
             new Variable("SECURITY_RATE_LIMITING_ENABLED", "true", "Enforce rate limits"),
-            new Variable("SECURITY_DEVICE_FINGERPRINTING_ENABLED", "true", "Fingerprint devices at login"),
+            new Variable("SECURITY_DEVICE_FINGERPRINTING_ENABLED", "true", "Fingerprint devices at login (new-device flags, refresh tokens bound to the device)"),
             new Variable("SECURITY_REQUIRE_HTTPS", "false", "Send HSTS and refuse plain HTTP not from a trusted proxy"),
             new Variable("REDIS_URL", "", "redis://host:port for shared rate limits; empty = in-process"),
             new Variable("LIFTOS_BOOTSTRAP_ORG", "Default Organization", "Name of the organization created on first start"),
