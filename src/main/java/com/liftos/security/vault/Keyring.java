@@ -42,6 +42,7 @@ final class Keyring {
     private final int kekId;
     private final Clock clock;
     private final SecureRandom random;
+    static final int MAX_CACHED_KEYS = 50_000;
     private final ConcurrentHashMap<DataKeyId, AesKey> cache = new ConcurrentHashMap<>();
 
     private Keyring(Db db, MasterKey master, int kekId, Clock clock, SecureRandom random) {
@@ -138,7 +139,7 @@ final class Keyring {
             }
         }
         insertWrapped(c, orgId, next, key);
-        cache.put(new DataKeyId(orgId, next), key);
+        remember(new DataKeyId(orgId, next), key);
         return new ActiveKey(next, key);
     }
 
@@ -165,7 +166,7 @@ final class Keyring {
             ps.executeUpdate();
         }
         insertWrapped(c, orgId, next, key);
-        cache.put(new DataKeyId(orgId, next), key);
+        remember(new DataKeyId(orgId, next), key);
         return new ActiveKey(next, key);
     }
 
@@ -230,7 +231,7 @@ final class Keyring {
                     throw new DecryptionFailedException("decryption failed: unknown data key");
                 }
                 AesKey key = KeyWrap.unwrap(master.key(), kekId, orgId, version, rs.getBytes(1));
-                cache.put(id, key);
+                remember(id, key);
                 return key;
             }
         }
@@ -239,6 +240,17 @@ final class Keyring {
     AesKey dataKey(UUID orgId, int version) {
         AesKey cached = cache.get(new DataKeyId(orgId, version));
         return cached != null ? cached : db.run(c -> dataKey(c, orgId, version));
+    }
+
+    /**
+     * Caches an unwrapped key. Bounded: past {@link #MAX_CACHED_KEYS} the cache starts over (keys unwrap again on
+     * next use: one read and one AES-GCM open each), so an installation with very many organizations cannot grow the heap without end.
+     */
+    private void remember(DataKeyId id, AesKey key) {
+        if (cache.size() >= MAX_CACHED_KEYS) {
+            cache.clear();
+        }
+        cache.put(id, key);
     }
 
     void evict(UUID orgId) {
