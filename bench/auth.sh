@@ -3,7 +3,7 @@
 # (client_credentials, refresh_token rotation, introspection, JWKS), password logins at Keycloak's Argon2id
 # parameters and at ours (8 and 64 clients), peak heap under 500 concurrent logins, and the JMH verification figure.
 # Needs: PostgreSQL at $BENCH_PG (default postgresql://postgres@127.0.0.1:5432), wrk, curl, psql, jstat.
-# Usage: bench/auth.sh [all|http|logins|heap|jmh]   (default all)
+# Usage: bench/auth.sh [all|http|logins|logins-keycloak|logins-ours|heap|jmh]   (default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -48,9 +48,10 @@ login() {  # login email password -> full JSON
 }
 field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"; }
 
-median_wrk() {  # median_wrk label wrk-args...: RUNS runs, prints each and the median req/s
+median_wrk() {  # median_wrk label wrk-args...: one warm-up run (JIT), then RUNS runs, prints each and the median req/s
   local label=$1; shift
   local rates=()
+  wrk "$@" >/dev/null 2>&1 || true
   for i in $(seq 1 "$RUNS"); do
     wrk --latency "$@" >"$out/wrk.txt" 2>&1
     local rps p99 non2xx
@@ -82,12 +83,16 @@ http_figures() {
   echo "== JWKS"
   median_wrk jwks -t2 -c16 -d"$DURATION" "$BASE/.well-known/jwks.json"
   echo "== refresh_token grants, each a durable rotation (64 live sessions per wrk thread)"
-  for run in $(seq 1 "$RUNS"); do
+  local rates=()
+  for run in $(seq 0 "$RUNS"); do   # run 0 is the warm-up
     : >"$out/tokens.txt"
     for _ in $(seq 1 128); do echo "$(login $ADMIN "$ADMIN_PW" | field refresh_token)" >>"$out/tokens.txt"; done
     wrk --latency -t2 -c16 -d"$DURATION" -s bench/auth/refresh.lua "$BASE" -- "$out/tokens.txt" 64 >"$out/wrk.txt" 2>&1
+    [ "$run" = 0 ] && continue
     echo "  refresh run $run: $(awk '/Requests\/sec/ {print $2}' "$out/wrk.txt") req/s, p99 $(awk '$1=="99%" {print $2}' "$out/wrk.txt"), non-2xx $(awk '/Non-2xx/ {print $5}' "$out/wrk.txt")"
+    rates+=("$(awk '/Requests\/sec/ {print $2}' "$out/wrk.txt")")
   done
+  printf '%s\n' "${rates[@]}" | sort -n | awk '{a[NR]=$1} END {print "  refresh MEDIAN: " a[int((NR+1)/2)] " req/s"}'
   stop
 }
 
@@ -136,16 +141,17 @@ jmh_figure() {
     -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" com.liftos.security.auth.bench.TokenCpuCost | grep -v '^{'
 }
 
-if [ "$what" = all ] || [ "$what" = http ] || [ "$what" = logins ] || [ "$what" = logins-keycloak ] || [ "$what" = heap ]; then
+if [ "$what" = all ] || [ "$what" = http ] || [ "$what" = logins ] || [ "$what" = logins-keycloak ] || [ "$what" = logins-ours ] || [ "$what" = heap ]; then
   ./mvnw -q -o package -DskipTests -Dspotbugs.skip
 fi
 case $what in
   http) http_figures ;;
   logins) login_figures keycloak-7MiB-t5 LIFTOS_ARGON2_MEMORY_KIB=7168 LIFTOS_ARGON2_ITERATIONS=5; login_figures ours-64MiB-t3 ;;
   logins-keycloak) login_figures keycloak-7MiB-t5 LIFTOS_ARGON2_MEMORY_KIB=7168 LIFTOS_ARGON2_ITERATIONS=5 ;;
+  logins-ours) login_figures ours-64MiB-t3 ;;
   heap) heap_figure ;;
   jmh) jmh_figure ;;
   all) http_figures; login_figures keycloak-7MiB-t5 LIFTOS_ARGON2_MEMORY_KIB=7168 LIFTOS_ARGON2_ITERATIONS=5
        login_figures ours-64MiB-t3; heap_figure; jmh_figure ;;
-  *) echo "usage: bench/auth.sh [all|http|logins|logins-keycloak|heap|jmh]" >&2; exit 2 ;;
+  *) echo "usage: bench/auth.sh [all|http|logins|logins-keycloak|logins-ours|heap|jmh]" >&2; exit 2 ;;
 esac

@@ -36,9 +36,6 @@ import java.util.UUID;
  * one rotates it.
  */
 public final class Sessions {
-    /** {@link Users#COLUMNS} qualified for a join, in the order {@link Users#map} reads them (columns 1-9). */
-    private static final String USER_COLUMNS = java.util.Arrays.stream(Users.COLUMNS.split(", "))
-            .map(col -> "u." + col).collect(java.util.stream.Collectors.joining(", "));
     private static final Duration TOUCH_EVERY = Duration.ofSeconds(60);
 
     private final Db db;
@@ -177,6 +174,7 @@ public final class Sessions {
         Timestamp refreshExpires = Timestamp.from(now.plus(refreshLifetime));
         record Found(User user, String status, boolean ended, boolean expired, boolean deviceMatches, UUID sid,
                      Instant authTime, List<String> amr, boolean rotated) {}
+        // The user's columns are Users.COLUMNS in the order Users.map reads them (1-9).
         // The whole rotation is one statement (one round trip, its own commit): lock the presented token, and only
         // if it is active, unexpired, on a live session of an active user and the same device, retire it, insert its
         // successor and touch the session. Concurrent presenters of one token queue on the row lock; the first
@@ -184,7 +182,8 @@ public final class Sessions {
         Optional<Found> found = db.run(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     WITH cur AS (
-                        SELECT %s, r.token_hash, r.status AS token_status, s.ended_at IS NOT NULL AS ended,
+                        SELECT u.id, u.org_id, u.email, u.display_name, u.roles, u.status, u.password_changed_at,
+                               u.locked_until, u.created_at, r.token_hash, r.status AS token_status, s.ended_at IS NOT NULL AS ended,
                                (r.expires_at <= ? OR s.expires_at <= ?
                                 OR s.last_seen_at + s.idle_timeout_seconds * interval '1 second' <= ?) AS expired,
                                s.device_fingerprint = ? AS device_matches, s.id AS sid, s.auth_time, s.amr
@@ -201,7 +200,7 @@ public final class Sessions {
                     touched AS (
                         UPDATE auth_sessions s SET last_seen_at = ?, expires_at = ?, ip_changed = ip_changed OR client_ip <> ?
                         FROM retired WHERE s.id = retired.session_id)
-                    SELECT cur.*, EXISTS (SELECT 1 FROM retired) FROM cur""".formatted(USER_COLUMNS))) {
+                    SELECT cur.*, EXISTS (SELECT 1 FROM retired) FROM cur""")) {
                 int i = 1;
                 ps.setTimestamp(i++, at);
                 ps.setTimestamp(i++, at);
