@@ -42,7 +42,6 @@ import com.liftos.security.store.Database;
 import com.liftos.security.store.DatabaseHealth;
 import com.liftos.security.store.Db;
 import com.liftos.security.store.Migrations;
-import com.liftos.security.vault.CredentialMetadata;
 import com.liftos.security.vault.Vault;
 import com.liftos.security.vault.VaultRoutes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -140,11 +139,8 @@ public final class App implements AutoCloseable {
             Auth auth = Auth.start(config, db, users, orgs, hasher, audit, new Bodies(json), mfaFactors, ipAllowList::permits,
                     jwtKey, serviceKey, clock, random);
             resources.add(auth);
-            ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.of(mfaFactors.adoption(org)), (org, now) -> {
-                long active = vault.listApiKeys(org, false).stream()
-                        .filter(m -> m.status() == CredentialMetadata.Status.ACTIVE).count();
-                return Optional.of(new ComplianceEvidence.RotationFigures(active, vault.countDueForRotation(org), 90));
-            });
+            ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.of(mfaFactors.adoption(org)), (org, now) ->
+                    Optional.of(new ComplianceEvidence.RotationFigures(vault.countActive(org), vault.countDueForRotation(org), 90)));
             Optional<Mailer> mailer = Mailer.fromConfig(config.smtp());
             Mfa mfa = Mfa.start(mfaFactors, auth, users, mailer, SmsSender.fromConfig(config.mfa().sms()),
                     audit, json, orgConfigs, config.mfa(), clock);

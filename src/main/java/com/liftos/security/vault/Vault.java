@@ -67,6 +67,9 @@ public interface Vault {
     /** Active credentials of the org past their rotation date (for the SOC 2 report). */
     long countDueForRotation(UUID orgId);
 
+    /** How many of the organization's credentials are active (not revoked). */
+    long countActive(UUID orgId);
+
     /** Envelope encryption for other features' small secrets (e.g. TOTP seeds). */
     Secrets secrets();
 }

@@ -364,6 +364,20 @@ final class VaultService implements Vault, Secrets {
     }
 
     @Override
+    public long countActive(UUID orgId) {
+        return db.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT count(*) FROM vault_credentials WHERE org_id = ? AND status = 'active'")) {
+                ps.setObject(1, orgId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    @Override
     public Optional<CredentialMetadata> metadata(UUID orgId, String provider, String keyName) {
         return db.run(c -> find(c, orgId, provider, keyName));
     }

@@ -73,6 +73,17 @@ class VaultTest {
     }
 
     @Test
+    void activeCountLeavesRevokedCredentialsOut() {
+        UUID org = fx.newOrg();
+        for (String name : List.of("one", "two", "three")) {
+            ok(vault.storeCredentialsInVault(org, "klaviyo", name, Map.of("api_key", "pk_" + name), ALICE));
+        }
+        ok(vault.revokeApiKey(org, "klaviyo", "two", "test", ALICE));
+        assertThat(vault.countActive(org)).isEqualTo(2);
+        assertThat(vault.countActive(fx.newOrg())).isZero();
+    }
+
+    @Test
     void badShapeOfEveryProviderIsInvalidAndStoresNothing() {
         UUID org = fx.newOrg();
         ProviderSamples.BAD.forEach((provider, bad) -> {
