@@ -11,8 +11,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -26,8 +27,6 @@ import org.slf4j.LoggerFactory;
 public final class HttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    private static final String REQUEST_ID_PREFIX = newRequestIdPrefix();
-    private static final AtomicLong REQUEST_COUNTER = new AtomicLong();
 
     private final Javalin app;
     private final MeterRegistry metrics;
@@ -96,18 +95,13 @@ public final class HttpServer implements AutoCloseable {
     }
 
     /**
-     * A request id unique across instances and restarts: a random per-process prefix and a counter. It only
-     * correlates log lines and responses; {@code UUID.randomUUID()} would serialize every request on the shared
-     * SecureRandom.
+     * A random UUID-shaped id. It only correlates log lines and responses, so it needs no secure random source
+     * ({@code UUID.randomUUID()} would serialize every request on the shared SecureRandom), but it must not be a
+     * counter either: ids go back to clients, and a counter would tell them how busy the service is.
      */
-    private static String newRequestId() {
-        return REQUEST_ID_PREFIX + Long.toHexString(REQUEST_COUNTER.incrementAndGet());
-    }
-
-    private static String newRequestIdPrefix() {
-        byte[] b = new byte[9];
-        new java.security.SecureRandom().nextBytes(b);
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b) + "-";
+    static String newRequestId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return new UUID(r.nextLong() & ~0xF000L | 0x4000L, r.nextLong() & 0x3FFFFFFFFFFFFFFFL | 0x8000000000000000L).toString();
     }
 
     private void finish(Context ctx) {

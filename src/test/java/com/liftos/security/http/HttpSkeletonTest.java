@@ -32,6 +32,17 @@ class HttpSkeletonTest {
     }
 
     @Test
+    void generatedRequestIdsAreRandomUuidsNotACount() {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            String id = app.get("/health").headers().firstValue("X-Request-ID").orElseThrow();
+            assertThat(java.util.UUID.fromString(id).version()).isEqualTo(4);
+            ids.add(id);
+        }
+        assertThat(ids).hasSize(20);
+    }
+
+    @Test
     void everyResponseCarriesSecurityHeaders() {
         HttpResponse<String> r = app.get("/health");
         assertThat(r.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
