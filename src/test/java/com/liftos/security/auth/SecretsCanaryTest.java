@@ -2,10 +2,8 @@ package com.liftos.security.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.liftos.security.testing.LogCapture;
 import com.liftos.security.testing.TestApp;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
@@ -17,19 +15,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /** Passwords, refresh tokens and client secrets never reach logs, audit records or error bodies. */
 class SecretsCanaryTest {
 
     @Test
     void secretsNeverLeak() {
-        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ch.qos.logback.classic.Level previous = root.getLevel();
-        root.setLevel(ch.qos.logback.classic.Level.DEBUG);
-        ListAppender<ILoggingEvent> logs = new ListAppender<>();
-        logs.start();
-        root.addAppender(logs);
+        LogCapture logs = new LogCapture();
         List<String> secrets = new ArrayList<>();
         List<String> bodies = new ArrayList<>();
         try (TestApp app = TestApp.start()) {
@@ -75,8 +67,7 @@ class SecretsCanaryTest {
                 return all.toString();
             });
             assertThat(audit).contains("LOGIN_SUCCESS").contains("LOGIN_FAILURE");
-            String logText = String.join("\n", logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList())
-                    + app.consoleOutput();
+            String logText = logs.text() + app.consoleOutput();
             for (String s : secrets) {
                 assertThat(audit).as("audit/db").doesNotContain(s);
                 assertThat(logText).as("logs").doesNotContain(s);
@@ -86,8 +77,7 @@ class SecretsCanaryTest {
             }
             assertThat(String.join("", bodies)).doesNotContain(canaryPassword.substring(0, 6) + "\"");
         } finally {
-            root.detachAppender(logs);
-            root.setLevel(previous);
+            logs.close();
         }
     }
 }

@@ -1,5 +1,6 @@
 package com.liftos.security.mfa;
 
+import com.liftos.security.testing.LogCapture;
 import com.liftos.security.testing.MutableClock;
 import static com.liftos.security.mfa.MfaTestSupport.PASSWORD;
 import static com.liftos.security.mfa.MfaTestSupport.mfaToken;
@@ -7,9 +8,6 @@ import static com.liftos.security.mfa.MfaTestSupport.newUser;
 import static com.liftos.security.mfa.MfaTestSupport.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.liftos.security.testing.TestApp;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,19 +18,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /** TOTP secrets, recovery codes and one-time codes never reach logs, audit records, MFA tables or error bodies. */
 class MfaCanaryTest {
 
     @Test
     void mfaSecretsNeverLeak() {
-        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ch.qos.logback.classic.Level previous = root.getLevel();
-        root.setLevel(ch.qos.logback.classic.Level.DEBUG);
-        ListAppender<ILoggingEvent> logs = new ListAppender<>();
-        logs.start();
-        root.addAppender(logs);
+        LogCapture logs = new LogCapture();
         MutableClock clock = new MutableClock(Instant.ofEpochSecond(Instant.now().getEpochSecond() / 30 * 30 + 1));
         List<String> secrets = new ArrayList<>();
         List<String> bodies = new ArrayList<>();
@@ -71,8 +63,7 @@ class MfaCanaryTest {
                 return all.toString();
             });
             assertThat(stored).contains("MFA_ENABLED").contains("MFA_CHALLENGE_FAILED").contains("\\\\x");
-            String logText = String.join("\n", logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList())
-                    + app.consoleOutput();
+            String logText = logs.text() + app.consoleOutput();
             for (String s : secrets) {
                 assertThat(stored).as("database").doesNotContainIgnoringCase(s);
                 assertThat(logText).as("logs").doesNotContainIgnoringCase(s);
@@ -81,8 +72,7 @@ class MfaCanaryTest {
                 }
             }
         } finally {
-            root.detachAppender(logs);
-            root.setLevel(previous);
+            logs.close();
         }
     }
 }

@@ -2,12 +2,8 @@ package com.liftos.security.vault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.liftos.security.testing.LogCapture;
 import com.liftos.security.testing.TestApp;
 import java.net.http.HttpResponse;
 import java.sql.PreparedStatement;
@@ -18,22 +14,17 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 class VaultHttpTest {
     static final String CANARY = "CANARY-7f3e9b1c-do-not-leak";
     static TestApp app;
     static String admin;
     static UUID org;
-    static ListAppender<ILoggingEvent> logs;
+    static LogCapture logs;
 
     @BeforeAll
     static void start() {
-        Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
-        logs = new ListAppender<>();
-        logs.start();
-        root.addAppender(logs);
-        ((Logger) LoggerFactory.getLogger("com.liftos")).setLevel(Level.DEBUG);
+        logs = new LogCapture();
         app = TestApp.start();
         admin = app.loginAdmin();
         org = app.adminOrgId();
@@ -42,7 +33,7 @@ class VaultHttpTest {
     @AfterAll
     static void stop() {
         app.close();
-        ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).detachAppender(logs);
+        logs.close();
     }
 
     static String base() {
@@ -222,15 +213,8 @@ class VaultHttpTest {
         });
         assertThat(audit).contains("API_KEY_ACCESSED").contains("API_KEY_CREATED").contains("API_KEY_ROTATED").contains("API_KEY_REVOKED")
                 .doesNotContain(CANARY);
-        StringBuilder logged = new StringBuilder();
-        for (ILoggingEvent e : logs.list) {
-            logged.append(e.getFormattedMessage()).append('\n');
-            if (e.getThrowableProxy() != null) {
-                logged.append(ThrowableProxyUtil.asString(e.getThrowableProxy())).append('\n');
-            }
-        }
-        assertThat(logs.list).isNotEmpty();
-        assertThat(logged.toString()).doesNotContain(CANARY);
+        assertThat(logs.count()).isPositive();
+        assertThat(logs.text()).doesNotContain(CANARY);
         assertThat(app.consoleOutput()).doesNotContain(CANARY);
     }
 }
