@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -45,16 +46,20 @@ public final class JwtKeys {
 
     private final Db db;
     private final KeyPair fileKey;
+    private final String fileKid;
     private final byte[] sealingKey;
     private final Duration accessTokenLifetime;
     private final Clock clock;
     private final SecureRandom random;
     private volatile KeyRing ring;
     private volatile Instant loadedAt = Instant.EPOCH;
+    /** The keys of the last load by key id, reused while unchanged (parsing, unsealing and provider translation are not free). */
+    private Map<String, SigningKey> loaded = Map.of();
 
     public JwtKeys(Db db, KeyPair fileKey, byte[] serviceKeyFile, Duration accessTokenLifetime, Clock clock, SecureRandom random) {
         this.db = db;
         this.fileKey = fileKey;
+        this.fileKid = SigningKey.kidOf((RSAPublicKey) fileKey.getPublic());
         this.sealingKey = KeyDerivation.derive(serviceKeyFile, "liftos/jwt-keyring/v1");
         this.accessTokenLifetime = accessTokenLifetime;
         this.clock = clock;
@@ -66,7 +71,7 @@ public final class JwtKeys {
     /** The current ring, reloaded from the database when older than a few seconds. */
     KeyRing ring() {
         if (Duration.between(loadedAt, clock.instant()).compareTo(RELOAD_EVERY) > 0) {
-            reload();
+            reloadIfOlderThan(RELOAD_EVERY);
         }
         return ring;
     }
@@ -75,7 +80,7 @@ public final class JwtKeys {
     Optional<SigningKey> verificationKey(String kid) {
         Optional<SigningKey> key = ring().find(kid);
         if (key.isEmpty() && Duration.between(loadedAt, clock.instant()).compareTo(UNKNOWN_KID_RELOAD) > 0) {
-            reload();
+            reloadIfOlderThan(UNKNOWN_KID_RELOAD);
             key = ring.find(kid);
         }
         return key;
@@ -117,7 +122,7 @@ public final class JwtKeys {
 
     private void registerFileKey() {
         RSAPublicKey pub = (RSAPublicKey) fileKey.getPublic();
-        String kid = SigningKey.kidOf(pub);
+        String kid = fileKid;
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         db.tx(c -> {
             c.createStatement().execute("LOCK TABLE jwt_signing_keys IN SHARE ROW EXCLUSIVE MODE");
@@ -144,9 +149,16 @@ public final class JwtKeys {
 
     // Times are truncated to milliseconds: PostgreSQL rounds to microseconds, which could put a key's activation
     // after the instant that registered it.
+    /** Request threads that find the ring stale at the same moment reload it once, not once each. */
+    private synchronized void reloadIfOlderThan(Duration age) {
+        if (Duration.between(loadedAt, clock.instant()).compareTo(age) > 0) {
+            reload();
+        }
+    }
+
     private synchronized void reload() {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-        String fileKid = SigningKey.kidOf((RSAPublicKey) fileKey.getPublic());
+        Map<String, SigningKey> previous = loaded;
         List<SigningKey> keys = db.run(c -> {
             List<SigningKey> out = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(
@@ -154,18 +166,24 @@ public final class JwtKeys {
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String kid = rs.getString(1);
+                    Instant activated = rs.getTimestamp(4).toInstant();
+                    Optional<Instant> retiredAt = Optional.ofNullable(rs.getTimestamp(5)).map(Timestamp::toInstant);
+                    SigningKey known = previous.get(kid);
+                    if (known != null && known.activatedAt().equals(activated) && known.retiredAt().equals(retiredAt)) {
+                        out.add(known);
+                        continue;
+                    }
                     RSAPublicKey pub = publicKey(rs.getString(2));
                     byte[] sealed = rs.getBytes(3);
                     Optional<RSAPrivateKey> priv = kid.equals(fileKid)
                             ? Optional.of((RSAPrivateKey) fileKey.getPrivate())
                             : Optional.ofNullable(sealed).map(s -> privateKey(open(s, kid)));
-                    Timestamp retired = rs.getTimestamp(5);
-                    out.add(new SigningKey(pub, priv, rs.getTimestamp(4).toInstant(),
-                            Optional.ofNullable(retired).map(Timestamp::toInstant)));
+                    out.add(new SigningKey(pub, priv, activated, retiredAt));
                 }
             }
             return out;
         });
+        loaded = keys.stream().collect(java.util.stream.Collectors.toUnmodifiableMap(SigningKey::kid, k -> k));
         ring = new KeyRing(keys, now);
         loadedAt = now;
     }
