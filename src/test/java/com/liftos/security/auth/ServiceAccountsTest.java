@@ -96,6 +96,16 @@ class ServiceAccountsTest {
         assertThat(refused.statusCode()).isEqualTo(400);
         assertThat(app.json(refused).get("error").asText()).isEqualTo("unauthorized_client");
         assertThat(refused.body()).doesNotContain("access_token").doesNotContain(secret);
+        String audited = app.app().db().run(c -> {
+            try (var ps = c.prepareStatement("SELECT details::text FROM audit_events WHERE event_type = 'LOGIN_FAILURE' "
+                    + "AND resource = ? AND details->>'reason' = 'ip_not_allowed'")) {
+                ps.setString(1, "client:" + id);
+                try (var rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getString(1) : null;
+                }
+            }
+        });
+        assertThat(audited).isNotNull().doesNotContain(secret);
 
         assertThat(app.putJson("/v1/orgs/" + org + "/security-config", "{\"allowed_ip_ranges\":[\"127.0.0.0/8\"]}", superAdmin)
                 .statusCode()).isEqualTo(200);
