@@ -136,7 +136,7 @@ public final class App implements AutoCloseable {
             RiskAssessor risk = new RiskAssessor(new StoredSessionFacts(db), db, audit, clock);
             SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database), rateLimiter.health()), metrics, version());
             MfaFactors mfaFactors = Mfa.factors(db, orgs, vault.secrets(), serviceKey, clock, random);
-            Auth auth = Auth.start(config, db, users, orgs, hasher, audit, new Bodies(json), mfaFactors, ipAllowList::permits,
+            Auth auth = Auth.start(config, db, users, orgs, orgConfigs, hasher, audit, new Bodies(json), mfaFactors, ipAllowList::permits,
                     jwtKey, serviceKey, clock, random);
             resources.add(auth);
             ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.of(mfaFactors.adoption(org)), (org, now) ->

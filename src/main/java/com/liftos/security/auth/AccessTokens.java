@@ -17,7 +17,10 @@ import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.DateTimeException;
@@ -47,6 +50,8 @@ public final class AccessTokens {
     private static final Duration SKEW = Duration.ofSeconds(30);
     private static final int MAX_TOKEN_CHARS = 16_384;
     private static final int MAX_CACHED_HEADERS = 64;
+    /** Verified tokens remembered at most (about 6 MB); when full, the memory starts over. */
+    public static final int MAX_REMEMBERED_TOKENS = 8_192;
     private static final Base64.Decoder URL_DECODER = Base64.getUrlDecoder();
     private static final ObjectReader CLAIMS_READER = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -61,6 +66,12 @@ public final class AccessTokens {
     private final Map<List<String>, PermissionSet> parsedPermissions = new ConcurrentHashMap<>();
     /** Header segments whose signature verified once, with the key id they name (a handful: one per key). */
     private final Map<String, String> verifiedHeaders = new ConcurrentHashMap<>();
+    /**
+     * Tokens that verified, by SHA-256 of the whole token, with their claims: a client presents one access token
+     * for up to an hour, and its signature and claims cannot change, so a repeat skips the RSA check and the
+     * parse. Keyed by digest, not by the token, so no token is kept and a lookup leaks no timing about one.
+     */
+    private final Map<TokenDigest, Remembered> remembered = new ConcurrentHashMap<>();
 
     public AccessTokens(JwtKeys keys, String issuer, Duration lifetime, Clock clock) {
         this.keys = keys;
@@ -124,11 +135,22 @@ public final class AccessTokens {
      * segment is parsed by Nimbus once and remembered only after a signature under it verified; the signature and
      * the claims are decoded with the JDK's intrinsic Base64 and parsed with Jackson (Nimbus's constant-time Base64
      * codec and Gson took two thirds of the verification time), and the signature is checked with the preferred
-     * JCA provider's RSA. Issuance and the JWKS stay with Nimbus.
+     * JCA provider's RSA. Issuance and the JWKS stay with Nimbus. A token that verified is remembered by digest,
+     * and its next presentations only check expiry and its key.
      */
     public Optional<AccessClaims> verify(String token) {
         if (token.length() > MAX_TOKEN_CHARS) {
             return Optional.empty();
+        }
+        TokenDigest digest = TokenDigest.of(token);
+        Remembered seen = remembered.get(digest);
+        if (seen != null) {
+            // Checked on every use: expiry, and that the signing key is still in the ring (a retired key's
+            // tokens stop at once). Anything else failing goes through the full verification below.
+            if (clock.instant().isBefore(seen.claims().expiresAt()) && keys.verificationKey(seen.kid()).isPresent()) {
+                return Optional.of(seen.claims());
+            }
+            remembered.remove(digest);
         }
         int dot1 = token.indexOf('.');
         int dot2 = dot1 < 0 ? -1 : token.indexOf('.', dot1 + 1);
@@ -150,9 +172,32 @@ public final class AccessTokens {
                 verifiedHeaders.putIfAbsent(headerSegment, key.get().kid());
             }
             RawClaims raw = CLAIMS_READER.readValue(URL_DECODER.decode(token.substring(dot1 + 1, dot2)));
-            return claims(raw, clock.instant());
+            Optional<AccessClaims> claims = claims(raw, clock.instant());
+            claims.ifPresent(c -> remember(digest, new Remembered(c, key.get().kid())));
+            return claims;
         } catch (ParseException | IOException | IllegalArgumentException | DateTimeException e) {
             return Optional.empty();
+        }
+    }
+
+    private void remember(TokenDigest digest, Remembered verified) {
+        if (remembered.size() >= MAX_REMEMBERED_TOKENS) {
+            remembered.clear();
+        }
+        remembered.put(digest, verified);
+    }
+
+    private record Remembered(AccessClaims claims, String kid) {}
+
+    /** SHA-256 of a token. */
+    private record TokenDigest(long a, long b, long c, long d) {
+        static TokenDigest of(String token) {
+            try {
+                ByteBuffer h = ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII)));
+                return new TokenDigest(h.getLong(), h.getLong(), h.getLong(), h.getLong());
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is required of every JDK", e);
+            }
         }
     }
 

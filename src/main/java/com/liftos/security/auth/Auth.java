@@ -6,6 +6,7 @@ import com.liftos.security.http.BearerAuthenticator;
 import com.liftos.security.http.Bodies;
 import com.liftos.security.http.Route;
 import com.liftos.security.org.Organizations;
+import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.store.Db;
 import java.security.KeyPair;
 import java.security.SecureRandom;
@@ -14,6 +15,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * The identity feature's entry point: built once in {@code App}, it hands out the bearer authenticator, the
@@ -52,7 +55,9 @@ public final class Auth implements AutoCloseable {
                 settings.argon2Parallelism()), random);
     }
 
-    public static Auth start(Config config, Db db, Users users, Organizations orgs, PasswordHasher hasher, AuditLog audit,
+    /** {@code orgConfigs}: the organizations' security configurations as a login reads them (cached). */
+    public static Auth start(Config config, Db db, Users users, Organizations orgs, Function<UUID, SecurityConfig> orgConfigs,
+                             PasswordHasher hasher, AuditLog audit,
                              Bodies bodies, SecondFactor secondFactor, NetworkPolicy network, KeyPair jwtFileKey,
                              byte[] serviceKeyFile, Clock clock, SecureRandom random) {
         Config.Auth settings = config.auth();
@@ -61,13 +66,13 @@ public final class Auth implements AutoCloseable {
         AccessTokens accessTokens = new AccessTokens(keys, config.http().issuer(), accessLifetime, clock);
         TokenState state = new TokenState(db, clock);
         state.awaitListening(Duration.ofSeconds(5));
-        Sessions sessions = new Sessions(db, orgs, accessTokens, state, audit, clock, random,
+        Sessions sessions = new Sessions(db, orgConfigs, accessTokens, state, audit, clock, random,
                 Duration.ofDays(settings.refreshTokenDays()), settings.sessionLimitRefuses(),
                 config.features().deviceFingerprintingEnabled());
         int concurrency = settings.hashConcurrency() > 0 ? settings.hashConcurrency() : HashingGate.fromHeap(settings.argon2MemoryKiB());
         HashingGate gate = new HashingGate(concurrency, Duration.ofSeconds(10));
         ChallengeTokens challenges = new ChallengeTokens(keys, config.http().issuer(), clock);
-        Logins logins = new Logins(db, users, orgs, hasher, gate, sessions, secondFactor, challenges, audit, clock, network);
+        Logins logins = new Logins(db, users, orgConfigs, hasher, gate, sessions, secondFactor, challenges, audit, clock, network);
         Accounts accounts = new Accounts(db, users, orgs, sessions, logins, hasher, gate, audit, clock);
         ServiceAccounts serviceAccounts = new ServiceAccounts(db, KeyDerivation.derive(serviceKeyFile, "liftos/client-secret/v1"),
                 clock, random, state);

@@ -3,7 +3,6 @@ package com.liftos.security.auth;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
-import com.liftos.security.org.Organizations;
 import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.store.Db;
 import java.sql.PreparedStatement;
@@ -16,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * Password logins. An unknown email spends the same Argon2 work as a wrong password and is refused with the same
@@ -25,7 +25,7 @@ import java.util.UUID;
 public final class Logins {
     private final Db db;
     private final Users users;
-    private final Organizations orgs;
+    private final Function<UUID, SecurityConfig> orgConfigs;
     private final PasswordHasher hasher;
     private final HashingGate gate;
     private final Sessions sessions;
@@ -35,12 +35,12 @@ public final class Logins {
     private final Clock clock;
     private final NetworkPolicy network;
 
-    public Logins(Db db, Users users, Organizations orgs, PasswordHasher hasher, HashingGate gate, Sessions sessions,
+    public Logins(Db db, Users users, Function<UUID, SecurityConfig> orgConfigs, PasswordHasher hasher, HashingGate gate, Sessions sessions,
                   SecondFactor secondFactor, ChallengeTokens challenges, AuditLog audit, Clock clock, NetworkPolicy network) {
         this.network = network;
         this.db = db;
         this.users = users;
-        this.orgs = orgs;
+        this.orgConfigs = orgConfigs;
         this.hasher = hasher;
         this.gate = gate;
         this.sessions = sessions;
@@ -117,7 +117,7 @@ public final class Logins {
             String upgraded = gate.run(() -> hasher.hash(password));
             storeRehash(user.id(), upgraded);
         }
-        SecurityConfig.PasswordPolicy policy = orgs.securityConfig(user.orgId()).passwordPolicy();
+        SecurityConfig.PasswordPolicy policy = orgConfigs.apply(user.orgId()).passwordPolicy();
         if (policy.maxAgeDays() > 0 && !now.isBefore(user.passwordChangedAt().plus(Duration.ofDays(policy.maxAgeDays())))) {
             return new LoginOutcome.PasswordChangeRequired(user, challenges.issue(ChallengeTokens.Purpose.PASSWORD_CHANGE, user.id()));
         }
@@ -137,23 +137,17 @@ public final class Logins {
                 : new LoginOutcome.Authenticated(user, opened);
     }
 
-    /** Records LOGIN_SUCCESS and the last login time; the MFA step calls this after its own {@link Sessions#open}. */
+    /**
+     * Records LOGIN_SUCCESS (the login time was stored with the session); the MFA step calls this after its own
+     * {@link Sessions#open}. Written through the audit log's group commit, durable before the tokens are returned.
+     */
     public void recordSuccess(User user, Sessions.Opened opened, List<String> amr, Sessions.Client client) {
-        Instant now = clock.instant();
-        db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE users SET last_login_at = ? WHERE id = ?")) {
-                ps.setTimestamp(1, Timestamp.from(now));
-                ps.setObject(2, user.id());
-                ps.executeUpdate();
-            }
-            audit.record(c, SecurityEvent.builder(SecurityEventType.LOGIN_SUCCESS, "login")
-                    .org(user.orgId()).actor(user.id(), SecurityEvent.ActorType.USER).resource("user:" + user.id())
-                    .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
-                    .detail("session_id", opened.tokens().sessionId().toString()).detail("amr", amr)
-                    .detail("new_device", opened.newDevice()).detail("ip_changed", opened.ipChanged())
-                    .risk(opened.riskScore()).build(now));
-            return null;
-        });
+        audit.record(SecurityEvent.builder(SecurityEventType.LOGIN_SUCCESS, "login")
+                .org(user.orgId()).actor(user.id(), SecurityEvent.ActorType.USER).resource("user:" + user.id())
+                .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
+                .detail("session_id", opened.tokens().sessionId().toString()).detail("amr", amr)
+                .detail("new_device", opened.newDevice()).detail("ip_changed", opened.ipChanged())
+                .risk(opened.riskScore()).build(clock.instant()));
     }
 
     private void failure(Optional<User> user, Sessions.Client client, String reason, Instant now) {

@@ -5,10 +5,9 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
-import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 
 /**
- * Argon2id password hashing (Bouncy Castle) in the PHC string format
+ * Argon2id password hashing ({@link Argon2Engine}: native libargon2 or Bouncy Castle) in the PHC string format
  * {@code $argon2id$v=19$m=65536,t=3,p=1$<salt>$<hash>}. Verification is constant-time in the hash comparison.
  */
 public final class PasswordHasher {
@@ -19,10 +18,16 @@ public final class PasswordHasher {
 
     private final Argon2Parameters parameters;
     private final SecureRandom random;
+    private final Argon2Engine engine;
 
     public PasswordHasher(Argon2Parameters parameters, SecureRandom random) {
+        this(parameters, random, Argon2Engine.preferred());
+    }
+
+    PasswordHasher(Argon2Parameters parameters, SecureRandom random, Argon2Engine engine) {
         this.parameters = parameters;
         this.random = random;
+        this.engine = engine;
     }
 
     public Argon2Parameters parameters() {
@@ -80,31 +85,25 @@ public final class PasswordHasher {
                     default -> { return Optional.empty(); }
                 }
             }
-            return Optional.of(new Parsed(new Argon2Parameters(m, t, p), B64D.decode(parts[4]), B64D.decode(parts[5])));
+            byte[] salt = B64D.decode(parts[4]);
+            byte[] hash = B64D.decode(parts[5]);
+            // Argon2 itself refuses salts under 8 bytes; a tag under 16 bytes is not one this service made.
+            if (salt.length < 8 || hash.length < 16 || hash.length > 64) {
+                return Optional.empty();
+            }
+            return Optional.of(new Parsed(new Argon2Parameters(m, t, p), salt, hash));
         } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
             return Optional.empty();
         }
     }
 
-    private static byte[] derive(char[] password, byte[] salt, Argon2Parameters params, int length) {
-        org.bouncycastle.crypto.params.Argon2Parameters bc = new org.bouncycastle.crypto.params.Argon2Parameters.Builder(
-                org.bouncycastle.crypto.params.Argon2Parameters.ARGON2_id)
-                .withVersion(org.bouncycastle.crypto.params.Argon2Parameters.ARGON2_VERSION_13)
-                .withMemoryAsKB(params.memoryKiB())
-                .withIterations(params.iterations())
-                .withParallelism(params.parallelism())
-                .withSalt(salt)
-                .build();
-        Argon2BytesGenerator gen = new Argon2BytesGenerator();
-        gen.init(bc);
-        byte[] out = new byte[length];
+    private byte[] derive(char[] password, byte[] salt, Argon2Parameters params, int length) {
         byte[] pw = toBytes(password);
         try {
-            gen.generateBytes(pw, out);
+            return engine.derive(pw, salt, params, length);
         } finally {
             java.util.Arrays.fill(pw, (byte) 0);
         }
-        return out;
     }
 
     private static byte[] toBytes(char[] password) {

@@ -3,7 +3,6 @@ package com.liftos.security.auth;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
-import com.liftos.security.org.Organizations;
 import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.rbac.PermissionSet;
 import com.liftos.security.rbac.Role;
@@ -25,6 +24,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * User sessions and their refresh-token families. {@link #open} is the one way to hand a user a token pair
@@ -39,7 +39,7 @@ public final class Sessions {
     private static final Duration TOUCH_EVERY = Duration.ofSeconds(60);
 
     private final Db db;
-    private final Organizations orgs;
+    private final Function<UUID, SecurityConfig> orgConfigs;
     private final AccessTokens tokens;
     private final TokenState state;
     private final AuditLog audit;
@@ -50,11 +50,11 @@ public final class Sessions {
     /** SECURITY_DEVICE_FINGERPRINTING_ENABLED: when off, no new-device flags and refresh tokens are not bound to a device. */
     private final boolean fingerprintDevices;
 
-    public Sessions(Db db, Organizations orgs, AccessTokens tokens, TokenState state, AuditLog audit, Clock clock,
+    public Sessions(Db db, Function<UUID, SecurityConfig> orgConfigs, AccessTokens tokens, TokenState state, AuditLog audit, Clock clock,
                     SecureRandom random, Duration refreshLifetime, boolean limitRefuses, boolean fingerprintDevices) {
         this.fingerprintDevices = fingerprintDevices;
         this.db = db;
-        this.orgs = orgs;
+        this.orgConfigs = orgConfigs;
         this.tokens = tokens;
         this.state = state;
         this.audit = audit;
@@ -95,21 +95,19 @@ public final class Sessions {
         String refresh = newRefreshToken();
         UUID sid = UUID.randomUUID();
         record Created(boolean newDevice, boolean ipChanged, double risk, List<UUID> ended) {}
+        SecurityConfig cfg = orgConfigs.apply(user.orgId());
+        // Four round trips: lock the user (and record the login time and the device), read what the lock now
+        // guards, insert the session with its refresh token, commit. Concurrent logins of one user queue on the
+        // lock, so each sees the sessions the previous one opened when it counts them against the limit.
         Created created = db.tx(c -> {
-            SecurityConfig cfg = orgs.securityConfig(c, user.orgId());
-            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM users WHERE id = ? FOR UPDATE")) {
-                ps.setObject(1, user.id());
-                ps.executeQuery().close();
-            }
-            boolean newDevice = fingerprintDevices && rememberDevice(c, user.id(), client, now);
-            boolean ipChanged = lastIp(c, user.id()).map(ip -> !ip.equals(client.ip())).orElse(false);
-            List<UUID> live = liveSessions(c, user.id(), now);
-            int excess = live.size() - cfg.maxConcurrentSessions() + 1;
-            if (excess > 0) {
+            boolean newDevice = lockUserAndRememberDevice(c, user.id(), client, now);
+            Prior prior = prior(c, user.id(), now, cfg.maxConcurrentSessions() - 1);
+            List<UUID> endedByLimit = prior.beyondLimit();
+            if (!endedByLimit.isEmpty()) {
                 if (limitRefuses) {
                     throw new SessionLimitReached();
                 }
-                for (UUID old : live.subList(0, excess)) {
+                for (UUID old : endedByLimit) {
                     end(c, old, "session_limit", now);
                     audit.record(c, SecurityEvent.builder(SecurityEventType.SESSION_REVOKED, "session_limit")
                             .org(user.orgId()).actor(user.id(), SecurityEvent.ActorType.USER).resource("session:" + old)
@@ -117,13 +115,19 @@ public final class Sessions {
                             .detail("max_concurrent_sessions", cfg.maxConcurrentSessions()).build(now));
                 }
             }
-            List<UUID> endedByLimit = excess > 0 ? List.copyOf(live.subList(0, excess)) : List.of();
+            boolean ipChanged = prior.lastIp().map(ip -> !ip.equals(client.ip())).orElse(false);
             double risk = Math.min(1.0, 0.1 + (newDevice ? 0.3 : 0) + (ipChanged ? 0.2 : 0));
             try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO auth_sessions (id, user_id, org_id, device_fingerprint, device_id, client_ip, user_agent, amr,
-                        auth_time, created_at, last_seen_at, idle_timeout_seconds, expires_at, new_device, ip_changed, risk_score)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                    WITH session AS (
+                        INSERT INTO auth_sessions (id, user_id, org_id, device_fingerprint, device_id, client_ip, user_agent,
+                            amr, auth_time, created_at, last_seen_at, idle_timeout_seconds, expires_at, new_device, ip_changed,
+                            risk_score)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        RETURNING id)
+                    INSERT INTO refresh_tokens (token_hash, session_id, parent_hash, status, created_at, expires_at)
+                    SELECT ?, id, NULL, 'active', ?, ? FROM session""")) {
                 Timestamp ts = Timestamp.from(now);
+                Timestamp expires = Timestamp.from(now.plus(refreshLifetime));
                 ps.setObject(1, sid);
                 ps.setObject(2, user.id());
                 ps.setObject(3, user.orgId());
@@ -136,13 +140,15 @@ public final class Sessions {
                 ps.setTimestamp(10, ts);
                 ps.setTimestamp(11, ts);
                 ps.setInt(12, cfg.sessionTimeoutMinutes() * 60);
-                ps.setTimestamp(13, Timestamp.from(now.plus(refreshLifetime)));
+                ps.setTimestamp(13, expires);
                 ps.setBoolean(14, newDevice);
                 ps.setBoolean(15, ipChanged);
                 ps.setDouble(16, risk);
+                ps.setBytes(17, hash(refresh));
+                ps.setTimestamp(18, ts);
+                ps.setTimestamp(19, expires);
                 ps.executeUpdate();
             }
-            insertRefresh(c, hash(refresh), sid, Optional.empty(), now);
             if (newDevice) {
                 audit.record(c, SecurityEvent.builder(SecurityEventType.NEW_DEVICE, "login_new_device")
                         .org(user.orgId()).actor(user.id(), SecurityEvent.ActorType.USER).resource("user:" + user.id())
@@ -405,63 +411,66 @@ public final class Sessions {
         return PermissionSet.of(roles, List.of()).toStrings();
     }
 
-    private boolean rememberDevice(Connection c, UUID userId, Client client, Instant now) throws SQLException {
+    /**
+     * Takes the user's row lock (the UPDATE of the login time holds it to commit) and records the device; true
+     * when the device is new for this user. Without fingerprinting every client is one device, never new.
+     */
+    private boolean lockUserAndRememberDevice(Connection c, UUID userId, Client client, Instant now) throws SQLException {
+        if (!fingerprintDevices) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE users SET last_login_at = ? WHERE id = ?")) {
+                ps.setTimestamp(1, Timestamp.from(now));
+                ps.setObject(2, userId);
+                ps.executeUpdate();
+            }
+            return false;
+        }
         try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO known_devices (user_id, fingerprint, first_seen, last_seen, last_ip, user_agent)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (user_id, fingerprint) DO UPDATE SET last_seen = EXCLUDED.last_seen, last_ip = EXCLUDED.last_ip
-                RETURNING (xmax = 0)""")) {
+                WITH locked AS (UPDATE users SET last_login_at = ? WHERE id = ? RETURNING id),
+                device AS (
+                    INSERT INTO known_devices (user_id, fingerprint, first_seen, last_seen, last_ip, user_agent)
+                    SELECT id, ?, ?, ?, ?, ? FROM locked
+                    ON CONFLICT (user_id, fingerprint) DO UPDATE SET last_seen = EXCLUDED.last_seen, last_ip = EXCLUDED.last_ip
+                    RETURNING (xmax = 0) AS new_device)
+                SELECT new_device FROM device""")) {
+            // The device row is written from the locked user row, so every login takes the two locks in one order.
+            Timestamp ts = Timestamp.from(now);
+            ps.setTimestamp(1, ts);
+            ps.setObject(2, userId);
+            ps.setString(3, client.device().fingerprint());
+            ps.setTimestamp(4, ts);
+            ps.setTimestamp(5, ts);
+            ps.setString(6, client.ip());
+            ps.setString(7, client.userAgent().orElse(null));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** What a new login is measured against: the address of the user's last session, and the live sessions past the newest {@code keep}, oldest first. */
+    private record Prior(Optional<String> lastIp, List<UUID> beyondLimit) {}
+
+    private static Prior prior(Connection c, UUID userId, Instant now, int keep) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT (SELECT client_ip FROM auth_sessions WHERE user_id = ? ORDER BY created_at DESC LIMIT 1),
+                       ARRAY(SELECT id FROM (
+                           SELECT id, created_at, opened_seq FROM auth_sessions
+                           WHERE user_id = ? AND ended_at IS NULL AND expires_at > ?
+                             AND last_seen_at + make_interval(secs => idle_timeout_seconds) > ?
+                           ORDER BY created_at DESC, opened_seq DESC OFFSET ?) beyond
+                           ORDER BY created_at, opened_seq)""")) {
+            Timestamp ts = Timestamp.from(now);
             ps.setObject(1, userId);
-            ps.setString(2, client.device().fingerprint());
-            ps.setTimestamp(3, Timestamp.from(now));
-            ps.setTimestamp(4, Timestamp.from(now));
-            ps.setString(5, client.ip());
-            ps.setString(6, client.userAgent().orElse(null));
+            ps.setObject(2, userId);
+            ps.setTimestamp(3, ts);
+            ps.setTimestamp(4, ts);
+            ps.setInt(5, Math.max(0, keep));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getBoolean(1);
+                Optional<String> lastIp = Optional.ofNullable(rs.getString(1));
+                UUID[] beyond = (UUID[]) rs.getArray(2).getArray();
+                return new Prior(lastIp, List.of(beyond));
             }
-        }
-    }
-
-    private static Optional<String> lastIp(Connection c, UUID userId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT client_ip FROM auth_sessions WHERE user_id = ? ORDER BY created_at DESC LIMIT 1")) {
-            ps.setObject(1, userId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-            }
-        }
-    }
-
-    private static List<UUID> liveSessions(Connection c, UUID userId, Instant now) throws SQLException {
-        List<UUID> ids = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT id FROM auth_sessions WHERE user_id = ? AND ended_at IS NULL AND expires_at > ?
-                  AND last_seen_at + make_interval(secs => idle_timeout_seconds) > ?
-                ORDER BY created_at, opened_seq""")) {
-            ps.setObject(1, userId);
-            ps.setTimestamp(2, Timestamp.from(now));
-            ps.setTimestamp(3, Timestamp.from(now));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ids.add(rs.getObject(1, UUID.class));
-                }
-            }
-        }
-        return ids;
-    }
-
-    private void insertRefresh(Connection c, byte[] hash, UUID sid, Optional<byte[]> parent, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                INSERT INTO refresh_tokens (token_hash, session_id, parent_hash, status, created_at, expires_at)
-                VALUES (?, ?, ?, 'active', ?, ?)""")) {
-            ps.setBytes(1, hash);
-            ps.setObject(2, sid);
-            ps.setBytes(3, parent.orElse(null));
-            ps.setTimestamp(4, Timestamp.from(now));
-            ps.setTimestamp(5, Timestamp.from(now.plus(refreshLifetime)));
-            ps.executeUpdate();
         }
     }
 

@@ -1,15 +1,5 @@
 package com.liftos.security.ratelimit;
 
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.RedisFuture;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,98 +8,89 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.JedisPoolConfig;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
  * Buckets in Redis: one {@code EVALSHA} of {@code token_bucket.lua} per decision, so the check-and-take over
- * all of a request's buckets is atomic across every instance sharing the Redis. One connection is shared by
- * all request threads; their commands are pipelined on it and flushed in groups ({@link #flush}). Time comes from the injected clock (instances
- * need synchronized clocks; a lagging one never refills an interval twice, see the script).
+ * all of a request's buckets is atomic across every instance sharing the Redis. Each request thread talks to
+ * Redis itself over a pooled blocking connection: the round trip wakes only that thread, where one shared
+ * asynchronous connection wakes its event loop and then the request thread: twice the context
+ * switches on every decision. Time comes from the injected clock (instances need synchronized clocks; a lagging
+ * one never refills an interval twice, see the script).
  *
- * <p>Failure mode: every Redis problem (not connected, timeout, error reply) becomes {@link Unavailable};
- * the caller decides what to do (fall back). Keys are {@code liftos:rl:v1:<key>:<capacity>/<window ms>}.
+ * <p>Failure mode: every Redis problem (unreachable, timeout, error reply, no free connection) becomes
+ * {@link Unavailable}; the caller decides what to do (fall back). Keys are
+ * {@code liftos:rl:v1:<key>:<capacity>/<window ms>}.
  */
 final class RedisBuckets implements AutoCloseable {
     static final String KEY_PREFIX = "liftos:rl:v1:";
+    /** At least the HTTP server's threads, so a request never waits for a connection rather than for Redis. */
+    private static final int MAX_CONNECTIONS = 256;
     private static final String SCRIPT = loadScript();
 
-    private final RedisClient client;
+    private final JedisPool pool;
     private final Clock clock;
-    private final Duration timeout;
-    private volatile StatefulRedisConnection<String, String> connection;
     private volatile String sha;
-    private final AtomicInteger unflushed = new AtomicInteger();
 
     RedisBuckets(URI url, Clock clock, Duration timeout) {
-        this.client = RedisClient.create(RedisURI.create(url));
-        this.client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(timeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(timeout.multipliedBy(4)).build())
-                .build());
+        JedisPoolConfig config = new JedisPoolConfig();
+        config.setMaxTotal(MAX_CONNECTIONS);
+        config.setMaxIdle(MAX_CONNECTIONS);
+        config.setMinIdle(0);
+        config.setMaxWait(timeout);
+        config.setJmxEnabled(false);
+        this.pool = new JedisPool(config, url, (int) timeout.multipliedBy(4).toMillis(), (int) timeout.toMillis());
         this.clock = clock;
-        this.timeout = timeout;
     }
 
-    /** Connects if not connected yet; throws {@link Unavailable} when Redis cannot be reached. */
-    synchronized void connect() {
-        if (connection != null) {
+    /** Loads the script if not loaded yet; throws {@link Unavailable} when Redis cannot be reached. */
+    void connect() {
+        if (sha != null) {
             return;
         }
-        try {
-            StatefulRedisConnection<String, String> c = client.connect();
-            sha = c.sync().scriptLoad(SCRIPT);
-            // commands are flushed in batches by flush(): one write for everything queued meanwhile
-            c.setAutoFlushCommands(false);
-            connection = c;
-        } catch (RuntimeException e) {
+        try (Jedis redis = pool.getResource()) {
+            sha = redis.scriptLoad(SCRIPT);
+        } catch (JedisException e) {
             throw new Unavailable(e);
         }
     }
 
     boolean connected() {
-        StatefulRedisConnection<String, String> c = connection;
-        return c != null && c.isOpen();
+        return sha != null;
     }
 
     /** True when Redis answers PING within the timeout; throws {@link Unavailable} otherwise. */
     boolean ping() {
-        StatefulRedisConnection<String, String> c = connection;
-        if (c == null) {
-            throw new Unavailable(null);
-        }
-        try {
-            RedisFuture<String> pong = c.async().ping();
-            flush(c);
-            return "PONG".equals(pong.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Unavailable(e);
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        pool.clear();
+        try (Jedis redis = pool.getResource()) {
+            return "PONG".equals(redis.ping());
+        } catch (JedisException e) {
             throw new Unavailable(e);
         }
     }
 
     Decision acquire(List<Quota> quotas) {
-        StatefulRedisConnection<String, String> c = connection;
-        if (c == null) {
+        String loaded = sha;
+        if (loaded == null) {
             throw new Unavailable(null);
         }
-        String[] keys = new String[quotas.size()];
-        String[] args = new String[1 + 2 * quotas.size()];
-        args[0] = Long.toString(clock.millis());
-        for (int i = 0; i < quotas.size(); i++) {
+        // EVALSHA's parameters: the keys, then the clock, then capacity and window per key
+        String[] params = new String[quotas.size() * 3 + 1];
+        int n = quotas.size();
+        params[n] = Long.toString(clock.millis());
+        for (int i = 0; i < n; i++) {
             Quota q = quotas.get(i);
             long windowMs = q.limit().window().toMillis();
-            keys[i] = KEY_PREFIX + q.key() + ":" + q.limit().capacity() + "/" + windowMs;
-            args[1 + 2 * i] = Long.toString(q.limit().capacity());
-            args[2 + 2 * i] = Long.toString(windowMs);
+            params[i] = KEY_PREFIX + q.key() + ":" + q.limit().capacity() + "/" + windowMs;
+            params[n + 1 + 2 * i] = Long.toString(q.limit().capacity());
+            params[n + 2 + 2 * i] = Long.toString(windowMs);
         }
-        List<Object> reply = run(c, keys, args);
+        List<?> reply = run(loaded, n, params);
         if (reply == null || reply.size() != 5) {
             throw new Unavailable(null);
         }
@@ -122,55 +103,39 @@ final class RedisBuckets implements AutoCloseable {
         return new Decision.Refused(reported, Duration.ofMillis((Long) reply.get(4)), reset);
     }
 
-    private List<Object> run(StatefulRedisConnection<String, String> c, String[] keys, String[] args) {
-        RedisAsyncCommands<String, String> redis = c.async();
+    private List<?> run(String loaded, int keyCount, String[] params) {
         try {
+            return evalsha(loaded, keyCount, params);
+        } catch (JedisConnectionException e) {
+            // The pooled connections may predate a Redis restart: drop the idle ones and try once more on a new one.
+            pool.clear();
             try {
-                RedisFuture<List<Object>> reply = redis.evalsha(sha, ScriptOutputType.MULTI, keys, args);
-                flush(c);
-                return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof RedisNoScriptException)) {
-                    throw e;
-                }
-                // Redis restarted or SCRIPT FLUSH: load it again, once
-                RedisFuture<String> loaded = redis.scriptLoad(SCRIPT);
-                flush(c);
-                sha = loaded.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-                RedisFuture<List<Object>> reply = redis.evalsha(sha, ScriptOutputType.MULTI, keys, args);
-                flush(c);
-                return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                return evalsha(loaded, keyCount, params);
+            } catch (JedisException | ClassCastException again) {
+                throw new Unavailable(again);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Unavailable(e);
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        } catch (JedisException | ClassCastException e) {
             throw new Unavailable(e);
         }
     }
 
-    /**
-     * Group commit for commands: the thread that finds no flush pending becomes the leader, lets other request
-     * threads queue their commands (one yield), then flushes them all in one write. Every command is queued
-     * before its thread counts itself in, and the leader resets the count before flushing, so no command is
-     * left unflushed. Under load this turns many small writes (and Redis reads) into one, like pipelining.
-     */
-    private void flush(StatefulRedisConnection<String, String> c) {
-        if (unflushed.getAndIncrement() != 0) {
-            return;
+    private List<?> evalsha(String loaded, int keyCount, String[] params) {
+        try (Jedis redis = pool.getResource()) {
+            Object reply;
+            try {
+                reply = redis.evalsha(loaded, keyCount, params);
+            } catch (JedisNoScriptException e) {
+                // Redis restarted or SCRIPT FLUSH: load it again, once
+                sha = redis.scriptLoad(SCRIPT);
+                reply = redis.evalsha(sha, keyCount, params);
+            }
+            return reply instanceof List<?> list ? list : null;
         }
-        Thread.yield();
-        unflushed.set(0);
-        c.flushCommands();
     }
 
     @Override
     public void close() {
-        StatefulRedisConnection<String, String> c = connection;
-        if (c != null) {
-            c.close();
-        }
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        pool.close();
     }
 
     private static String loadScript() {

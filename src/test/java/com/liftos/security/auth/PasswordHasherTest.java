@@ -28,6 +28,37 @@ class PasswordHasherTest {
     }
 
     @Test
+    void nativeAndBouncyCastleComputeTheSameHashes() {
+        // Keycloak's parameters, a small one, two lanes: each engine verifies the other's hashes.
+        for (Argon2Parameters params : new Argon2Parameters[] {
+                new Argon2Parameters(7168, 5, 1), new Argon2Parameters(64, 1, 1), new Argon2Parameters(4096, 2, 2)}) {
+            PasswordHasher nativeFirst = new PasswordHasher(params, new SecureRandom(), Argon2Engine.preferred());
+            PasswordHasher pureJava = new PasswordHasher(params, new SecureRandom(), Argon2Engine.bouncyCastle());
+            char[] password = "Ünïcode-Pässwörd-1!".toCharArray();
+            assertThat(pureJava.verify(password, nativeFirst.hash(password))).isTrue();
+            assertThat(nativeFirst.verify(password, pureJava.hash(password))).isTrue();
+            assertThat(pureJava.verify("wrong".toCharArray(), nativeFirst.hash(password))).isFalse();
+        }
+    }
+
+    @Test
+    void nativeArgon2LoadsOnLinuxX86() {
+        // The bundled libargon2 covers this platform; a silent fall-back would cost a fifth of the login rate.
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
+                && System.getProperty("os.arch").equals("amd64"));
+        assertThat(Argon2Engine.preferred().nativeLoaded()).isTrue();
+        assertThat(Argon2Engine.bouncyCastle().nativeLoaded()).isFalse();
+    }
+
+    @Test
+    void storedHashesWithShortSaltsOrTagsNeverVerify() {
+        String h = hasher.hash("Abcdefgh1234!".toCharArray());
+        String[] parts = h.split("\\$");
+        assertThat(hasher.verify("Abcdefgh1234!".toCharArray(), "$argon2id$v=19$" + parts[3] + "$AAAA$" + parts[5])).isFalse();
+        assertThat(hasher.verify("Abcdefgh1234!".toCharArray(), "$argon2id$v=19$" + parts[3] + "$" + parts[4] + "$AAAAAAAA")).isFalse();
+    }
+
+    @Test
     void malformedHashesNeverVerify() {
         assertThat(hasher.verify("x".toCharArray(), "")).isFalse();
         assertThat(hasher.verify("x".toCharArray(), "$argon2i$v=19$m=8,t=1,p=1$AAAA$AAAA")).isFalse();

@@ -1,5 +1,7 @@
 package com.liftos.security.auth.bench;
 
+import com.liftos.security.auth.AccessClaims;
+import com.liftos.security.auth.AccessTokens;
 import com.liftos.security.auth.Auth;
 import com.liftos.security.testing.TestApp;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +18,9 @@ import org.openjdk.jmh.annotations.Threads;
 
 /**
  * In-process access-token verification, one thread (= per core): RS256 signature, every claim, the revocation
- * list and the session's liveness — the full {@link Auth#verify} a request pays. Needs a PostgreSQL
+ * list and the session's liveness — the full {@link Auth#verify} a request pays. {@code verifyFirstSight} cycles
+ * through twice as many distinct tokens as {@link AccessTokens} remembers, so every call verifies the signature
+ * and parses the claims; {@code verifyWithRevocationCheck} presents one token again and again, as a client does. Needs a PostgreSQL
  * ({@code TEST_DATABASE_URL}, else an embedded one starts). Run: {@code bench/jmh.sh TokenVerifyBench -f1 -wi 3 -i 5}.
  */
 @State(Scope.Benchmark)
@@ -27,7 +31,8 @@ public class TokenVerifyBench {
     TestApp app;
     Auth auth;
     String token;
-    String serviceToken;
+    String[] distinct;
+    int next;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -37,11 +42,24 @@ public class TokenVerifyBench {
         if (auth.verify(token).isEmpty()) {
             throw new IllegalStateException("token does not verify");
         }
+        AccessClaims c = auth.accessTokens().verify(token).orElseThrow();
+        distinct = new String[2 * AccessTokens.MAX_REMEMBERED_TOKENS];
+        for (int i = 0; i < distinct.length; i++) {
+            distinct[i] = auth.accessTokens().issue(c.subject(), c.orgId(), c.email(), c.roles(), c.permissions(),
+                    c.sessionId(), c.clientId(), c.authTime(), c.amr()).token();
+        }
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
         app.close();
+    }
+
+    @Benchmark
+    public Object verifyFirstSight() {
+        String t = distinct[next];
+        next = (next + 1) % distinct.length;
+        return auth.verify(t).orElseThrow();
     }
 
     @Benchmark
@@ -58,7 +76,9 @@ public class TokenVerifyBench {
     }
 
     @Benchmark
-    public Object signatureAndClaimsOnly() {
-        return auth.accessTokens().verify(token).orElseThrow();
+    public Object signatureAndClaimsOnlyFirstSight() {
+        String t = distinct[next];
+        next = (next + 1) % distinct.length;
+        return auth.accessTokens().verify(t).orElseThrow();
     }
 }

@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Threads;
 
 /**
  * Rate-limit decisions per second. {@code inProcess*}: one thread (= per core). {@code redis*}: 32 request
- * threads of one instance sharing one Lettuce connection (how the server runs them), against
+ * threads of one instance on pooled Jedis connections (how the server runs them), against
  * {@code BENCH_REDIS_URL} (default redis://127.0.0.1:6379). "Request" = the 3 buckets the guard draws per
  * authenticated request (ceiling, user, ip) in one decision.
  */
