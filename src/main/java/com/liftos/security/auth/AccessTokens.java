@@ -193,7 +193,7 @@ public final class AccessTokens {
     private record TokenDigest(long a, long b, long c, long d) {
         static TokenDigest of(String token) {
             try {
-                ByteBuffer h = ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII)));
+                ByteBuffer h = ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
                 return new TokenDigest(h.getLong(), h.getLong(), h.getLong(), h.getLong());
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException("SHA-256 is required of every JDK", e);
