@@ -53,6 +53,7 @@ public final class AccessTokens {
     /** Verified tokens remembered at most (about 6 MB); when full, the memory starts over. */
     public static final int MAX_REMEMBERED_TOKENS = 8_192;
     private static final Base64.Decoder URL_DECODER = Base64.getUrlDecoder();
+    private static final Base64.Encoder URL_ENCODER = Base64.getUrlEncoder().withoutPadding();
     private static final ObjectReader CLAIMS_READER = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
@@ -164,20 +165,32 @@ public final class AccessTokens {
                 return Optional.empty();
             }
             byte[] signingInput = token.substring(0, dot2).getBytes(StandardCharsets.US_ASCII);
-            byte[] signature = URL_DECODER.decode(token.substring(dot2 + 1));
+            byte[] signature = canonicalBase64Url(token.substring(dot2 + 1));
             if (!key.get().verifiesRs256(signingInput, signature)) {
                 return Optional.empty();
             }
             if (verifiedHeaders.size() < MAX_CACHED_HEADERS) {
                 verifiedHeaders.putIfAbsent(headerSegment, key.get().kid());
             }
-            RawClaims raw = CLAIMS_READER.readValue(URL_DECODER.decode(token.substring(dot1 + 1, dot2)));
+            RawClaims raw = CLAIMS_READER.readValue(canonicalBase64Url(token.substring(dot1 + 1, dot2)));
             Optional<AccessClaims> claims = claims(raw, clock.instant());
             claims.ifPresent(c -> remember(digest, new Remembered(c, key.get().kid())));
             return claims;
         } catch (ParseException | IOException | IllegalArgumentException | DateTimeException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * Decodes a segment only in its one canonical spelling: the JDK's decoder ignores the unused low bits of the last
+     * character (and accepts padding), so otherwise several strings would carry the same signature or payload.
+     */
+    private static byte[] canonicalBase64Url(String segment) {
+        byte[] bytes = URL_DECODER.decode(segment);
+        if (!URL_ENCODER.encodeToString(bytes).equals(segment)) {
+            throw new IllegalArgumentException("not canonical base64url");
+        }
+        return bytes;
     }
 
     private void remember(TokenDigest digest, Remembered verified) {
