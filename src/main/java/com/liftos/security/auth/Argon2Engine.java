@@ -1,7 +1,10 @@
 package com.liftos.security.auth;
 
-import de.mkammerer.argon2.Argon2Advanced;
-import de.mkammerer.argon2.Argon2Factory;
+import com.sun.jna.Memory;
+import de.mkammerer.argon2.jna.Argon2Library;
+import de.mkammerer.argon2.jna.Argon2_context;
+import de.mkammerer.argon2.jna.Argon2_version;
+import de.mkammerer.argon2.jna.JnaUint32;
 import java.security.MessageDigest;
 import java.util.Optional;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
@@ -16,18 +19,25 @@ import org.slf4j.LoggerFactory;
  * <p>Native is used below {@link #NATIVE_MEMORY_LIMIT_KIB} only: libargon2 allocates its memory per call, and at
  * or above glibc's 32 MiB mmap threshold every call maps and faults in fresh pages, which costs more than the
  * hashing (measured here: 7 MiB, t=5: 17 ms native against 21 ms Bouncy Castle; 64 MiB, t=3: 322 ms against 185 ms).
+ *
+ * <p>The native call goes through libargon2's context API with buffers of our own rather than argon2-jvm's
+ * byte-array calls: JNA copies a Java array into native memory it frees without wiping, which would leave the
+ * password in freed native memory. libargon2 clears our password buffer as soon as it has read it
+ * (ARGON2_FLAG_CLEAR_PASSWORD), and every buffer is zeroed before it is freed.
  */
 final class Argon2Engine {
     private static final Logger LOG = LoggerFactory.getLogger(Argon2Engine.class);
     /** Set to {@code false} to keep Bouncy Castle for every hash (e.g. to compare). */
     static final String NATIVE_PROPERTY = "liftos.argon2.native";
     static final int NATIVE_MEMORY_LIMIT_KIB = 32 * 1024;
+    private static final int ARGON2_FLAG_CLEAR_PASSWORD = 1;
+    private static final int ARGON2_VERSION_13 = 0x13;
 
     private static final Argon2Engine BOUNCY_CASTLE = new Argon2Engine(Optional.empty());
 
-    private final Optional<Argon2Advanced> nativeArgon2;
+    private final Optional<Argon2Library> nativeArgon2;
 
-    private Argon2Engine(Optional<Argon2Advanced> nativeArgon2) {
+    private Argon2Engine(Optional<Argon2Library> nativeArgon2) {
         this.nativeArgon2 = nativeArgon2;
     }
 
@@ -46,9 +56,48 @@ final class Argon2Engine {
 
     byte[] derive(byte[] password, byte[] salt, Argon2Parameters params, int length) {
         if (nativeArgon2.isPresent() && params.memoryKiB() < NATIVE_MEMORY_LIMIT_KIB) {
-            return nativeArgon2.get().pbkdf(params.iterations(), params.memoryKiB(), params.parallelism(), password, salt, length);
+            Memory pwd = new Memory(Math.max(1, password.length));
+            try {
+                pwd.write(0, password, 0, password.length);
+                return nativeDerive(nativeArgon2.get(), pwd, password.length, salt, params, length);
+            } finally {
+                pwd.clear();
+                pwd.close();
+            }
         }
         return bouncyCastle(password, salt, params, length);
+    }
+
+    /** libargon2's Argon2id over a password already in native memory, which it clears once read. */
+    static byte[] nativeDerive(Argon2Library lib, Memory password, int passwordLength, byte[] salt, Argon2Parameters params,
+                               int length) {
+        try (Memory saltBuffer = new Memory(salt.length); Memory out = new Memory(length)) {
+            saltBuffer.write(0, salt, 0, salt.length);
+            Argon2_context.ByReference ctx = new Argon2_context.ByReference();
+            ctx.out = out;
+            ctx.outlen = new JnaUint32(length);
+            ctx.pwd = password;
+            ctx.pwdlen = new JnaUint32(passwordLength);
+            ctx.salt = saltBuffer;
+            ctx.saltlen = new JnaUint32(salt.length);
+            ctx.secretlen = new JnaUint32(0);
+            ctx.adlen = new JnaUint32(0);
+            ctx.t_cost = new JnaUint32(params.iterations());
+            ctx.m_cost = new JnaUint32(params.memoryKiB());
+            ctx.lanes = new JnaUint32(params.parallelism());
+            ctx.threads = new JnaUint32(params.parallelism());
+            ctx.version = new Argon2_version(ARGON2_VERSION_13);
+            ctx.flags = new JnaUint32(ARGON2_FLAG_CLEAR_PASSWORD);
+            int result = lib.argon2id_ctx(ctx);
+            try {
+                if (result != Argon2Library.ARGON2_OK) {
+                    throw new IllegalStateException("libargon2 refused the parameters (code " + result + ")");
+                }
+                return out.getByteArray(0, length);
+            } finally {
+                out.clear();
+            }
+        }
     }
 
     private static byte[] bouncyCastle(byte[] password, byte[] salt, Argon2Parameters params, int length) {
@@ -77,18 +126,18 @@ final class Argon2Engine {
                 return BOUNCY_CASTLE;
             }
             try {
-                Argon2Advanced argon2 = Argon2Factory.createAdvanced(Argon2Factory.Argon2Types.ARGON2id);
+                Argon2Engine candidate = new Argon2Engine(Optional.of(Argon2Library.INSTANCE));
                 Argon2Parameters probe = new Argon2Parameters(64, 2, 1);
                 byte[] password = {'k', 'a', 't'};
                 byte[] salt = new byte[16];
                 byte[] expected = bouncyCastle(password, salt, probe, 32);
-                byte[] actual = argon2.pbkdf(probe.iterations(), probe.memoryKiB(), probe.parallelism(), password, salt, 32);
+                byte[] actual = candidate.derive(password, salt, probe, 32);
                 if (!MessageDigest.isEqual(expected, actual)) {
                     LOG.warn("password hashing: Bouncy Castle (native libargon2 failed its known-answer check)");
                     return BOUNCY_CASTLE;
                 }
                 LOG.info("password hashing: native libargon2 below {} KiB, Bouncy Castle above", NATIVE_MEMORY_LIMIT_KIB);
-                return new Argon2Engine(Optional.of(argon2));
+                return candidate;
             } catch (LinkageError | RuntimeException e) {
                 LOG.info("password hashing: Bouncy Castle (native libargon2 unavailable: {})", e.getClass().getSimpleName());
                 return BOUNCY_CASTLE;

@@ -88,20 +88,31 @@ public final class IncidentDetector implements SecurityEventListener {
     /** Counted failures and the ids of the events counted (the evidence). */
     private record Count(long n, List<UUID> events) {}
 
+    /** Whose stored events a count reads: one actor's or one address's (each has its own time index), or all. */
+    private sealed interface Subject {
+        record Actor(UUID id) implements Subject {}
+        record Address(String ip) implements Subject {}
+        record Anyone() implements Subject {}
+    }
+
     /**
      * Runs {@code select} over {@code ev}: the stored events of {@code types} since {@code since} (of one chain when
-     * given, of one actor when given) plus the triggering event itself. The audit log hands events written inside a
+     * given, of {@code subject}) plus the triggering event itself. The audit log hands events written inside a
      * caller's transaction to listeners before that transaction commits, so the trigger is added explicitly rather
-     * than read back. An actor's count reads only that actor's events (index on actor and time): a per-user signal
-     * computed over the whole organization's window would cost every login more as the organization grows.
+     * than read back. An actor's or an address's count reads only its own events (index on it and time): a signal
+     * computed over the whole window would cost every login more as the organization, or an attack, grows.
      */
-    private Count count(SecurityEvent e, List<String> types, Instant since, Optional<UUID> chain, Optional<UUID> actor,
+    private Count count(SecurityEvent e, List<String> types, Instant since, Optional<UUID> chain, Subject subject,
                         String select, Object... params) {
         String sql = """
                 WITH ev AS (
                     SELECT event_id, event_type, actor_id, client_ip, resource, success, occurred_at, details FROM audit_events
                     WHERE event_type = ANY(?) AND occurred_at > ? AND (?::uuid IS NULL OR chain = ?::uuid) AND event_id <> ?"""
-                + (actor.isPresent() ? " AND actor_id = ?" : "") + """
+                + switch (subject) {
+                    case Subject.Actor a -> " AND actor_id = ?";
+                    case Subject.Address a -> " AND client_ip = ?";
+                    case Subject.Anyone a -> "";
+                } + """
 
                     UNION ALL
                     SELECT ?::uuid, ?::text, ?::uuid, ?::text, ?::text, ?::boolean, ?::timestamptz, ?::jsonb
@@ -114,8 +125,10 @@ public final class IncidentDetector implements SecurityEventListener {
                 ps.setObject(i++, chain.orElse(null));
                 ps.setObject(i++, chain.orElse(null));
                 ps.setObject(i++, e.eventId());
-                if (actor.isPresent()) {
-                    ps.setObject(i++, actor.get());
+                switch (subject) {
+                    case Subject.Actor a -> ps.setObject(i++, a.id());
+                    case Subject.Address a -> ps.setString(i++, a.ip());
+                    case Subject.Anyone a -> { }
                 }
                 ps.setObject(i++, e.eventId());
                 ps.setString(i++, e.type().name());
@@ -153,7 +166,7 @@ public final class IncidentDetector implements SecurityEventListener {
         Instant now = clock.instant();
         // Failures before the last unlock were already answered by that lock: an admin's unlock starts a new count.
         Count failures = count(e, List.of("LOGIN_FAILURE"), now.minus(Duration.ofMinutes(t.failedLoginWindowMinutes())), e.orgId(),
-                Optional.of(user), """
+                new Subject.Actor(user), """
                 SELECT count(*), (array_agg(event_id ORDER BY occurred_at DESC))[1:50] FROM ev
                 WHERE event_type = 'LOGIN_FAILURE' AND actor_id = ? AND occurred_at > coalesce(
                     (SELECT max(occurred_at) FROM audit_events WHERE event_type = 'ACCOUNT_UNLOCKED' AND resource = ?),
@@ -206,13 +219,13 @@ public final class IncidentDetector implements SecurityEventListener {
         SecurityConfig.IncidentThresholds t = thresholds(e.orgId());
         Instant now = clock.instant();
         Instant since = now.minus(Duration.ofMinutes(t.failedLoginWindowMinutes()));
-        Count failures = count(e, List.of("LOGIN_FAILURE"), since, Optional.empty(), Optional.empty(), """
+        Count failures = count(e, List.of("LOGIN_FAILURE"), since, Optional.empty(), new Subject.Address(ip.get()), """
                 SELECT count(*), (array_agg(event_id ORDER BY occurred_at DESC))[1:50] FROM ev
                 WHERE client_ip = ? AND coalesce(details->>'reason', '') <> 'invalid_mfa_code'""", ip.get());
         if (failures.n() < t.failedLoginsPerIp()) {
             return;
         }
-        Count accounts = count(e, List.of("LOGIN_FAILURE"), since, Optional.empty(), Optional.empty(), """
+        Count accounts = count(e, List.of("LOGIN_FAILURE"), since, Optional.empty(), new Subject.Address(ip.get()), """
                 SELECT count(DISTINCT actor_id) + count(*) FILTER (WHERE actor_id IS NULL), NULL::uuid[] FROM ev
                 WHERE client_ip = ? AND coalesce(details->>'reason', '') <> 'invalid_mfa_code'""", ip.get());
         if (accounts.n() < t.distinctAccountsPerIp()) {
@@ -253,10 +266,10 @@ public final class IncidentDetector implements SecurityEventListener {
         Count hits;
         String subject;
         if (e.actorId().isPresent()) {
-            hits = count(e, types, since, Optional.empty(), e.actorId(), sum + "WHERE actor_id = ?", e.actorId().get());
+            hits = count(e, types, since, Optional.empty(), new Subject.Actor(e.actorId().get()), sum + "WHERE actor_id = ?", e.actorId().get());
             subject = "user:" + e.actorId().get();
         } else if (e.clientIp().isPresent()) {
-            hits = count(e, types, since, Optional.empty(), Optional.empty(), sum + "WHERE client_ip = ? AND actor_id IS NULL", e.clientIp().get());
+            hits = count(e, types, since, Optional.empty(), new Subject.Address(e.clientIp().get()), sum + "WHERE client_ip = ? AND actor_id IS NULL", e.clientIp().get());
             subject = "ip:" + e.clientIp().get();
         } else {
             return;
@@ -273,7 +286,7 @@ public final class IncidentDetector implements SecurityEventListener {
         }
         SecurityConfig.IncidentThresholds t = thresholds(e.orgId());
         List<String> types = Arrays.stream(SecurityEventType.values()).filter(x -> !NOT_API_ERRORS.contains(x)).map(Enum::name).toList();
-        Count errors = count(e, types, clock.instant().minus(Duration.ofMinutes(10)), e.orgId(), Optional.empty(), """
+        Count errors = count(e, types, clock.instant().minus(Duration.ofMinutes(10)), e.orgId(), new Subject.Anyone(), """
                 SELECT count(*), (array_agg(event_id ORDER BY occurred_at DESC))[1:50] FROM ev WHERE NOT success""");
         if (errors.n() >= t.apiErrorsPer10Minutes()) {
             incidents.detected(e.orgId(), IncidentType.API_ERROR_SPIKE, "org:" + e.orgId().get(), List.of(), errors.events(),
@@ -288,7 +301,7 @@ public final class IncidentDetector implements SecurityEventListener {
         UUID user = e.actorId().get();
         SecurityConfig.IncidentThresholds t = thresholds(e.orgId());
         Count ips = count(e, List.of("LOGIN_SUCCESS", "TOKEN_REFRESHED"), clock.instant().minus(Duration.ofHours(1)), e.orgId(),
-                Optional.of(user), """
+                new Subject.Actor(user), """
                 SELECT count(DISTINCT client_ip), (array_agg(event_id ORDER BY occurred_at DESC))[1:50] FROM ev WHERE actor_id = ?""",
                 user);
         if (ips.n() >= t.distinctIpsPerUserPerHour()) {

@@ -51,6 +51,21 @@ class PasswordHasherTest {
     }
 
     @Test
+    void nativeArgon2LeavesNoCopyOfThePasswordInNativeMemory() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Argon2Engine.preferred().nativeLoaded());
+        byte[] canary = "CANARY-pw-7f3a9c".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] salt = new byte[16];
+        Argon2Parameters params = new Argon2Parameters(64, 1, 1);
+        try (com.sun.jna.Memory pwd = new com.sun.jna.Memory(canary.length)) {
+            pwd.write(0, canary, 0, canary.length);
+            byte[] out = Argon2Engine.nativeDerive(de.mkammerer.argon2.jna.Argon2Library.INSTANCE, pwd, canary.length, salt, params, 32);
+            // Computed from the password, and the password is gone from the buffer the library read it from.
+            assertThat(out).isEqualTo(Argon2Engine.bouncyCastle().derive(canary, salt, params, 32));
+            assertThat(pwd.getByteArray(0, canary.length)).containsOnly((byte) 0);
+        }
+    }
+
+    @Test
     void storedHashesWithShortSaltsOrTagsNeverVerify() {
         String h = hasher.hash("Abcdefgh1234!".toCharArray());
         String[] parts = h.split("\\$");
