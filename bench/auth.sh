@@ -3,7 +3,7 @@
 # (client_credentials, refresh_token rotation, introspection, JWKS), password logins at Keycloak's Argon2id
 # parameters and at ours (8 and 64 clients), peak heap under 500 concurrent logins, and the JMH verification figure.
 # Needs: PostgreSQL at $BENCH_PG (default postgresql://postgres@127.0.0.1:5432), wrk, curl, psql, jstat.
-# Usage: bench/auth.sh [all|http|logins|logins-keycloak|logins-ours|heap|jmh]   (default all)
+# Usage: bench/auth.sh [all|http|refresh|logins|logins-keycloak|logins-ours|heap|jmh]   (default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -82,6 +82,11 @@ http_figures() {
   median_wrk introspection -t2 -c16 -d"$DURATION" -s bench/auth/form.lua "$BASE/oauth2/introspect" -- "token=$token" "$basic"
   echo "== JWKS"
   median_wrk jwks -t2 -c16 -d"$DURATION" "$BASE/.well-known/jwks.json"
+  refresh_runs
+  stop
+}
+
+refresh_runs() {  # on the running service: RUNS measured runs after one warm-up, each on 128 fresh sessions
   echo "== refresh_token grants, each a durable rotation (64 live sessions per wrk thread)"
   local rates=()
   for run in $(seq 0 "$RUNS"); do   # run 0 is the warm-up
@@ -93,6 +98,13 @@ http_figures() {
     rates+=("$(awk '/Requests\/sec/ {print $2}' "$out/wrk.txt")")
   done
   printf '%s\n' "${rates[@]}" | sort -n | awk '{a[NR]=$1} END {print "  refresh MEDIAN: " a[int((NR+1)/2)] " req/s"}'
+}
+
+refresh_figures() {
+  fresh_db
+  start
+  psql "$PG/$DBNAME" -qc "UPDATE org_security_config SET config = jsonb_set(config, '{max_concurrent_sessions}', '1000')" >/dev/null
+  refresh_runs
   stop
 }
 
@@ -141,11 +153,12 @@ jmh_figure() {
     -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" com.liftos.security.auth.bench.TokenCpuCost | grep -v '^{'
 }
 
-if [ "$what" = all ] || [ "$what" = http ] || [ "$what" = logins ] || [ "$what" = logins-keycloak ] || [ "$what" = logins-ours ] || [ "$what" = heap ]; then
+if [ "$what" = all ] || [ "$what" = http ] || [ "$what" = refresh ] || [ "$what" = logins ] || [ "$what" = logins-keycloak ] || [ "$what" = logins-ours ] || [ "$what" = heap ]; then
   ./mvnw -q -o package -DskipTests -Dspotbugs.skip
 fi
 case $what in
   http) http_figures ;;
+  refresh) refresh_figures ;;
   logins) login_figures keycloak-7MiB-t5 LIFTOS_ARGON2_MEMORY_KIB=7168 LIFTOS_ARGON2_ITERATIONS=5; login_figures ours-64MiB-t3 ;;
   logins-keycloak) login_figures keycloak-7MiB-t5 LIFTOS_ARGON2_MEMORY_KIB=7168 LIFTOS_ARGON2_ITERATIONS=5 ;;
   logins-ours) login_figures ours-64MiB-t3 ;;
@@ -153,5 +166,5 @@ case $what in
   jmh) jmh_figure ;;
   all) http_figures; login_figures keycloak-7MiB-t5 LIFTOS_ARGON2_MEMORY_KIB=7168 LIFTOS_ARGON2_ITERATIONS=5
        login_figures ours-64MiB-t3; heap_figure; jmh_figure ;;
-  *) echo "usage: bench/auth.sh [all|http|logins|logins-keycloak|logins-ours|heap|jmh]" >&2; exit 2 ;;
+  *) echo "usage: bench/auth.sh [all|http|refresh|logins|logins-keycloak|logins-ours|heap|jmh]" >&2; exit 2 ;;
 esac
