@@ -18,6 +18,10 @@ RUNS=${BENCH_RUNS:-3}
 out=$(mktemp -d)
 pid=""
 
+# The host (a VM) drifts, sometimes to a third of its speed: each section prints a single-core reading beside its
+# figures, so a slow moment shows as one (3,860-3,910 RSA-2048 signatures/s is this machine's usual).
+host_speed() { echo "  host: $(openssl speed -seconds 2 rsa2048 2>/dev/null | awk '/^rsa 2048/ {printf "%.0f", $6}') RSA-2048 signatures/s (openssl speed, one core) at $(date -u +%H:%M)"; }
+
 stop() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; fi; }
 trap 'stop' EXIT
 
@@ -156,6 +160,7 @@ jmh_figure() {
 if [ "$what" = all ] || [ "$what" = http ] || [ "$what" = refresh ] || [ "$what" = logins ] || [ "$what" = logins-keycloak ] || [ "$what" = logins-ours ] || [ "$what" = heap ]; then
   ./mvnw -q -o package -DskipTests -Dspotbugs.skip
 fi
+host_speed
 case $what in
   http) http_figures ;;
   refresh) refresh_figures ;;
@@ -168,3 +173,4 @@ case $what in
        login_figures ours-64MiB-t3; heap_figure; jmh_figure ;;
   *) echo "usage: bench/auth.sh [all|http|refresh|logins|logins-keycloak|logins-ours|heap|jmh]" >&2; exit 2 ;;
 esac
+host_speed
