@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.liftos.security.org.SecurityConfig;
 import java.security.SecureRandom;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PasswordHasherTest {
@@ -43,11 +44,52 @@ class PasswordHasherTest {
 
     @Test
     void nativeArgon2LoadsOnLinuxX86() {
-        // The bundled libargon2 covers this platform; a silent fall-back would cost a fifth of the login rate.
+        // libsodium (the system's or the bundled one) covers this platform; a silent fall-back would halve the login rate.
         org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
                 && System.getProperty("os.arch").equals("amd64"));
+        assertThat(Argon2Engine.preferred().sodiumLoaded()).isTrue();
         assertThat(Argon2Engine.preferred().nativeLoaded()).isTrue();
         assertThat(Argon2Engine.bouncyCastle().nativeLoaded()).isFalse();
+    }
+
+    @Test
+    void theSystemAndTheBundledLibsodiumComputeBouncyCastlesHashes() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
+                && System.getProperty("os.arch").equals("amd64"));
+        java.io.File bundled = com.sun.jna.Native.extractFromResourcePath(Argon2Engine.BUNDLED_SODIUM,
+                PasswordHasherTest.class.getClassLoader());
+        List<Argon2Engine> engines = new java.util.ArrayList<>(List.of(Argon2Engine.sodiumOnly(bundled.getAbsolutePath())));
+        try {
+            engines.add(Argon2Engine.sodiumOnly("sodium"));
+        } catch (UnsatisfiedLinkError notInstalled) {
+            // The bundled build alone is then what the service uses; it is checked above.
+        }
+        byte[] password = "Ünïcode-Pässwörd-1!".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] salt = new byte[16];
+        new SecureRandom().nextBytes(salt);
+        for (Argon2Engine engine : engines) {
+            assertThat(engine.sodiumLoaded()).isTrue();
+            for (Argon2Parameters params : new Argon2Parameters[] {
+                    new Argon2Parameters(7168, 5, 1), new Argon2Parameters(65536, 3, 1), new Argon2Parameters(8, 1, 1)}) {
+                for (int length : new int[] {16, 32, 64}) {
+                    assertThat(engine.derive(password, salt, params, length))
+                            .isEqualTo(Argon2Engine.bouncyCastle().derive(password, salt, params, length));
+                }
+            }
+        }
+    }
+
+    @Test
+    void storedHashesLibsodiumCannotTakeStillVerify() {
+        // Two lanes, or an 8-byte salt (both legal Argon2id, e.g. imported hashes), go to libargon2 or Bouncy Castle.
+        byte[] password = "Legacy-Import-9!".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (int saltLength : new int[] {8, 24}) {
+            byte[] salt = new byte[saltLength];
+            new SecureRandom().nextBytes(salt);
+            Argon2Parameters params = new Argon2Parameters(1024, 2, 1);
+            assertThat(Argon2Engine.preferred().derive(password, salt, params, 32))
+                    .isEqualTo(Argon2Engine.bouncyCastle().derive(password, salt, params, 32));
+        }
     }
 
     @Test
