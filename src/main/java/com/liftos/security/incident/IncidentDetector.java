@@ -97,7 +97,8 @@ public final class IncidentDetector implements SecurityEventListener {
 
     /**
      * Runs {@code select} over {@code ev}: the stored events of {@code types} since {@code since} (of one chain when
-     * given, of {@code subject}) plus the triggering event itself. The audit log hands events written inside a
+     * given, of {@code subject}) plus the triggering event itself, which is of that subject, so {@code select} need
+     * not filter by it again. The audit log hands events written inside a
      * caller's transaction to listeners before that transaction commits, so the trigger is added explicitly rather
      * than read back. An actor's or an address's count reads only its own events (index on it and time): a signal
      * computed over the whole window would cost every login more as the organization, or an attack, grows.
@@ -168,9 +169,9 @@ public final class IncidentDetector implements SecurityEventListener {
         Count failures = count(e, List.of("LOGIN_FAILURE"), now.minus(Duration.ofMinutes(t.failedLoginWindowMinutes())), e.orgId(),
                 new Subject.Actor(user), """
                 SELECT count(*), (array_agg(event_id ORDER BY occurred_at DESC))[1:50] FROM ev
-                WHERE event_type = 'LOGIN_FAILURE' AND actor_id = ? AND occurred_at > coalesce(
+                WHERE occurred_at > coalesce(
                     (SELECT max(occurred_at) FROM audit_events WHERE event_type = 'ACCOUNT_UNLOCKED' AND resource = ?),
-                    '-infinity'::timestamptz)""", user, "user:" + user);
+                    '-infinity'::timestamptz)""", "user:" + user);
         if (failures.n() < t.failedLoginsPerUser() || isLocked(user, now)) {
             return;
         }
@@ -221,13 +222,13 @@ public final class IncidentDetector implements SecurityEventListener {
         Instant since = now.minus(Duration.ofMinutes(t.failedLoginWindowMinutes()));
         Count failures = count(e, List.of("LOGIN_FAILURE"), since, Optional.empty(), new Subject.Address(ip.get()), """
                 SELECT count(*), (array_agg(event_id ORDER BY occurred_at DESC))[1:50] FROM ev
-                WHERE client_ip = ? AND coalesce(details->>'reason', '') <> 'invalid_mfa_code'""", ip.get());
+                WHERE coalesce(details->>'reason', '') <> 'invalid_mfa_code'""");
         if (failures.n() < t.failedLoginsPerIp()) {
             return;
         }
         Count accounts = count(e, List.of("LOGIN_FAILURE"), since, Optional.empty(), new Subject.Address(ip.get()), """
                 SELECT count(DISTINCT actor_id) + count(*) FILTER (WHERE actor_id IS NULL), NULL::uuid[] FROM ev
-                WHERE client_ip = ? AND coalesce(details->>'reason', '') <> 'invalid_mfa_code'""", ip.get());
+                WHERE coalesce(details->>'reason', '') <> 'invalid_mfa_code'""");
         if (accounts.n() < t.distinctAccountsPerIp()) {
             return;
         }
@@ -266,10 +267,10 @@ public final class IncidentDetector implements SecurityEventListener {
         Count hits;
         String subject;
         if (e.actorId().isPresent()) {
-            hits = count(e, types, since, Optional.empty(), new Subject.Actor(e.actorId().get()), sum + "WHERE actor_id = ?", e.actorId().get());
+            hits = count(e, types, since, Optional.empty(), new Subject.Actor(e.actorId().get()), sum);
             subject = "user:" + e.actorId().get();
         } else if (e.clientIp().isPresent()) {
-            hits = count(e, types, since, Optional.empty(), new Subject.Address(e.clientIp().get()), sum + "WHERE client_ip = ? AND actor_id IS NULL", e.clientIp().get());
+            hits = count(e, types, since, Optional.empty(), new Subject.Address(e.clientIp().get()), sum + "WHERE actor_id IS NULL");
             subject = "ip:" + e.clientIp().get();
         } else {
             return;
@@ -302,8 +303,7 @@ public final class IncidentDetector implements SecurityEventListener {
         SecurityConfig.IncidentThresholds t = thresholds(e.orgId());
         Count ips = count(e, List.of("LOGIN_SUCCESS", "TOKEN_REFRESHED"), clock.instant().minus(Duration.ofHours(1)), e.orgId(),
                 new Subject.Actor(user), """
-                SELECT count(DISTINCT client_ip), (array_agg(event_id ORDER BY occurred_at DESC))[1:50] FROM ev WHERE actor_id = ?""",
-                user);
+                SELECT count(DISTINCT client_ip), (array_agg(event_id ORDER BY occurred_at DESC))[1:50] FROM ev""");
         if (ips.n() >= t.distinctIpsPerUserPerHour()) {
             incidents.detected(e.orgId(), IncidentType.SUSPICIOUS_ACTIVITY, "user:" + user, List.of(user), ips.events(),
                     Map.of("distinct_ips", ips.n(), "time_window_minutes", 60));
