@@ -74,9 +74,9 @@ final class Argon2Engine {
         return BOUNCY_CASTLE;
     }
 
-    /** An engine on libsodium alone (else Bouncy Castle), loaded from {@code library}: a name or a file's path. */
-    static Argon2Engine sodiumOnly(String library) {
-        return new Argon2Engine(Optional.of(initialized(Native.load(library, Sodium.class))), Optional.empty());
+    /** An engine on {@code lib} alone (else Bouncy Castle). */
+    static Argon2Engine sodiumOnly(Sodium lib) {
+        return new Argon2Engine(Optional.of(lib), Optional.empty());
     }
 
     boolean sodiumLoaded() {
@@ -187,62 +187,58 @@ final class Argon2Engine {
                 LOG.info("password hashing: Bouncy Castle (native Argon2 disabled by -D{}=false)", NATIVE_PROPERTY);
                 return BOUNCY_CASTLE;
             }
-            Optional<Sodium> sodium = passing(loadSodium().map(lib -> new Argon2Engine(Optional.of(lib), Optional.empty())))
-                    .flatMap(e -> e.sodium);
-            Optional<Argon2Library> argon2 = passing(loadArgon2().map(lib -> new Argon2Engine(Optional.empty(), Optional.of(lib))))
-                    .flatMap(e -> e.argon2);
+            Optional<Sodium> sodium = loadSodium("sodium").filter(lib -> passes(new Argon2Engine(Optional.of(lib), Optional.empty())));
+            Optional<Argon2Library> argon2 = loadArgon2().filter(lib -> passes(new Argon2Engine(Optional.empty(), Optional.of(lib))));
             LOG.info("password hashing: {}, {}, Bouncy Castle for the rest",
                     sodium.isPresent() ? "libsodium for one lane and 16-byte salts" : "no libsodium",
                     argon2.isPresent() ? "libargon2 below " + NATIVE_MEMORY_LIMIT_KIB + " KiB" : "no libargon2");
             return new Argon2Engine(sodium, argon2);
         }
+    }
 
-        /** The system's libsodium, else the bundled linux-x86-64 build. */
-        private static Optional<Sodium> loadSodium() {
-            if (Native.POINTER_SIZE != 8) {
+    /** The system's libsodium ({@code systemName}), else the bundled linux-x86-64 build. */
+    static Optional<Sodium> loadSodium(String systemName) {
+        if (Native.POINTER_SIZE != 8) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(initialized(Native.load(systemName, Sodium.class)));
+        } catch (LinkageError | RuntimeException notInstalled) {
+            if (!System.getProperty("os.name").startsWith("Linux") || !System.getProperty("os.arch").equals("amd64")) {
                 return Optional.empty();
             }
             try {
-                return Optional.of(initialized(Native.load("sodium", Sodium.class)));
-            } catch (LinkageError | RuntimeException notInstalled) {
-                if (!System.getProperty("os.name").startsWith("Linux") || !System.getProperty("os.arch").equals("amd64")) {
-                    return Optional.empty();
-                }
-                try {
-                    File bundled = Native.extractFromResourcePath(BUNDLED_SODIUM, Argon2Engine.class.getClassLoader());
-                    return Optional.of(initialized(Native.load(bundled.getAbsolutePath(), Sodium.class)));
-                } catch (IOException | LinkageError | RuntimeException e) {
-                    LOG.info("password hashing: libsodium unavailable ({})", e.getClass().getSimpleName());
-                    return Optional.empty();
-                }
-            }
-        }
-
-        private static Optional<Argon2Library> loadArgon2() {
-            try {
-                return Optional.of(Argon2Library.INSTANCE);
-            } catch (LinkageError | RuntimeException e) {
-                LOG.info("password hashing: libargon2 unavailable ({})", e.getClass().getSimpleName());
+                File bundled = Native.extractFromResourcePath(BUNDLED_SODIUM, Argon2Engine.class.getClassLoader());
+                return Optional.of(initialized(Native.load(bundled.getAbsolutePath(), Sodium.class)));
+            } catch (IOException | LinkageError | RuntimeException e) {
+                LOG.info("password hashing: libsodium unavailable ({})", e.getClass().getSimpleName());
                 return Optional.empty();
             }
         }
+    }
 
-        /** {@code candidate} if it computes Bouncy Castle's output for a small hash. */
-        private static Optional<Argon2Engine> passing(Optional<Argon2Engine> candidate) {
-            return candidate.filter(engine -> {
-                Argon2Parameters probe = new Argon2Parameters(64, 2, 1);
-                byte[] password = {'k', 'a', 't'};
-                byte[] salt = new byte[SODIUM_SALT_BYTES];
-                try {
-                    if (MessageDigest.isEqual(bouncyCastle(password, salt, probe, 32), engine.derive(password, salt, probe, 32))) {
-                        return true;
-                    }
-                    LOG.warn("password hashing: a native Argon2 failed its known-answer check and is not used");
-                } catch (LinkageError | RuntimeException e) {
-                    LOG.warn("password hashing: a native Argon2 failed its known-answer check ({})", e.getClass().getSimpleName());
-                }
-                return false;
-            });
+    private static Optional<Argon2Library> loadArgon2() {
+        try {
+            return Optional.of(Argon2Library.INSTANCE);
+        } catch (LinkageError | RuntimeException e) {
+            LOG.info("password hashing: libargon2 unavailable ({})", e.getClass().getSimpleName());
+            return Optional.empty();
         }
+    }
+
+    /** True if {@code engine} computes Bouncy Castle's output for a small hash. */
+    private static boolean passes(Argon2Engine engine) {
+        Argon2Parameters probe = new Argon2Parameters(64, 2, 1);
+        byte[] password = {'k', 'a', 't'};
+        byte[] salt = new byte[SODIUM_SALT_BYTES];
+        try {
+            if (MessageDigest.isEqual(bouncyCastle(password, salt, probe, 32), engine.derive(password, salt, probe, 32))) {
+                return true;
+            }
+            LOG.warn("password hashing: a native Argon2 failed its known-answer check and is not used");
+        } catch (LinkageError | RuntimeException e) {
+            LOG.warn("password hashing: a native Argon2 failed its known-answer check ({})", e.getClass().getSimpleName());
+        }
+        return false;
     }
 }

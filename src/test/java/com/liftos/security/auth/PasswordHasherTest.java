@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.liftos.security.org.SecurityConfig;
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class PasswordHasherTest {
@@ -53,17 +54,14 @@ class PasswordHasherTest {
     }
 
     @Test
-    void theSystemAndTheBundledLibsodiumComputeBouncyCastlesHashes() throws Exception {
+    void theSystemAndTheBundledLibsodiumComputeBouncyCastlesHashes() {
         org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
                 && System.getProperty("os.arch").equals("amd64"));
-        java.io.File bundled = com.sun.jna.Native.extractFromResourcePath(Argon2Engine.BUNDLED_SODIUM,
-                PasswordHasherTest.class.getClassLoader());
-        List<Argon2Engine> engines = new java.util.ArrayList<>(List.of(Argon2Engine.sodiumOnly(bundled.getAbsolutePath())));
-        try {
-            engines.add(Argon2Engine.sodiumOnly("sodium"));
-        } catch (UnsatisfiedLinkError notInstalled) {
-            // The bundled build alone is then what the service uses; it is checked above.
-        }
+        // A system library that is not there falls back to the bundled build; "sodium" is the system's where installed.
+        Optional<Argon2Engine.Sodium> bundled = Argon2Engine.loadSodium("liftos-no-such-library");
+        assertThat(bundled).isPresent();
+        List<Argon2Engine> engines = new java.util.ArrayList<>(List.of(Argon2Engine.sodiumOnly(bundled.get())));
+        Argon2Engine.loadSodium("sodium").map(Argon2Engine::sodiumOnly).ifPresent(engines::add);
         byte[] password = "Ünïcode-Pässwörd-1!".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         byte[] salt = new byte[16];
         new SecureRandom().nextBytes(salt);
