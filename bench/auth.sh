@@ -90,14 +90,18 @@ http_figures() {
   stop
 }
 
-refresh_runs() {  # on the running service: RUNS measured runs after one warm-up, each on 128 fresh sessions
+refresh_runs() {  # on the running service: one long warm-up, then RUNS measured runs, each on 128 fresh sessions
   echo "== refresh_token grants, each a durable rotation (64 live sessions per wrk thread)"
   local rates=()
-  for run in $(seq 0 "$RUNS"); do   # run 0 is the warm-up
-    : >"$out/tokens.txt"
-    for _ in $(seq 1 128); do echo "$(login $ADMIN "$ADMIN_PW" | field refresh_token)" >>"$out/tokens.txt"; done
-    wrk --latency -t2 -c16 -d"$DURATION" -s bench/auth/refresh.lua "$BASE" -- "$out/tokens.txt" 64 >"$out/wrk.txt" 2>&1
-    [ "$run" = 0 ] && continue
+  # Sessions for every run first, so no logins run between the measured runs; a 60 s warm-up because on two cores
+  # C2 was still compiling through a 20 s one (jstat -compiler: 5 s of compile time in the next 20 s run).
+  for run in $(seq 0 "$RUNS"); do
+    : >"$out/tokens$run.txt"
+    for _ in $(seq 1 128); do echo "$(login $ADMIN "$ADMIN_PW" | field refresh_token)" >>"$out/tokens$run.txt"; done
+  done
+  wrk -t2 -c16 -d"${BENCH_REFRESH_WARMUP:-60s}" -s bench/auth/refresh.lua "$BASE" -- "$out/tokens0.txt" 64 >/dev/null 2>&1
+  for run in $(seq 1 "$RUNS"); do
+    wrk --latency -t2 -c16 -d"$DURATION" -s bench/auth/refresh.lua "$BASE" -- "$out/tokens$run.txt" 64 >"$out/wrk.txt" 2>&1
     echo "  refresh run $run: $(awk '/Requests\/sec/ {print $2}' "$out/wrk.txt") req/s, p99 $(awk '$1=="99%" {print $2}' "$out/wrk.txt"), non-2xx $(awk '/Non-2xx/ {print $5}' "$out/wrk.txt")"
     rates+=("$(awk '/Requests\/sec/ {print $2}' "$out/wrk.txt")")
   done
