@@ -187,7 +187,7 @@ final class Argon2Engine {
                 LOG.info("password hashing: Bouncy Castle (native Argon2 disabled by -D{}=false)", NATIVE_PROPERTY);
                 return BOUNCY_CASTLE;
             }
-            Optional<Sodium> sodium = loadSodium("sodium").filter(lib -> passes(new Argon2Engine(Optional.of(lib), Optional.empty())));
+            Optional<Sodium> sodium = loadSodium("sodium").filter(lib -> passes(sodiumOnly(lib)));
             Optional<Argon2Library> argon2 = loadArgon2().filter(lib -> passes(new Argon2Engine(Optional.empty(), Optional.of(lib))));
             LOG.info("password hashing: {}, {}, Bouncy Castle for the rest",
                     sodium.isPresent() ? "libsodium for one lane and 16-byte salts" : "no libsodium",
