@@ -149,6 +149,7 @@ public final class Auth implements AutoCloseable {
 
     @Override
     public void close() {
+        sessions.close();
         state.close();
     }
 }

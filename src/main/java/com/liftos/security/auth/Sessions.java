@@ -35,7 +35,7 @@ import java.util.function.Function;
  * whole family (RFC 9700 §4.14.2). Concurrent refreshes with one token are serialized by a row lock, so exactly
  * one rotates it.
  */
-public final class Sessions {
+public final class Sessions implements AutoCloseable {
     private static final Duration TOUCH_EVERY = Duration.ofSeconds(60);
 
     private final Db db;
@@ -49,6 +49,7 @@ public final class Sessions {
     private final boolean limitRefuses;
     /** SECURITY_DEVICE_FINGERPRINTING_ENABLED: when off, no new-device flags and refresh tokens are not bound to a device. */
     private final boolean fingerprintDevices;
+    private final Rotations rotations;
 
     public Sessions(Db db, Function<UUID, SecurityConfig> orgConfigs, AccessTokens tokens, TokenState state, AuditLog audit, Clock clock,
                     SecureRandom random, Duration refreshLifetime, boolean limitRefuses, boolean fingerprintDevices) {
@@ -62,6 +63,13 @@ public final class Sessions {
         this.random = random;
         this.refreshLifetime = refreshLifetime;
         this.limitRefuses = limitRefuses;
+        this.rotations = new Rotations(db.dataSource(), clock, refreshLifetime);
+    }
+
+    /** Writes the rotations already queued, then stops taking more. */
+    @Override
+    public void close() {
+        rotations.close();
     }
 
     /** Where a request came from. */
@@ -165,82 +173,28 @@ public final class Sessions {
     }
 
     /**
-     * Rotates {@code refreshToken}. Runs in one transaction holding the token row's lock, so of concurrent
-     * presentations exactly one rotates and the rest see a retired token (and revoke the family).
+     * Rotates {@code refreshToken}. Rotations of concurrent callers are written together (see {@link Rotations});
+     * of concurrent presentations of one token exactly one rotates it and the rest see a retired token (and revoke
+     * the family).
      */
     public RefreshOutcome refresh(String refreshToken, Client caller, Users users) {
         Client client = fingerprintDevices ? caller : caller.unfingerprinted();
         if (refreshToken.length() < 20 || refreshToken.length() > 200) {
             return new RefreshOutcome.Invalid();
         }
-        byte[] presented = hash(refreshToken);
-        Instant now = clock.instant();
         String next = newRefreshToken();
-        Timestamp at = Timestamp.from(now);
-        Timestamp refreshExpires = Timestamp.from(now.plus(refreshLifetime));
-        record Found(User user, String status, boolean ended, boolean expired, boolean deviceMatches, UUID sid,
-                     Instant authTime, List<String> amr, boolean rotated) {}
-        // The user's columns are Users.COLUMNS in the order Users.map reads them (1-9).
-        // The whole rotation is one statement (one round trip, its own commit): lock the presented token, and only
-        // if it is active, unexpired, on a live session of an active user and the same device, retire it, insert its
-        // successor and touch the session. Concurrent presenters of one token queue on the row lock; the first
-        // rotates it, the others then see it retired. Anything but a rotation is handled below from what was read.
-        Optional<Found> found = db.run(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    WITH cur AS (
-                        SELECT u.id, u.org_id, u.email, u.display_name, u.roles, u.status, u.password_changed_at,
-                               u.locked_until, u.created_at, r.token_hash, r.status AS token_status, s.ended_at IS NOT NULL AS ended,
-                               (r.expires_at <= ? OR s.expires_at <= ?
-                                OR s.last_seen_at + s.idle_timeout_seconds * interval '1 second' <= ?) AS expired,
-                               s.device_fingerprint = ? AS device_matches, s.id AS sid, s.auth_time, s.amr
-                        FROM refresh_tokens r JOIN auth_sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id
-                        WHERE r.token_hash = ? FOR UPDATE OF r),
-                    retired AS (
-                        UPDATE refresh_tokens r SET status = 'rotated', used_at = ? FROM cur
-                        WHERE r.token_hash = cur.token_hash AND cur.token_status = 'active' AND NOT cur.ended
-                          AND NOT cur.expired AND cur.device_matches AND cur.status = 'active'
-                        RETURNING r.session_id),
-                    issued AS (
-                        INSERT INTO refresh_tokens (token_hash, session_id, parent_hash, status, created_at, expires_at)
-                        SELECT ?, session_id, ?, 'active', ?, ? FROM retired),
-                    touched AS (
-                        UPDATE auth_sessions s SET last_seen_at = ?, expires_at = ?, ip_changed = ip_changed OR client_ip <> ?
-                        FROM retired WHERE s.id = retired.session_id)
-                    SELECT cur.*, EXISTS (SELECT 1 FROM retired) FROM cur""")) {
-                int i = 1;
-                ps.setTimestamp(i++, at);
-                ps.setTimestamp(i++, at);
-                ps.setTimestamp(i++, at);
-                ps.setString(i++, client.device().fingerprint());
-                ps.setBytes(i++, presented);
-                ps.setTimestamp(i++, at);
-                ps.setBytes(i++, hash(next));
-                ps.setBytes(i++, presented);
-                ps.setTimestamp(i++, at);
-                ps.setTimestamp(i++, refreshExpires);
-                ps.setTimestamp(i++, at);
-                ps.setTimestamp(i++, refreshExpires);
-                ps.setString(i, client.ip());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.empty();
-                    }
-                    return Optional.of(new Found(Users.map(rs), rs.getString(11), rs.getBoolean(12), rs.getBoolean(13),
-                            rs.getBoolean(14), rs.getObject(15, UUID.class), rs.getTimestamp(16).toInstant(),
-                            List.of((String[]) rs.getArray(17).getArray()), rs.getBoolean(18)));
-                }
-            }
-        });
+        Optional<Rotations.Found> found = rotations.rotate(
+                new Rotations.Rotation(hash(refreshToken), hash(next), client.device().fingerprint(), client.ip()));
         if (found.isEmpty()) {
             return new RefreshOutcome.Invalid();
         }
-        Found f = found.get();
+        Rotations.Found f = found.get();
         if (f.rotated()) {
             AccessTokens.Issued token = issueFor(f.user(), f.sid(), f.authTime(), f.amr());
             return new RefreshOutcome.Rotated(new TokenPair(token.token(), token.issuedAt(), token.expiresAt(), next,
-                    now.plus(refreshLifetime), f.sid(), token.jti()));
+                    f.at().plus(refreshLifetime), f.sid(), token.jti()));
         }
-        return refused(f.user(), f.sid(), f.status(), f.ended(), f.expired(), f.deviceMatches(), client, now);
+        return refused(f.user(), f.sid(), f.status(), f.ended(), f.expired(), f.deviceMatches(), client, f.at());
     }
 
     /** Why a presented refresh token did not rotate, with what that requires: revocation, audit, or nothing. */

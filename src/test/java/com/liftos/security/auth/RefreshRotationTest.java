@@ -4,15 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.liftos.security.testing.TestApp;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -143,6 +151,91 @@ class RefreshRotationTest {
             }
             assertThat(ok).isEqualTo(1);
             assertThat(refused).isEqualTo(n - 1);
+        }
+    }
+
+    /**
+     * Refreshes arriving together are rotated together; a replay among them must still revoke only its own family,
+     * and every other session must get exactly one successor linked to the token it presented.
+     */
+    @Test
+    void aReplayAmongOtherSessionsRefreshesRevokesOnlyItsOwnFamily() throws Exception {
+        List<JsonNode> logins = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            logins.add(app.loginResponse(newUser(), PASSWORD));
+        }
+        JsonNode victim = logins.getFirst();
+        List<String> presented = new ArrayList<>(logins.stream().map(l -> l.get("refresh_token").asText()).toList());
+        presented.add(victim.get("refresh_token").asText());
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<HttpResponse<String>>> results = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (String token : presented) {
+                results.add(pool.submit(() -> {
+                    go.await();
+                    return refresh(token);
+                }));
+            }
+            go.countDown();
+            List<Integer> victimStatuses = new ArrayList<>();
+            for (int i = 0; i < presented.size(); i++) {
+                HttpResponse<String> r = results.get(i).get();
+                if (i == 0 || i == presented.size() - 1) {
+                    victimStatuses.add(r.statusCode());
+                    continue;
+                }
+                assertThat(r.statusCode()).isEqualTo(200);
+                String next = app.json(r).get("refresh_token").asText();
+                assertThat(successorsOf(presented.get(i))).containsExactly(ByteBuffer.wrap(Sessions.hash(next)));
+                assertThat(refresh(next).statusCode()).isEqualTo(200);
+            }
+            assertThat(victimStatuses).containsExactlyInAnyOrder(200, 401);
+        }
+        assertThat(app.get("/v1/me", victim.get("access_token").asText()).statusCode()).isEqualTo(401);
+        assertThat(events("SUSPICIOUS_ACTIVITY", victim.get("session_id").asText())).isEqualTo(1);
+    }
+
+    /** The hashes of the tokens issued in exchange for {@code token}. */
+    static List<ByteBuffer> successorsOf(String token) {
+        return app.app().db().run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT token_hash FROM refresh_tokens WHERE parent_hash = ?")) {
+                ps.setBytes(1, Sessions.hash(token));
+                List<ByteBuffer> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(ByteBuffer.wrap(rs.getBytes(1)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** The rotation writer plans with a setting of its own; the connection it hands back to the pool is as it was lent. */
+    @Test
+    void theRotationWriterHandsItsConnectionBackUnchanged() throws Exception {
+        JsonNode login = app.loginResponse(newUser(), PASSWORD);
+        HikariDataSource shared = (HikariDataSource) app.app().db().dataSource();
+        HikariConfig one = new HikariConfig();
+        one.setJdbcUrl(shared.getJdbcUrl());
+        one.setUsername(shared.getUsername());
+        one.setPassword(shared.getPassword());
+        one.setMaximumPoolSize(1);
+        one.setConnectionTimeout(2_000);
+        try (HikariDataSource pool = new HikariDataSource(one);
+             Rotations rotations = new Rotations(pool, Clock.systemUTC(), Duration.ofDays(30))) {
+            Optional<Rotations.Found> found = rotations.rotate(new Rotations.Rotation(
+                    Sessions.hash(login.get("refresh_token").asText()), Sessions.hash("successor-" + UUID.randomUUID()),
+                    "another-device", "127.0.0.1"));
+            assertThat(found).isPresent();
+            assertThat(found.get().rotated()).isFalse();
+            assertThat(found.get().deviceMatches()).isFalse();
+            Thread.sleep(500);
+            try (Connection c = pool.getConnection(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SHOW enable_seqscan")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("on");
+            }
         }
     }
 
