@@ -306,21 +306,20 @@ public final class Sessions implements AutoCloseable {
         return ids;
     }
 
+    /** Tokens first, then the session: the order a rotation locks them in, so the two cannot deadlock. */
     private boolean end(Connection c, UUID sid, String reason, Instant now) throws SQLException {
-        int n;
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE auth_sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL")) {
-            ps.setTimestamp(1, Timestamp.from(now));
-            ps.setString(2, reason);
-            ps.setObject(3, sid);
-            n = ps.executeUpdate();
-        }
         try (PreparedStatement ps = c.prepareStatement(
                 "UPDATE refresh_tokens SET status = 'revoked' WHERE session_id = ? AND status = 'active'")) {
             ps.setObject(1, sid);
             ps.executeUpdate();
         }
-        return n > 0;
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE auth_sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL")) {
+            ps.setTimestamp(1, Timestamp.from(now));
+            ps.setString(2, reason);
+            ps.setObject(3, sid);
+            return ps.executeUpdate() > 0;
+        }
     }
 
     /** A user's sessions, live first, newest first. */
