@@ -1,30 +1,27 @@
 package com.liftos.security.audit;
 
 import com.liftos.security.store.Db;
+import com.liftos.security.store.GroupCommit;
 import com.liftos.security.store.StoreException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The service's audit log: {@link #record(SecurityEvent)} queues the event for one writer thread, which drains the
- * queue into a single transaction (one multi-row insert per batch, one fsync) and then completes every caller's
- * future; a caller returns only after its batch has committed. Throughput therefore grows with concurrency instead
- * of being bounded by one commit per event.
+ * The service's audit log: {@link #record(SecurityEvent)} hands the event to a {@link GroupCommit} writer, which
+ * drains what is queued into a single transaction (one multi-row insert per batch, one fsync) and then answers
+ * every caller; a caller returns only after its batch has committed. Throughput therefore grows with concurrency
+ * instead of being bounded by one commit per event.
  *
  * <p>Failure: when a batch fails, its events are retried one by one, so one unwritable event fails only its own
  * caller (with {@link StoreException}). Deadlocks with a {@link #record(Connection, SecurityEvent)} transaction that
@@ -38,12 +35,9 @@ public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
     private final Db db;
     private final SecurityEventListener listener;
     private final ChainAppender appender;
-    private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(16_384);
-    private final Thread writer;
     private final Runnable onBatch;
-    private volatile boolean closed;
-
-    private record Pending(ChainAppender.Prepared event, CompletableFuture<Void> done) {}
+    /** Each event's outcome: empty once it is durable, else why it is not. */
+    private final GroupCommit<ChainAppender.Prepared, Optional<RuntimeException>> writer;
 
     /** Heads this writer committed last; only the writer thread touches it. */
     private final Map<UUID, ChainAppender.Head> heads = new HashMap<>();
@@ -58,44 +52,14 @@ public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
         this.db = db;
         this.listener = listener;
         this.appender = appender;
-        this.writer = Thread.ofPlatform().name("audit-writer").daemon(true).start(this::run);
+        this.writer = new GroupCommit<>("audit-writer", MAX_BATCH, this::writeAll);
     }
 
     @Override
     public void record(SecurityEvent event) {
-        if (closed) {
-            throw new StoreException("audit log is shut down");
-        }
-        Pending p = new Pending(appender.prepare(event), new CompletableFuture<>());
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    queue.put(p);
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            // Wait even when interrupted: the caller must not report success or failure before the outcome is known.
-            while (true) {
-                try {
-                    p.done().get(1, TimeUnit.SECONDS);
-                    return;
-                } catch (TimeoutException e) {
-                    if (!writer.isAlive() && !p.done().isDone()) {
-                        throw new StoreException("audit log is shut down");
-                    }
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    throw e.getCause() instanceof RuntimeException re ? re : new StoreException("audit write failed", e.getCause());
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+        Optional<RuntimeException> failure = writer.submit(appender.prepare(event));
+        if (failure.isPresent()) {
+            throw failure.get();
         }
     }
 
@@ -109,38 +73,26 @@ public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
         listener.onEvent(event);
     }
 
-    private void run() {
-        List<Pending> batch = new ArrayList<>(MAX_BATCH);
-        while (!closed || !queue.isEmpty()) {
-            try {
-                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
-                write(batch);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                LOG.error("audit writer failed on a batch: {}", e.getClass().getSimpleName());
-                batch.forEach(p -> p.done().completeExceptionally(e));
-            } finally {
-                batch.clear();
-            }
+    /** Never throws: some events of a batch may be durable already when a later step fails. */
+    private List<Optional<RuntimeException>> writeAll(List<ChainAppender.Prepared> batch) {
+        Map<ChainAppender.Prepared, Optional<RuntimeException>> outcomes = new IdentityHashMap<>();
+        try {
+            write(batch, outcomes);
+        } catch (RuntimeException e) {
+            LOG.error("audit writer failed on a batch: {}", e.getClass().getSimpleName());
+            batch.forEach(p -> outcomes.putIfAbsent(p, Optional.of(e)));
         }
+        return batch.stream().map(p -> outcomes.getOrDefault(p, Optional.of(new StoreException("audit write failed")))).toList();
     }
 
-    private void write(List<Pending> batch) {
+    private void write(List<ChainAppender.Prepared> batch, Map<ChainAppender.Prepared, Optional<RuntimeException>> outcomes) {
         if (heads.size() > 10_000) {
             heads.clear();
         }
-        List<Pending> pending = batch;
+        List<ChainAppender.Prepared> pending = batch;
         try {
             for (int attempt = 0; attempt < ATTEMPTS && !pending.isEmpty(); attempt++) {
-                List<Pending> todo = pending;
-                List<ChainAppender.Prepared> events = todo.stream().map(Pending::event).toList();
+                List<ChainAppender.Prepared> events = pending;
                 ChainAppender.StatementResult result = db.run(c -> {
                     Set<UUID> unknown = new TreeSet<>();
                     events.forEach(e -> {
@@ -155,40 +107,39 @@ public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
                 });
                 heads.putAll(result.advanced());
                 result.stale().forEach(heads::remove);
-                List<Pending> retry = new ArrayList<>();
-                List<Pending> done = new ArrayList<>();
-                for (Pending p : todo) {
-                    (result.stale().contains(p.event().chain()) ? retry : done).add(p);
+                List<ChainAppender.Prepared> retry = new ArrayList<>();
+                List<ChainAppender.Prepared> done = new ArrayList<>();
+                for (ChainAppender.Prepared p : events) {
+                    (result.stale().contains(p.chain()) ? retry : done).add(p);
                 }
-                done.forEach(p -> p.done().complete(null));
+                done.forEach(p -> outcomes.put(p, Optional.empty()));
                 onBatch.run();
-                done.forEach(p -> listener.onEvent(p.event().event()));
+                done.forEach(p -> listener.onEvent(p.event()));
                 pending = retry;
             }
             if (!pending.isEmpty()) {
                 // Heads kept moving under concurrent transactional writers: take the locks instead.
-                writeLocked(pending);
+                writeLocked(pending, outcomes);
             }
         } catch (StoreException | IllegalArgumentException e) {
-            pending.forEach(p -> heads.remove(p.event().chain()));
+            pending.forEach(p -> heads.remove(p.chain()));
             if (pending.size() == 1) {
-                pending.getFirst().done().completeExceptionally(e);
+                outcomes.put(pending.getFirst(), Optional.of(e));
                 return;
             }
-            for (Pending p : pending) {
-                write(List.of(p));
+            for (ChainAppender.Prepared p : pending) {
+                write(List.of(p), outcomes);
             }
         }
     }
 
-    private void writeLocked(List<Pending> batch) {
-        List<ChainAppender.Prepared> events = batch.stream().map(Pending::event).toList();
+    private void writeLocked(List<ChainAppender.Prepared> events, Map<ChainAppender.Prepared, Optional<RuntimeException>> outcomes) {
         RuntimeException failure = null;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             try {
                 Map<UUID, ChainAppender.Head> advanced = db.tx(c -> appender.appendPrepared(c, events, Map.of()));
                 heads.putAll(advanced);
-                batch.forEach(p -> p.done().complete(null));
+                events.forEach(p -> outcomes.put(p, Optional.empty()));
                 onBatch.run();
                 events.forEach(e -> listener.onEvent(e.event()));
                 return;
@@ -208,11 +159,6 @@ public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        try {
-            writer.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        writer.close();
     }
 }

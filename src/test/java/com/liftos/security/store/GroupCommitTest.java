@@ -24,20 +24,9 @@ class GroupCommitTest {
             sleep(20);
             return items.stream().map(i -> "done-" + i).toList();
         })) {
-            List<Future<String>> results = new ArrayList<>();
-            CountDownLatch go = new CountDownLatch(1);
-            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-                for (int i = 0; i < 100; i++) {
-                    int item = i;
-                    results.add(pool.submit(() -> {
-                        go.await();
-                        return commit.submit(item);
-                    }));
-                }
-                go.countDown();
-                for (int i = 0; i < 100; i++) {
-                    assertThat(results.get(i).get()).isEqualTo("done-" + i);
-                }
+            List<Future<String>> results = submitAtOnce(commit, 100);
+            for (int i = 0; i < 100; i++) {
+                assertThat(results.get(i).get()).isEqualTo("done-" + i);
             }
         }
         assertThat(batchSizes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(100);
@@ -56,25 +45,14 @@ class GroupCommitTest {
             }
             return items;
         })) {
-            List<Future<Integer>> results = new ArrayList<>();
-            CountDownLatch go = new CountDownLatch(1);
-            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-                for (int i = 0; i < 30; i++) {
-                    int item = i;
-                    results.add(pool.submit(() -> {
-                        go.await();
-                        return commit.submit(item);
-                    }));
-                }
-                go.countDown();
-                for (int i = 0; i < 30; i++) {
-                    if (i == 13) {
-                        Future<Integer> failed = results.get(i);
-                        assertThatThrownBy(failed::get).isInstanceOf(ExecutionException.class)
-                                .hasCauseInstanceOf(StoreException.class).hasRootCauseMessage("cannot write 13");
-                    } else {
-                        assertThat(results.get(i).get()).isEqualTo(i);
-                    }
+            List<Future<Integer>> results = submitAtOnce(commit, 30);
+            for (int i = 0; i < 30; i++) {
+                if (i == 13) {
+                    Future<Integer> failed = results.get(i);
+                    assertThatThrownBy(failed::get).isInstanceOf(ExecutionException.class)
+                            .hasCauseInstanceOf(StoreException.class).hasRootCauseMessage("cannot write 13");
+                } else {
+                    assertThat(results.get(i).get()).isEqualTo(i);
                 }
             }
         }
@@ -106,6 +84,23 @@ class GroupCommitTest {
         commit.close();
         assertThat(idles.get()).isPositive();
         assertThatThrownBy(() -> commit.submit(8)).isInstanceOf(StoreException.class).hasMessageContaining("shut down");
+    }
+
+    /** Items 0..n-1 submitted by n callers released together; their futures in item order, all settled. */
+    private static <O> List<Future<O>> submitAtOnce(GroupCommit<Integer, O> commit, int n) {
+        List<Future<O>> results = new ArrayList<>();
+        CountDownLatch go = new CountDownLatch(1);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < n; i++) {
+                int item = i;
+                results.add(pool.submit(() -> {
+                    go.await();
+                    return commit.submit(item);
+                }));
+            }
+            go.countDown();
+        }
+        return results;
     }
 
     private static void sleep(long millis) {
