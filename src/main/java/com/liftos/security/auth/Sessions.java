@@ -32,8 +32,8 @@ import java.util.function.Function;
  *
  * <p>Refresh tokens are 256-bit random values; only their SHA-256 is stored (a high-entropy secret needs no slow
  * hash). Each refresh retires the presented token and issues a child; a retired token presented again revokes the
- * whole family (RFC 9700 §4.14.2). Concurrent refreshes with one token are serialized by a row lock, so exactly
- * one rotates it.
+ * whole family (RFC 9700 §4.14.2). Rotations are group-committed ({@link Rotations}); of concurrent refreshes with
+ * one token exactly one rotates it.
  */
 public final class Sessions implements AutoCloseable {
     private static final Duration TOUCH_EVERY = Duration.ofSeconds(60);
