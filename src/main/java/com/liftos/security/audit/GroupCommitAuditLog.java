@@ -145,16 +145,12 @@ public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
                 return;
             } catch (StoreException e) {
                 failure = e;
-                if (!(e.getCause() instanceof SQLException sql) || !retryable(sql.getSQLState())) {
+                if (!(e.getCause() instanceof SQLException sql) || !Db.retryable(sql)) {
                     break;
                 }
             }
         }
         throw failure;
-    }
-
-    private static boolean retryable(String state) {
-        return "40P01".equals(state) || "40001".equals(state);
     }
 
     @Override

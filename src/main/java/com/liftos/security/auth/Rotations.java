@@ -1,5 +1,6 @@
 package com.liftos.security.auth;
 
+import com.liftos.security.store.Db;
 import com.liftos.security.store.GroupCommit;
 import com.liftos.security.store.StoreException;
 import java.nio.ByteBuffer;
@@ -109,8 +110,7 @@ final class Rotations implements AutoCloseable {
                 return rotateOnce(round);
             } catch (SQLException e) {
                 release();
-                boolean retryable = "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
-                if (attempt == ATTEMPTS || !retryable) {
+                if (attempt == ATTEMPTS || !Db.retryable(e)) {
                     throw new StoreException("database error: " + e.getSQLState(), e);
                 }
             }

@@ -45,6 +45,11 @@ public final class Db {
         }
     }
 
+    /** A deadlock or serialization failure: the transaction was rolled back whole and may simply run again. */
+    public static boolean retryable(SQLException e) {
+        return "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
+    }
+
     /** Runs {@code work} with an auto-commit connection (single statements, reads). */
     public <T> T run(TxWork<T> work) {
         try (Connection c = dataSource.getConnection()) {
