@@ -39,7 +39,7 @@ import com.liftos.security.rbac.RiskAssessor;
 import com.liftos.security.rbac.SecurityConfigCache;
 import com.liftos.security.rbac.StoredSessionFacts;
 import com.liftos.security.store.Database;
-import com.liftos.security.store.DatabaseHealth;
+import com.liftos.security.http.DatabaseHealth;
 import com.liftos.security.store.Db;
 import com.liftos.security.store.Migrations;
 import com.liftos.security.vault.Vault;

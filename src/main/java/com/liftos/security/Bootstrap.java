@@ -12,7 +12,7 @@ import com.liftos.security.config.ConfigException;
 import com.liftos.security.org.Organization;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.org.SecurityConfig;
-import com.liftos.security.rbac.Role;
+import com.liftos.security.identity.Role;
 import com.liftos.security.store.Db;
 import java.io.PrintStream;
 import java.security.SecureRandom;

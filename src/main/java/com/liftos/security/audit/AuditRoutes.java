@@ -1,6 +1,6 @@
 package com.liftos.security.audit;
 
-import com.liftos.security.auth.Principal;
+import com.liftos.security.identity.Principal;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.ApiException;
 import com.liftos.security.http.CoreGuards;

@@ -2,7 +2,7 @@ package com.liftos.security.audit;
 
 import com.liftos.security.org.Organizations;
 import com.liftos.security.org.SecurityConfig;
-import com.liftos.security.rbac.Role;
+import com.liftos.security.identity.Role;
 import com.liftos.security.store.Db;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

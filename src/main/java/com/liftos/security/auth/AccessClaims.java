@@ -1,6 +1,7 @@
 package com.liftos.security.auth;
 
-import com.liftos.security.rbac.PermissionSet;
+import com.liftos.security.identity.Principal;
+import com.liftos.security.identity.PermissionSet;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

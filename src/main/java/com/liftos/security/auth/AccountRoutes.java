@@ -1,5 +1,7 @@
 package com.liftos.security.auth;
 
+import com.liftos.security.identity.Permission;
+import com.liftos.security.identity.Principal;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
@@ -11,7 +13,7 @@ import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
 import com.liftos.security.org.Organization;
 import com.liftos.security.org.Organizations;
-import com.liftos.security.rbac.Role;
+import com.liftos.security.identity.Role;
 import com.liftos.security.store.Db;
 import com.liftos.security.store.StoreException;
 import io.javalin.http.Context;
@@ -121,7 +123,7 @@ final class AccountRoutes {
         }
         for (String perm : body.permissions() == null ? List.<String>of() : body.permissions()) {
             try {
-                com.liftos.security.rbac.Permission parsed = com.liftos.security.rbac.Permission.parse(perm);
+                com.liftos.security.identity.Permission parsed = com.liftos.security.identity.Permission.parse(perm);
                 if (!p.permissions().allows(parsed) || parsed.action().equals("*") || parsed.resource().equals("*") && !p.isSuperAdmin()) {
                     problems.add("you cannot grant a permission you do not hold: " + parsed);
                 } else if (!permissions.contains(parsed.toString())) {

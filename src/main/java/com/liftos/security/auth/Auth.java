@@ -1,5 +1,6 @@
 package com.liftos.security.auth;
 
+import com.liftos.security.identity.Principal;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.config.Config;
 import com.liftos.security.http.BearerAuthenticator;

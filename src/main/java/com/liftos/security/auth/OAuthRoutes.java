@@ -1,5 +1,6 @@
 package com.liftos.security.auth;
 
+import com.liftos.security.identity.Principal;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;

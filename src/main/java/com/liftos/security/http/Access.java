@@ -1,6 +1,6 @@
 package com.liftos.security.http;
 
-import com.liftos.security.rbac.Permission;
+import com.liftos.security.identity.Permission;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;

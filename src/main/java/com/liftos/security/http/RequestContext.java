@@ -1,6 +1,6 @@
 package com.liftos.security.http;
 
-import com.liftos.security.auth.Principal;
+import com.liftos.security.identity.Principal;
 import io.javalin.http.Context;
 import java.util.Optional;
 

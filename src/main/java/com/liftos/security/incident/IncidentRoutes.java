@@ -1,7 +1,7 @@
 package com.liftos.security.incident;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.liftos.security.auth.Principal;
+import com.liftos.security.identity.Principal;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.ApiException;
 import com.liftos.security.http.Bodies;

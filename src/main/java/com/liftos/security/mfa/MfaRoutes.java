@@ -2,7 +2,7 @@ package com.liftos.security.mfa;
 
 import com.liftos.security.audit.SecurityEventType;
 import com.liftos.security.auth.Device;
-import com.liftos.security.auth.Principal;
+import com.liftos.security.identity.Principal;
 import com.liftos.security.auth.Sessions;
 import com.liftos.security.auth.User;
 import com.liftos.security.auth.Users;

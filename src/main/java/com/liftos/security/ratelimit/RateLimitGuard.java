@@ -3,7 +3,7 @@ package com.liftos.security.ratelimit;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
-import com.liftos.security.auth.Principal;
+import com.liftos.security.identity.Principal;
 import com.liftos.security.config.Cidr;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.ApiException;

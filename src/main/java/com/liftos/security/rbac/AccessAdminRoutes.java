@@ -1,11 +1,13 @@
 package com.liftos.security.rbac;
 
+import com.liftos.security.identity.Role;
+import com.liftos.security.identity.Permission;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
-import com.liftos.security.auth.Principal;
+import com.liftos.security.identity.Principal;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.ApiException;
 import com.liftos.security.http.Bodies;

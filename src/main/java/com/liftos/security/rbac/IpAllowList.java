@@ -3,7 +3,7 @@ package com.liftos.security.rbac;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
-import com.liftos.security.auth.Principal;
+import com.liftos.security.identity.Principal;
 import com.liftos.security.http.ApiException;
 import com.liftos.security.http.Guard;
 import java.time.Clock;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.audit.SecurityEvent;
-import com.liftos.security.auth.Principal;
+import com.liftos.security.identity.Principal;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.ApiException;
 import com.liftos.security.http.CoreGuards;

@@ -1,5 +1,8 @@
 package com.liftos.security.rbac;
 
+import com.liftos.security.identity.Role;
+import com.liftos.security.identity.PermissionSet;
+import com.liftos.security.identity.Permission;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

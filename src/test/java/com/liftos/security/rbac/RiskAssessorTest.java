@@ -1,11 +1,13 @@
 package com.liftos.security.rbac;
 
+import com.liftos.security.identity.Role;
+import com.liftos.security.identity.PermissionSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.liftos.security.audit.JdbcAuditLog;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
-import com.liftos.security.auth.Principal;
+import com.liftos.security.identity.Principal;
 import com.liftos.security.http.Json;
 import com.liftos.security.store.Db;
 import com.liftos.security.testing.TestDatabase;

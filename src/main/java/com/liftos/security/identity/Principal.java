@@ -1,7 +1,5 @@
-package com.liftos.security.auth;
+package com.liftos.security.identity;
 
-import com.liftos.security.rbac.PermissionSet;
-import com.liftos.security.rbac.Role;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

@@ -1,6 +1,6 @@
-package com.liftos.security.store;
+package com.liftos.security.http;
 
-import com.liftos.security.http.HealthCheck;
+import com.liftos.security.store.Database;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** Database reachability for /health, probed at most once a second so health checks cost no round trip each. */

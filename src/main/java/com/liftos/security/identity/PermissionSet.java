@@ -1,4 +1,4 @@
-package com.liftos.security.rbac;
+package com.liftos.security.identity;
 
 import java.util.Collection;
 import java.util.LinkedHashSet;

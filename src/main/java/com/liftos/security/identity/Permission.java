@@ -1,4 +1,4 @@
-package com.liftos.security.rbac;
+package com.liftos.security.identity;
 
 /**
  * A permission {@code action:resource}; either side may be {@code *}, and a bare {@code *} is {@code *:*}.
