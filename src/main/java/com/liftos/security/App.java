@@ -6,6 +6,7 @@ import com.liftos.security.audit.EventFanout;
 import com.liftos.security.audit.Audit;
 import com.liftos.security.audit.ComplianceEvidence;
 import com.liftos.security.audit.SecurityEvent;
+import com.liftos.security.audit.SecurityEventType;
 import com.liftos.security.auth.Accounts;
 import com.liftos.security.auth.Auth;
 import com.liftos.security.incident.Containment;
@@ -34,8 +35,13 @@ import com.liftos.security.org.Organizations;
 import com.liftos.security.ratelimit.RateLimiter;
 import com.liftos.security.ratelimit.RateLimits;
 import com.liftos.security.rbac.AccessAdminRoutes;
+import com.liftos.security.identity.Principal;
 import com.liftos.security.rbac.IpAllowList;
+import com.liftos.security.rbac.IpAllowListGuard;
+import com.liftos.security.rbac.PermissionDenials;
+import com.liftos.security.rbac.PermissionGuard;
 import com.liftos.security.rbac.RiskAssessor;
+import com.liftos.security.rbac.RiskGuard;
 import com.liftos.security.rbac.SecurityConfigCache;
 import com.liftos.security.rbac.StoredSessionFacts;
 import com.liftos.security.store.Database;
@@ -132,8 +138,8 @@ public final class App implements AutoCloseable {
             SecurityConfigCache orgConfigs = new SecurityConfigCache(orgs, clock);
             RateLimiter rateLimiter = RateLimits.create(config.redisUrl(), clock);
             resources.add(rateLimiter);
-            IpAllowList ipAllowList = new IpAllowList(orgConfigs, audit, clock);
-            RiskAssessor risk = new RiskAssessor(new StoredSessionFacts(db), db, audit, clock);
+            IpAllowList ipAllowList = new IpAllowList(orgConfigs);
+            RiskAssessor risk = new RiskAssessor(new StoredSessionFacts(db), db, clock);
             SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database), rateLimiter.health()), metrics, version());
             MfaFactors mfaFactors = Mfa.factors(db, orgs, vault.secrets(), serviceKey, clock, random);
             Auth auth = Auth.start(config, db, users, orgs, orgConfigs, hasher, audit, new Bodies(json), mfaFactors, ipAllowList::permits,
@@ -160,11 +166,11 @@ public final class App implements AutoCloseable {
             if (config.features().rateLimitingEnabled()) {
                 guards.add(RateLimits.guard(rateLimiter, orgConfigs, audit, clock, config.edge().ipRequestsPerHour()));
             }
-            guards.add(ipAllowList.guard());
+            guards.add(new IpAllowListGuard(ipAllowList, audit, clock));
             guards.add(CoreGuards.tenantIsolation());
-            guards.add(CoreGuards.permissions(audit, clock));
+            guards.add(new PermissionGuard(auditedDenials(audit, clock)));
             guards.add(incidents.emergencyGuard());
-            guards.add(risk.guard());
+            guards.add(new RiskGuard(risk, audit, clock));
             guards.add(mfa.stepUpGuard());
             HttpServer http = new HttpServer(config.http(), config.features().requireHttps(), routes, guards,
                     EdgeFilters.of(config.http(), config.edge(), config.features().requireHttps()), json, metrics);
@@ -180,6 +186,25 @@ public final class App implements AutoCloseable {
             closeAll(resources);
             throw e;
         }
+    }
+
+    /** Each permission refusal of the gate as a PERMISSION_DENIED event. */
+    private static PermissionDenials auditedDenials(AuditLog audit, Clock clock) {
+        return denial -> {
+            Principal p = denial.caller();
+            audit.record(SecurityEvent.builder(SecurityEventType.PERMISSION_DENIED, "authorize")
+                    .org(p.orgId())
+                    .actor(p.subject(), p.kind() == Principal.Kind.USER
+                            ? SecurityEvent.ActorType.USER : SecurityEvent.ActorType.SERVICE_ACCOUNT)
+                    .resource(denial.resource())
+                    .clientIp(denial.clientIp())
+                    .userAgent(denial.userAgent().orElse(null))
+                    .requestId(denial.requestId())
+                    .success(false)
+                    .detail("required", denial.required().toString())
+                    .risk(0.4)
+                    .build(clock.instant()));
+        };
     }
 
     /** Incident containment through the accounts, sessions and vault of the other features. */

@@ -67,7 +67,7 @@ public final class HttpServer implements AutoCloseable {
                     RequestContext rc = RequestContext.of(ctx);
                     rc.route(route);
                     for (Guard g : guards) {
-                        g.check(ctx, route, rc);
+                        g.check(route, rc);
                     }
                     route.handler().handle(ctx);
                 });
@@ -83,7 +83,7 @@ public final class HttpServer implements AutoCloseable {
     private static void begin(Context ctx, boolean requireHttps) {
         String incoming = ctx.header("X-Request-ID");
         String requestId = incoming != null && REQUEST_ID.matcher(incoming).matches() ? incoming : newRequestId();
-        RequestContext rc = new RequestContext(requestId, System.nanoTime(), ctx.req().getRemoteAddr(),
+        RequestContext rc = new RequestContext(ctx, requestId, System.nanoTime(), ctx.req().getRemoteAddr(),
                 Optional.ofNullable(ctx.header("User-Agent")).map(ua -> ua.length() > 512 ? ua.substring(0, 512) : ua));
         ctx.attribute(RequestContext.ATTRIBUTE, rc);
         ctx.header("X-Request-ID", requestId);

@@ -15,6 +15,16 @@ public record Route(HandlerType method, String path, Access access, Handler hand
         return path.startsWith(ORG_PREFIX);
     }
 
+    /** The method's name ({@code GET}, {@code POST}...), for code that does not speak Javalin. */
+    public String verb() {
+        return method.name();
+    }
+
+    /** {@code METHOD path}: how logs and audit events name the route. */
+    public String name() {
+        return method.name() + " " + path;
+    }
+
     public static Route get(String path, Access access, Handler h) { return new Route(HandlerType.GET, path, access, h); }
     public static Route post(String path, Access access, Handler h) { return new Route(HandlerType.POST, path, access, h); }
     public static Route put(String path, Access access, Handler h) { return new Route(HandlerType.PUT, path, access, h); }

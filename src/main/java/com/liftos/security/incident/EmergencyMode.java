@@ -3,26 +3,20 @@ package com.liftos.security.incident;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
-import com.liftos.security.http.ApiException;
-import com.liftos.security.http.Guard;
 import com.liftos.security.store.Db;
-import io.javalin.http.HandlerType;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.UUID;
 
 /**
  * Emergency mode makes an organization read-only: no credential reveal and no writes on its routes, except for
- * super admins and for the incident routes (so the org's admins can still respond and leave the mode). The flag is
- * read from the database on each guarded request, so every instance honours it at once.
+ * super admins and for the incident routes (so the org's admins can still respond and leave the mode); enforced by
+ * {@link EmergencyGuard}. The flag is read from the database on each guarded request, so every instance honours it at once.
  */
 public final class EmergencyMode {
-    static final String INCIDENT_ROUTES = "/v1/orgs/{orgId}/incidents";
-
     private final Db db;
     private final AuditLog audit;
     private final Clock clock;
@@ -31,33 +25,6 @@ public final class EmergencyMode {
         this.db = db;
         this.audit = audit;
         this.clock = clock;
-    }
-
-    public Guard guard() {
-        return (ctx, route, request) -> {
-            if (!route.orgScoped() || route.path().startsWith(INCIDENT_ROUTES)) {
-                return;
-            }
-            boolean reveal = route.path().endsWith("/secret");
-            if (route.method() == HandlerType.GET && !reveal) {
-                return;
-            }
-            if (request.principal().filter(p -> p.isSuperAdmin()).isPresent()) {
-                return;
-            }
-            Optional<UUID> org = parse(ctx.pathParam("orgId"));
-            if (org.isPresent() && isOn(org.get())) {
-                throw new ApiException(403, "emergency_mode", "The organization is in emergency mode: read-only until an admin lifts it");
-            }
-        };
-    }
-
-    private static Optional<UUID> parse(String id) {
-        try {
-            return Optional.of(UUID.fromString(id));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
     }
 
     public boolean isOn(UUID orgId) {

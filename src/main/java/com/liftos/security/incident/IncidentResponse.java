@@ -47,11 +47,11 @@ public final class IncidentResponse {
 
     /** Refuses blocked client addresses; put it first, before authentication. */
     public Guard ipGuard() {
-        return blocklist.guard();
+        return new IpBlockGuard(blocklist);
     }
 
     /** Refuses writes and reveals in orgs under emergency mode; put it after authentication and tenant isolation. */
     public Guard emergencyGuard() {
-        return emergency.guard();
+        return new EmergencyGuard(emergency);
     }
 }

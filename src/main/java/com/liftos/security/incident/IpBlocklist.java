@@ -3,8 +3,6 @@ package com.liftos.security.incident;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
-import com.liftos.security.http.ApiException;
-import com.liftos.security.http.Guard;
 import com.liftos.security.store.Db;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -59,15 +57,6 @@ public final class IpBlocklist {
         } catch (UnknownHostException e) {
             return Optional.empty();
         }
-    }
-
-    /** Refuses requests from blocked addresses with 403 {@code ip_blocked}; runs first, before authentication. */
-    public Guard guard() {
-        return (ctx, route, request) -> {
-            if (isBlocked(request.clientIp())) {
-                throw new ApiException(403, "ip_blocked", "Requests from this address are blocked");
-            }
-        };
     }
 
     public boolean isBlocked(String ip) {

@@ -32,7 +32,7 @@ final class MfaGuards {
      * {@code require_mfa} on also confines sessions that were open before.
      */
     static Guard enrollmentOnly(Function<UUID, SecurityConfig> orgConfigs) {
-        return (ctx, route, request) -> {
+        return (route, request) -> {
             if (route.access().isPublic() || request.principal().isEmpty()) {
                 return;
             }
@@ -58,7 +58,7 @@ final class MfaGuards {
      * within {@code maxAge}; otherwise 403 {@code mfa_required} and a PERMISSION_DENIED event.
      */
     static Guard stepUp(double threshold, Duration maxAge, AuditLog audit, Clock clock) {
-        return (ctx, route, request) -> {
+        return (route, request) -> {
             if (!route.access().stepUpMfa() || route.access().isPublic() || request.riskScore() < threshold) {
                 return;
             }
@@ -72,7 +72,7 @@ final class MfaGuards {
             }
             audit.record(SecurityEvent.builder(SecurityEventType.PERMISSION_DENIED, "authorize")
                     .org(p.orgId()).actor(p.subject(), SecurityEvent.ActorType.USER)
-                    .resource(route.method() + " " + route.path()).clientIp(request.clientIp())
+                    .resource(route.name()).clientIp(request.clientIp())
                     .requestId(request.requestId()).success(false).detail("reason", "step_up_mfa_required")
                     .risk(request.riskScore()).build(clock.instant()));
             throw new ApiException(403, "mfa_required",

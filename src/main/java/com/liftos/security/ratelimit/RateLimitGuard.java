@@ -11,7 +11,6 @@ import com.liftos.security.http.Guard;
 import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
 import com.liftos.security.org.SecurityConfig;
-import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,7 +55,7 @@ final class RateLimitGuard implements Guard {
     }
 
     @Override
-    public void check(Context ctx, Route route, RequestContext request) {
+    public void check(Route route, RequestContext request) {
         String ip = ipKey(request.clientIp());
         Access.RateCategory category = route.access().category();
         String cat = category.wire();
@@ -71,9 +70,9 @@ final class RateLimitGuard implements Guard {
             quotas.add(new Quota("i:" + cat + ":-:" + ip, limit(SecurityConfig.DEFAULT_RATE_LIMITS, cat)));
         }
         Decision d = limiter.acquire(quotas);
-        ctx.header("X-RateLimit-Limit", Long.toString(d.quota().limit().capacity()));
-        ctx.header("X-RateLimit-Remaining", Long.toString(d.remaining()));
-        ctx.header("X-RateLimit-Reset", Long.toString(ceilSeconds(d.resetAfter())));
+        request.responseHeader("X-RateLimit-Limit", Long.toString(d.quota().limit().capacity()));
+        request.responseHeader("X-RateLimit-Remaining", Long.toString(d.remaining()));
+        request.responseHeader("X-RateLimit-Reset", Long.toString(ceilSeconds(d.resetAfter())));
         if (d instanceof Decision.Refused refused) {
             recordRefusal(route, request, p, refused, cat);
             long retry = Math.max(1, ceilSeconds(refused.retryAfter()));
@@ -91,7 +90,7 @@ final class RateLimitGuard implements Guard {
         }
         String key = refused.quota().key();
         SecurityEvent.Builder e = SecurityEvent.builder(SecurityEventType.RATE_LIMIT_EXCEEDED, "rate_limit")
-                .resource(route.method() + " " + route.path())
+                .resource(route.name())
                 .clientIp(request.clientIp())
                 .userAgent(request.userAgent().orElse(null))
                 .requestId(request.requestId())

@@ -1,71 +1,20 @@
 package com.liftos.security.rbac;
 
-import com.liftos.security.audit.AuditLog;
-import com.liftos.security.audit.SecurityEvent;
-import com.liftos.security.audit.SecurityEventType;
-import com.liftos.security.identity.Principal;
-import com.liftos.security.http.ApiException;
-import com.liftos.security.http.Guard;
-import java.time.Clock;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The organization's {@code allowed_ip_ranges}: enforced on every token use by {@link #guard()} (403
- * {@code ip_not_allowed}), and offered to login through {@link #permits}. One IP_BLOCKED event per org and
- * address per minute, so a blocked client cannot flood the audit log.
+ * The organization's {@code allowed_ip_ranges}: enforced on every token use by {@link IpAllowListGuard}, and
+ * offered to login through {@link #permits}.
  */
 public final class IpAllowList {
-    private static final long EVENT_EVERY_MILLIS = 60_000;
-
     private final SecurityConfigCache configs;
-    private final AuditLog audit;
-    private final Clock clock;
-    private final ConcurrentHashMap<String, Long> lastEvent = new ConcurrentHashMap<>();
 
-    public IpAllowList(SecurityConfigCache configs, AuditLog audit, Clock clock) {
+    public IpAllowList(SecurityConfigCache configs) {
         this.configs = configs;
-        this.audit = audit;
-        this.clock = clock;
     }
 
     /** Whether {@code ip} (the resolved client address) may act for the organization. */
     public boolean permits(UUID orgId, String ip) {
         return configs.allowedRanges(orgId).permits(ip);
-    }
-
-    /** The gate step, after authentication: an authenticated caller outside its org's ranges gets 403. */
-    public Guard guard() {
-        return (ctx, route, request) -> {
-            Principal p = request.principal().orElse(null);
-            if (p == null || permits(p.orgId(), request.clientIp())) {
-                return;
-            }
-            recordBlocked(p, request.clientIp(), route.method() + " " + route.path(), request.requestId());
-            throw new ApiException(403, "ip_not_allowed", "Requests from this address are not allowed for this organization");
-        };
-    }
-
-    private void recordBlocked(Principal p, String ip, String resource, String requestId) {
-        long now = clock.millis();
-        String key = p.orgId() + "|" + ip;
-        Long last = lastEvent.get(key);
-        if (last != null && now - last < EVENT_EVERY_MILLIS) {
-            return;
-        }
-        if (lastEvent.size() > 10_000) {
-            lastEvent.clear();
-        }
-        lastEvent.put(key, now);
-        audit.record(SecurityEvent.builder(SecurityEventType.IP_BLOCKED, "token_use")
-                .org(p.orgId())
-                .actor(p.subject(), p.kind() == Principal.Kind.USER ? SecurityEvent.ActorType.USER : SecurityEvent.ActorType.SERVICE_ACCOUNT)
-                .resource(resource)
-                .clientIp(ip)
-                .requestId(requestId)
-                .success(false)
-                .detail("reason", "outside allowed_ip_ranges")
-                .risk(0.6)
-                .build(clock.instant()));
     }
 }

@@ -1,12 +1,7 @@
 package com.liftos.security.rbac;
 
-import com.liftos.security.audit.AuditLog;
-import com.liftos.security.audit.SecurityEvent;
-import com.liftos.security.audit.SecurityEventType;
 import com.liftos.security.identity.Principal;
 import com.liftos.security.config.Cidr;
-import com.liftos.security.http.ApiException;
-import com.liftos.security.http.Guard;
 import com.liftos.security.store.Db;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,7 +12,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -39,7 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </table>
  *
  * Session facts and failed-login counts come from storage and are cached for {@link #CACHE}; velocity is
- * counted in process. The guard stores the score in the request context and refuses routes declaring
+ * counted in process. {@link RiskGuard} stores the score in the request context and refuses routes declaring
  * {@code maxRisk} with 403 {@code risk_too_high}.
  */
 public final class RiskAssessor {
@@ -53,16 +47,14 @@ public final class RiskAssessor {
 
     private final SessionFacts sessions;
     private final Db db;
-    private final AuditLog audit;
     private final Clock clock;
     private final ConcurrentHashMap<UUID, Cached<Optional<SessionFacts.Facts>>> sessionCache = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, Cached<Integer>> failedLoginCache = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, Window> velocity = new ConcurrentHashMap<>();
 
-    public RiskAssessor(SessionFacts sessions, Db db, AuditLog audit, Clock clock) {
+    public RiskAssessor(SessionFacts sessions, Db db, Clock clock) {
         this.sessions = sessions;
         this.db = db;
-        this.audit = audit;
         this.clock = clock;
     }
 
@@ -107,34 +99,6 @@ public final class RiskAssessor {
             }
         }
         return new Assessment(Math.min(1.0, score), signals);
-    }
-
-    /** The gate step, last: sets the request's risk score; refuses a route whose {@code maxRisk} it exceeds. */
-    public Guard guard() {
-        return (ctx, route, request) -> {
-            Assessment a = assess(request.principal(), request.clientIp());
-            request.riskScore(a.score());
-            Optional<Double> max = route.access().maxRisk();
-            if (max.isEmpty() || a.score() <= max.get()) {
-                return;
-            }
-            Principal p = request.requirePrincipal();
-            audit.record(SecurityEvent.builder(SecurityEventType.PERMISSION_DENIED, "authorize")
-                    .org(p.orgId())
-                    .actor(p.subject(), p.kind() == Principal.Kind.USER ? SecurityEvent.ActorType.USER : SecurityEvent.ActorType.SERVICE_ACCOUNT)
-                    .resource(route.method() + " " + route.path())
-                    .clientIp(request.clientIp())
-                    .requestId(request.requestId())
-                    .success(false)
-                    .detail("reason", "risk_too_high")
-                    .detail("signals", a.signals())
-                    .detail("max_risk", max.get())
-                    .risk(a.score())
-                    .build(clock.instant()));
-            throw new ApiException(403, "risk_too_high",
-                    "This request's risk is too high; sign in again with MFA to continue",
-                    Map.of("risk_score", a.score(), "signals", a.signals(), "hint", "reauthenticate_with_mfa"), Map.of());
-        };
     }
 
     private boolean freshMfa(Principal p) {

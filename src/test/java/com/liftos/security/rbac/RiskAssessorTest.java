@@ -48,7 +48,7 @@ class RiskAssessorTest {
     }
 
     RiskAssessor assessor() {
-        return new RiskAssessor(id -> Optional.ofNullable(sessions.get(id)), db, audit, CLOCK);
+        return new RiskAssessor(id -> Optional.ofNullable(sessions.get(id)), db, CLOCK);
     }
 
     Principal user(UUID session, List<String> amr, Instant authTime) {
