@@ -9,7 +9,10 @@ import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,8 +24,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Javalin 7 on Jetty 12 (a pool of platform threads). Every route of the {@link RouteTable} passes the same gate
- * (the guards, in order) before its handler; every response gets a request id and the security headers;
- * every error is the one JSON body.
+ * (the guards, in order), then the {@link InputText} check of its path, query and form parameters, before its
+ * handler; every response gets a request id and the security headers; every error is the one JSON body, including
+ * those Jetty raises before routing ({@link JsonErrorHandler}).
  */
 public final class HttpServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
@@ -30,6 +34,7 @@ public final class HttpServer implements AutoCloseable {
 
     private final Javalin app;
     private final MeterRegistry metrics;
+    private final Map<String, String> securityHeaders;
     /** Route templates (not raw paths) keep this bounded: routes x methods x statuses. */
     private final ConcurrentHashMap<TimerKey, Timer> timers = new ConcurrentHashMap<>();
 
@@ -38,6 +43,7 @@ public final class HttpServer implements AutoCloseable {
     public HttpServer(Config.Http http, boolean requireHttps, RouteTable routes, List<Guard> guards, List<HttpFilter> filters,
                       ObjectMapper json, MeterRegistry metrics) {
         this.metrics = metrics;
+        this.securityHeaders = securityHeaders(requireHttps);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -53,12 +59,17 @@ public final class HttpServer implements AutoCloseable {
             cfg.jsonMapper(new JavalinJackson(json, true));
             cfg.jetty.host = http.host();
             cfg.jetty.port = http.port();
-            cfg.jetty.modifyServer(server -> server.setStopTimeout(10_000));
+            JsonErrorHandler jettyErrors = new JsonErrorHandler(json, securityHeaders);
+            cfg.jetty.modifyServer(server -> {
+                server.setStopTimeout(10_000);
+                server.setErrorHandler(jettyErrors);
+            });
+            cfg.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(jettyErrors));
             cfg.jetty.modifyHttpConfiguration(hc -> {
                 hc.setSendServerVersion(false);
                 hc.setSendXPoweredBy(false);
             });
-            cfg.routes.before(ctx -> begin(ctx, requireHttps));
+            cfg.routes.before(this::begin);
             for (HttpFilter f : filters) {
                 cfg.routes.before(f::before);
             }
@@ -69,6 +80,7 @@ public final class HttpServer implements AutoCloseable {
                     for (Guard g : guards) {
                         g.check(route, rc);
                     }
+                    InputText.checkParameters(ctx);
                     route.handler().handle(ctx);
                 });
             }
@@ -80,21 +92,28 @@ public final class HttpServer implements AutoCloseable {
         });
     }
 
-    private static void begin(Context ctx, boolean requireHttps) {
+    private void begin(Context ctx) {
         String incoming = ctx.header("X-Request-ID");
         String requestId = incoming != null && REQUEST_ID.matcher(incoming).matches() ? incoming : newRequestId();
         RequestContext rc = new RequestContext(ctx, requestId, System.nanoTime(), ctx.req().getRemoteAddr(),
                 Optional.ofNullable(ctx.header("User-Agent")).map(ua -> ua.length() > 512 ? ua.substring(0, 512) : ua));
         ctx.attribute(RequestContext.ATTRIBUTE, rc);
         ctx.header("X-Request-ID", requestId);
-        ctx.header("X-Content-Type-Options", "nosniff");
-        ctx.header("X-Frame-Options", "DENY");
-        ctx.header("Referrer-Policy", "no-referrer");
-        ctx.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
-        ctx.header("Cache-Control", "no-store");
+        securityHeaders.forEach(ctx::header);
+    }
+
+    /** The headers every response carries, errors included; HSTS only when the service requires HTTPS. */
+    private static Map<String, String> securityHeaders(boolean requireHttps) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("X-Content-Type-Options", "nosniff");
+        headers.put("X-Frame-Options", "DENY");
+        headers.put("Referrer-Policy", "no-referrer");
+        headers.put("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
+        headers.put("Cache-Control", "no-store");
         if (requireHttps) {
-            ctx.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+            headers.put("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
         }
+        return Collections.unmodifiableMap(headers);
     }
 
     /**

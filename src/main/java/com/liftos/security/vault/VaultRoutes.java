@@ -1,17 +1,16 @@
 package com.liftos.security.vault;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.identity.Principal;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.ApiException;
+import com.liftos.security.http.Bodies;
 import com.liftos.security.http.CoreGuards;
 import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
 import io.javalin.http.Context;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,12 +27,12 @@ public final class VaultRoutes {
     private static final String ONE = BASE + "/{provider}/{keyName}";
 
     private final Vault vault;
-    private final ObjectMapper json;
+    private final Bodies bodies;
     private final Clock clock;
 
     public VaultRoutes(Vault vault, ObjectMapper json, Clock clock) {
         this.vault = vault;
-        this.json = json;
+        this.bodies = new Bodies(json);
         this.clock = clock;
     }
 
@@ -148,15 +147,8 @@ public final class VaultRoutes {
 
     /** The credential fields: the body object itself, or its {@code credentials} member. Values are never echoed. */
     private Map<String, String> fields(Context ctx) {
-        JsonNode body;
-        try {
-            body = json.readTree(ctx.bodyAsBytes());
-        } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("invalid_json", "Request body is not valid JSON");
-        } catch (IOException e) {
-            throw ApiException.badRequest("invalid_json", "Request body could not be read");
-        }
-        if (body == null || !body.isObject()) {
+        JsonNode body = bodies.read(ctx, JsonNode.class);
+        if (!body.isObject()) {
             throw ApiException.badRequest("invalid_json", "Request body must be a JSON object of credential fields");
         }
         if (body.size() == 1 && body.has("credentials") && body.get("credentials").isObject()) {
