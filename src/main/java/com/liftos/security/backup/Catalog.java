@@ -94,8 +94,9 @@ final class Catalog {
     }
 
     /**
-     * Every sequence of the schema with the value {@code setval} restores. Sequences are not transactional: a value
-     * read after the snapshot may be ahead of it, which only skips numbers after a restore.
+     * Every sequence of the schema with the value {@code setval} restores, read from the sequence itself (exact, also
+     * for one set with {@code is_called = false}). Sequences are not transactional: a value read after the snapshot
+     * may be ahead of it, which only skips numbers after a restore.
      */
     Map<String, Manifest.SequenceValue> sequences() throws SQLException {
         List<String> names = new ArrayList<>();
