@@ -27,7 +27,7 @@ import java.util.stream.Collectors;
 
 /**
  * The audit API: search ({@code view:audit_logs}), grouped counts, streamed export ({@code export:data} and
- * {@code view:audit_logs}, recorded as DATA_EXPORT) and chain verification.
+ * {@code view:audit_logs}, recorded as DATA_EXPORT and BULK_DATA_ACCESS) and chain verification.
  *
  * <p>Filters (query parameters, all optional): {@code type} (comma-separated event types, e.g.
  * {@code login_failure}), {@code actor} (UUID), {@code success} (true/false), {@code since} / {@code until}
@@ -104,12 +104,14 @@ public final class AuditRoutes {
         };
         RequestContext rc = RequestContext.of(ctx);
         Principal p = rc.requirePrincipal();
-        // Recorded (durably) before the first byte leaves: an export can fail half-way, never go unaudited.
-        audit.record(SecurityEvent.builder(SecurityEventType.DATA_EXPORT, "audit_export").org(org)
-                .actor(p.subject(), actorType(p)).resource("audit_log").clientIp(rc.clientIp())
-                .userAgent(rc.userAgent().orElse(null)).requestId(rc.requestId())
-                .detail("format", format.wire()).detail("filters", filter.describe())
-                .risk(0.4).build(clock.instant()));
+        // Recorded (durably) before the first byte leaves: an export can fail half-way, never go unaudited. A whole
+        // log read at once is also the seed's BULK_DATA_ACCESS.
+        audit.recordAll(java.util.stream.Stream.of(SecurityEventType.DATA_EXPORT, SecurityEventType.BULK_DATA_ACCESS)
+                .map(type -> SecurityEvent.builder(type, "audit_export").org(org)
+                        .actor(p.subject(), actorType(p)).resource("audit_log").clientIp(rc.clientIp())
+                        .userAgent(rc.userAgent().orElse(null)).requestId(rc.requestId())
+                        .detail("format", format.wire()).detail("filters", filter.describe())
+                        .risk(0.4).build(clock.instant())).toList());
         ctx.status(200);
         ctx.contentType(format == AuditQuery.Format.CSV ? "text/csv; charset=utf-8" : "application/x-ndjson");
         ctx.header("Content-Disposition", "attachment; filename=\"audit-" + org + "." + format.wire() + "\"");

@@ -64,6 +64,16 @@ public final class GroupCommitAuditLog implements AuditLog, AutoCloseable {
     }
 
     @Override
+    public void recordAll(List<SecurityEvent> events) {
+        List<Optional<RuntimeException>> outcomes = writer.submitAll(events.stream().map(appender::prepare).toList());
+        for (Optional<RuntimeException> failure : outcomes) {
+            if (failure.isPresent()) {
+                throw failure.get();
+            }
+        }
+    }
+
+    @Override
     public void record(Connection transaction, SecurityEvent event) {
         try {
             appender.append(transaction, List.of(event));

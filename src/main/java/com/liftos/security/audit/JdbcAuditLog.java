@@ -39,6 +39,15 @@ public final class JdbcAuditLog implements AuditLog {
     }
 
     @Override
+    public void recordAll(List<SecurityEvent> events) {
+        db.tx(c -> {
+            appender.append(c, events);
+            return null;
+        });
+        events.forEach(listener::onEvent);
+    }
+
+    @Override
     public void record(Connection transaction, SecurityEvent event) {
         try {
             appender.append(transaction, List.of(event));

@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
 @Command(name = "liftos", mixinStandardHelpOptions = true, versionProvider = LiftosCommand.Version.class,
         description = "LiftOS Security: credential vault, authentication, authorization and audit.",
         subcommands = {ServeCommand.class, SetupCommand.class, MigrateCommand.class, KeysCommand.class, VaultCommand.class,
-                AuditCommand.class})
+                AuditCommand.class, BackupCommand.class})
 public final class LiftosCommand implements Callable<Integer> {
     /** Returned by {@code serve}: the process keeps running until SIGTERM. */
     public static final int KEEP_RUNNING = -1;

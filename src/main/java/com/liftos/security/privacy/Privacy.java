@@ -96,8 +96,18 @@ public final class Privacy {
         requireUser(orgId, userId);
         RequestContext request = RequestContext.of(ctx);
         Map<String, Object> doc = export(orgId, userId);
-        audit.record(event(SecurityEventType.DATA_EXPORT, "gdpr_export", orgId, userId, request)
-                .detail("categories", List.copyOf(doc.keySet())).build(clock.instant()));
+        // Every category of one person's data read at once: the seed's BULK_DATA_ACCESS as well as a DATA_EXPORT.
+        Map<String, Integer> items = new LinkedHashMap<>();
+        doc.forEach((category, value) -> {
+            if (value instanceof JsonNode n && n.isArray()) {
+                items.put(category, n.size());
+            }
+        });
+        audit.recordAll(List.of(
+                event(SecurityEventType.DATA_EXPORT, "gdpr_export", orgId, userId, request)
+                        .detail("categories", List.copyOf(doc.keySet())).build(clock.instant()),
+                event(SecurityEventType.BULK_DATA_ACCESS, "gdpr_export", orgId, userId, request)
+                        .detail("categories", List.copyOf(doc.keySet())).detail("items", items).build(clock.instant())));
         ctx.json(doc);
     }
 

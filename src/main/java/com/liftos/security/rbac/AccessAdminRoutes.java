@@ -41,7 +41,8 @@ import java.util.function.Consumer;
  *       (absent fields take the seed's defaults), refuses invalid values with 400 listing every problem, and
  *       writes the change and a CONFIGURATION_CHANGE event (old and new values) in one transaction.</li>
  *   <li>{@code PUT /v1/orgs/{orgId}/users/{userId}/roles} (manage:users): sets the user's roles; one
- *       ROLE_ASSIGNED / ROLE_REVOKED event per role added / removed. Only a caller holding {@code *} (a super
+ *       ROLE_ASSIGNED / ROLE_REVOKED event per role added / removed, and a PERMISSION_GRANTED naming the
+ *       permissions each added role grants. Only a caller holding {@code *} (a super
  *       admin) grants or revokes super_admin; the other roles are in the hands of manage:users (so an admin
  *       may hand out analyst's export:data, which the guide's matrix does not give admins themselves).</li>
  * </ul>
@@ -159,6 +160,10 @@ public final class AccessAdminRoutes {
             for (Role r : added) {
                 audit.record(c, event(SecurityEventType.ROLE_ASSIGNED, "assign_role", p, request, orgId)
                         .resource("user:" + userId).detail("role", r.id()).detail("user_id", userId.toString())
+                        .risk(r == Role.SUPER_ADMIN || r == Role.ADMIN ? 0.5 : 0.2).build(clock.instant()));
+                audit.record(c, event(SecurityEventType.PERMISSION_GRANTED, "grant_permissions", p, request, orgId)
+                        .resource("user:" + userId).detail("role", r.id()).detail("user_id", userId.toString())
+                        .detail("permissions", r.permissions().stream().map(Permission::toString).toList())
                         .risk(r == Role.SUPER_ADMIN || r == Role.ADMIN ? 0.5 : 0.2).build(clock.instant()));
             }
             for (Role r : removed) {

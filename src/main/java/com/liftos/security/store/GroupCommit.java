@@ -56,39 +56,60 @@ public final class GroupCommit<I, O> implements AutoCloseable {
 
     /** Writes {@code item} with whatever else is queued; returns once its batch has committed. */
     public O submit(I item) {
+        return submitAll(List.of(item)).getFirst();
+    }
+
+    /**
+     * Queues {@code items} back to back, so they usually share one batch (one commit), and returns once every one
+     * of them has its outcome, in the items' order (or throws the first failure of the batch writer itself). A lone
+     * caller with two items pays one commit, not two.
+     */
+    public List<O> submitAll(List<I> items) {
         if (closed) {
             throw new StoreException(name + " is shut down");
         }
-        Pending<I, O> p = new Pending<>(item, new CompletableFuture<>());
+        List<Pending<I, O>> pending = items.stream().map(i -> new Pending<I, O>(i, new CompletableFuture<>())).toList();
         boolean interrupted = false;
         try {
-            while (true) {
-                try {
-                    queue.put(p);
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            // Wait even when interrupted: the caller must not report success or failure before the outcome is known.
-            while (true) {
-                try {
-                    return p.outcome().get(1, TimeUnit.SECONDS);
-                } catch (TimeoutException e) {
-                    if (!thread.isAlive() && !p.outcome().isDone()) {
-                        throw new StoreException(name + " is shut down");
+            for (Pending<I, O> p : pending) {
+                while (true) {
+                    try {
+                        queue.put(p);
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
                     }
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    throw e.getCause() instanceof RuntimeException re ? re : new StoreException(name + " failed", e.getCause());
                 }
             }
+            List<O> outcomes = new ArrayList<>(pending.size());
+            for (Pending<I, O> p : pending) {
+                // Wait even when interrupted: the caller must not report success or failure before the outcome is known.
+                while (true) {
+                    try {
+                        outcomes.add(p.outcome().get(1, TimeUnit.SECONDS));
+                        break;
+                    } catch (TimeoutException e) {
+                        if (!thread.isAlive() && !p.outcome().isDone()) {
+                            throw new StoreException(name + " is shut down");
+                        }
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    } catch (ExecutionException e) {
+                        throw e.getCause() instanceof RuntimeException re ? re : new StoreException(name + " failed", e.getCause());
+                    }
+                }
+            }
+            return outcomes;
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Items waiting for the writer (tests). */
+    int queued() {
+        return queue.size();
     }
 
     private void run() {

@@ -15,6 +15,15 @@ public record CredentialMetadata(UUID id, UUID orgId, String provider, String ke
 
     public enum Status { ACTIVE, REVOKED;
         public String wire() { return name().toLowerCase(java.util.Locale.ROOT); }
+
+        /** The stored value; the table's CHECK constraint allows only these two. */
+        static Status of(String wire) {
+            return switch (wire) {
+                case "active" -> ACTIVE;
+                case "revoked" -> REVOKED;
+                default -> throw new IllegalStateException("unknown credential status in the database");
+            };
+        }
     }
 
     public boolean rotationDue(Instant now) {

@@ -29,7 +29,21 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Keyring {
     /** A stored master key term. */
-    record Kek(int id, byte[] checkValue, String state) {}
+    record Kek(int id, byte[] checkValue, KekState state) {}
+
+    /** A master key term's place in rotation: the one in use, the target of an unfinished rotation, or done with. */
+    enum KekState {
+        ACTIVE, PENDING, RETIRED;
+
+        static KekState of(String stored) {
+            return switch (stored) {
+                case "active" -> ACTIVE;
+                case "pending" -> PENDING;
+                case "retired" -> RETIRED;
+                default -> throw new IllegalStateException("unknown master key state in the database");
+            };
+        }
+    }
 
     /** The data key new seals use. */
     record ActiveKey(int version, AesKey key) {}
@@ -82,11 +96,11 @@ final class Keyring {
                     + " does not match this database (key check value mismatch); refusing to start with it");
         }
         return switch (match.get().state()) {
-            case "active" -> match.get().id();
-            case "pending" -> throw new MasterKeyMismatchException("master encryption key " + keyFile
+            case ACTIVE -> match.get().id();
+            case PENDING -> throw new MasterKeyMismatchException("master encryption key " + keyFile
                     + " is the target of an unfinished master-key rotation; finish it first with "
                     + "'liftos vault rotate-master-key --new-key-file " + keyFile + "' and the current key configured");
-            default -> throw new MasterKeyMismatchException("master encryption key " + keyFile
+            case RETIRED -> throw new MasterKeyMismatchException("master encryption key " + keyFile
                     + " was retired by a master-key rotation; set MASTER_ENCRYPTION_KEY_PATH to the new key file");
         };
     }
@@ -96,7 +110,7 @@ final class Keyring {
         try (PreparedStatement ps = c.prepareStatement("SELECT id, check_value, state FROM vault_keks ORDER BY id");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                all.add(new Kek(rs.getInt(1), rs.getBytes(2), rs.getString(3)));
+                all.add(new Kek(rs.getInt(1), rs.getBytes(2), KekState.of(rs.getString(3))));
             }
         }
         return all;
@@ -206,7 +220,7 @@ final class Keyring {
         try (PreparedStatement ps = c.prepareStatement("SELECT state FROM vault_keks WHERE id = ? FOR SHARE")) {
             ps.setInt(1, kekId);
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next() || !"active".equals(rs.getString(1))) {
+                if (!rs.next() || KekState.of(rs.getString(1)) != KekState.ACTIVE) {
                     throw new MasterKeyMismatchException("the master key was rotated while this process ran; "
                             + "restart it with MASTER_ENCRYPTION_KEY_PATH set to the new key file");
                 }

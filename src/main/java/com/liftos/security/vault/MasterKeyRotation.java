@@ -64,16 +64,16 @@ public final class MasterKeyRotation {
         List<Keyring.Kek> keks = db.run(Keyring::keks);
         Optional<Keyring.Kek> currentRow = keks.stream().filter(k -> current.matches(k.checkValue())).findFirst();
         Optional<Keyring.Kek> nextRow = keks.stream().filter(k -> next.matches(k.checkValue())).findFirst();
-        if (nextRow.filter(k -> k.state().equals("active")).isPresent()) {
+        if (nextRow.filter(k -> k.state() == Keyring.KekState.ACTIVE).isPresent()) {
             progress.accept("master key already rotated to " + newKeyFile + "; set MASTER_ENCRYPTION_KEY_PATH to it and restart the service");
             return new Result(true, nextRow.get().id(), 0, organizations());
         }
-        if (currentRow.filter(k -> k.state().equals("active")).isEmpty()) {
+        if (currentRow.filter(k -> k.state() == Keyring.KekState.ACTIVE).isEmpty()) {
             throw new MasterKeyMismatchException("master encryption key " + currentKeyFile
                     + " is not the active master key of this database; MASTER_ENCRYPTION_KEY_PATH must name the current key");
         }
         int currentId = currentRow.get().id();
-        Optional<Keyring.Kek> pending = keks.stream().filter(k -> k.state().equals("pending")).findFirst();
+        Optional<Keyring.Kek> pending = keks.stream().filter(k -> k.state() == Keyring.KekState.PENDING).findFirst();
         int newId;
         if (pending.isPresent()) {
             if (!next.matches(pending.get().checkValue())) {

@@ -13,8 +13,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The platforms the vault knows, declared as data (see {@code docs/shared/providers.md}). Adding a provider is
- * one more entry in {@link #ALL}; validation, storage and the HTTP API need no change.
+ * The platforms the vault knows, declared as data, as the providers specification (shared/providers.md, kept
+ * beside the repository) lists them; {@code docs/features/vault.md} summarizes it. Adding a provider is one more
+ * entry in {@link #ALL}; validation, storage and the HTTP API need no change.
  */
 public final class Providers {
     private static final FieldCheck HEX40 = matching("[0-9a-fA-F]{40}", "40 hexadecimal characters");

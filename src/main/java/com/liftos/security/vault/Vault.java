@@ -38,7 +38,11 @@ public interface Vault {
     /** Stores (creates, or replaces with version + 1) the credential {@code provider}/{@code keyName}. */
     VaultResult<Stored> storeCredentialsInVault(UUID orgId, String provider, String keyName, Map<String, String> credentials, Caller by);
 
-    /** Decrypts the current version; counted and audited (API_KEY_ACCESSED) whatever the outcome. */
+    /**
+     * Decrypts the current version; audited (API_KEY_ACCESSED) whatever the outcome, and as SENSITIVE_DATA_ACCESS
+     * when the secret is revealed, before the result is returned; then counted in the access log. When the audit
+     * write fails it throws, nothing is revealed and nothing is counted.
+     */
     VaultResult<Revealed> getCredentials(UUID orgId, String provider, String keyName, Caller by);
 
     /** Seals new values as version + 1 of an existing, active credential. */

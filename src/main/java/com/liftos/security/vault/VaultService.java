@@ -175,68 +175,110 @@ final class VaultService implements Vault, Secrets {
             return new VaultResult.NotFound<>();
         }
         Instant now = clock.instant();
-        record Outcome(VaultResult<Revealed> result, Optional<String> failure, Optional<Integer> version) {}
-        Outcome outcome = db.run(c -> {
-            // One statement, one round trip and its own commit: read the current sealed version and count the
-            // attempt in the access log. No row lock, so reveals of one credential run in parallel; a concurrent
-            // revoke is ordered before or after.
-            record Row(UUID id, int version, boolean active, byte[] sealed, long logId) {}
-            Optional<Row> row;
-            try (PreparedStatement ps = c.prepareStatement("""
-                    WITH cred AS (
-                        SELECT c.id, c.version, c.status, v.ciphertext FROM vault_credentials c
-                        LEFT JOIN vault_credential_versions v ON v.credential_id = c.id AND v.version = c.version
-                        WHERE c.org_id = ? AND c.provider = ? AND c.key_name = ?),
-                    logged AS (
-                        INSERT INTO vault_access_log (org_id, provider, key_name, accessed_at, success, actor_id, client_prefix)
-                        SELECT ?, ?, ?, ?, status = 'active' AND ciphertext IS NOT NULL, ?, ? FROM cred
-                        RETURNING id)
-                    SELECT cred.id, cred.version, cred.status, cred.ciphertext, (SELECT id FROM logged) FROM cred""")) {
-                ps.setObject(1, orgId);
-                ps.setString(2, provider);
-                ps.setString(3, keyName);
-                ps.setObject(4, orgId);
-                ps.setString(5, provider);
-                ps.setString(6, keyName);
-                ps.setTimestamp(7, Timestamp.from(now));
-                setUuid(ps, 8, by.actorId());
-                ps.setString(9, by.clientIp().flatMap(ClientNetwork::of).orElse(null));
-                try (ResultSet rs = ps.executeQuery()) {
-                    row = rs.next() ? Optional.of(new Row(rs.getObject(1, UUID.class), rs.getInt(2), "active".equals(rs.getString(3)),
-                            rs.getBytes(4), rs.getLong(5))) : Optional.empty();
-                }
-            }
-            if (row.isEmpty()) {
-                return new Outcome(new VaultResult.NotFound<>(), Optional.of("not_found"), Optional.empty());
-            }
-            Row meta = row.get();
-            if (!meta.active()) {
-                return new Outcome(new VaultResult.Revoked<>(), Optional.of("revoked"), Optional.of(meta.version()));
-            }
-            try {
-                if (meta.sealed() == null) {
-                    throw new DecryptionFailedException("decryption failed: sealed version missing");
-                }
-                CredentialCipher.Binding binding = new CredentialCipher.Binding(orgId, provider, keyName, meta.version());
-                SecretFields fields = cipher.open(binding, (org, v) -> dataKey(c, org, v), meta.sealed());
-                return new Outcome(new VaultResult.Ok<>(new Revealed(meta.id(), provider, keyName, meta.version(), fields)),
-                        Optional.empty(), Optional.of(meta.version()));
-            } catch (DecryptionFailedException e) {
-                try (PreparedStatement ps = c.prepareStatement("UPDATE vault_access_log SET success = false WHERE id = ?")) {
-                    ps.setLong(1, meta.logId());
-                    ps.executeUpdate();
-                }
-                return new Outcome(new VaultResult.IntegrityFailure<>(), Optional.of("integrity_failure"), Optional.of(meta.version()));
-            }
-        });
+        RevealAttempt attempt = db.run(c -> unseal(c, orgId, provider, keyName));
         // Audited through the group-commit writer, not inside the read: an in-transaction append would hold the
         // organization's audit-chain lock until commit and serialize every reveal of the organization. It is still
         // durable before the secret leaves: if the audit write fails, this throws and nothing is revealed.
-        audit.record(event(SecurityEventType.API_KEY_ACCESSED, "get_credentials", orgId, provider, keyName, by, now)
-                .success(outcome.failure().isEmpty()).detail("version", outcome.version().orElse(null))
-                .detail("failure", outcome.failure().orElse(null))
-                .risk(outcome.failure().map(f -> f.equals("integrity_failure") ? 0.9 : 0.3).orElse(0.2)).build(now));
-        return outcome.result();
+        SecurityEvent.Builder accessed = event(SecurityEventType.API_KEY_ACCESSED, "get_credentials", orgId, provider, keyName, by, now)
+                .success(attempt.failure().isEmpty()).detail("version", attempt.version().orElse(null))
+                .detail("failure", attempt.failure().map(RevealFailure::wire).orElse(null))
+                .risk(attempt.failure().map(RevealFailure::risk).orElse(0.2));
+        if (attempt.failure().isEmpty()) {
+            audit.recordAll(List.of(accessed.build(now), event(SecurityEventType.SENSITIVE_DATA_ACCESS, "reveal_credentials",
+                    orgId, provider, keyName, by, now).detail("version", attempt.version().orElse(null)).risk(0.2).build(now)));
+        } else {
+            audit.record(accessed.build(now));
+        }
+        // The access row comes after the audit write, so a refused audit leaves no row claiming a reveal. A crash
+        // between the two loses one row of usage statistics, never a record of the reveal.
+        if (attempt.found()) {
+            db.run(c -> {
+                logAccess(c, orgId, provider, keyName, now, attempt.failure().isEmpty(), by);
+                return null;
+            });
+        }
+        return attempt.result();
+    }
+
+    /** Why a reveal revealed nothing; audited as the event's {@code failure} detail. */
+    private enum RevealFailure {
+        NOT_FOUND(0.3), REVOKED(0.3), INTEGRITY_FAILURE(0.9);
+
+        private final double risk;
+
+        RevealFailure(double risk) {
+            this.risk = risk;
+        }
+
+        double risk() {
+            return risk;
+        }
+
+        String wire() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private record RevealAttempt(VaultResult<Revealed> result, Optional<RevealFailure> failure, Optional<Integer> version) {
+        boolean found() {
+            return failure.filter(f -> f == RevealFailure.NOT_FOUND).isEmpty();
+        }
+    }
+
+    /**
+     * Reads the current sealed version in one statement with no row lock (reveals of one credential run in
+     * parallel; a concurrent revoke is ordered before or after) and opens it. Writes nothing.
+     */
+    private RevealAttempt unseal(Connection c, UUID orgId, String provider, String keyName) throws SQLException {
+        record Row(UUID id, int version, boolean active, byte[] sealed) {}
+        Optional<Row> row;
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT c.id, c.version, c.status, v.ciphertext FROM vault_credentials c
+                LEFT JOIN vault_credential_versions v ON v.credential_id = c.id AND v.version = c.version
+                WHERE c.org_id = ? AND c.provider = ? AND c.key_name = ?""")) {
+            ps.setObject(1, orgId);
+            ps.setString(2, provider);
+            ps.setString(3, keyName);
+            try (ResultSet rs = ps.executeQuery()) {
+                row = rs.next() ? Optional.of(new Row(rs.getObject(1, UUID.class), rs.getInt(2),
+                        CredentialMetadata.Status.of(rs.getString(3)) == CredentialMetadata.Status.ACTIVE, rs.getBytes(4))) : Optional.empty();
+            }
+        }
+        if (row.isEmpty()) {
+            return new RevealAttempt(new VaultResult.NotFound<>(), Optional.of(RevealFailure.NOT_FOUND), Optional.empty());
+        }
+        Row meta = row.get();
+        if (!meta.active()) {
+            return new RevealAttempt(new VaultResult.Revoked<>(), Optional.of(RevealFailure.REVOKED), Optional.of(meta.version()));
+        }
+        try {
+            if (meta.sealed() == null) {
+                throw new DecryptionFailedException("decryption failed: sealed version missing");
+            }
+            CredentialCipher.Binding binding = new CredentialCipher.Binding(orgId, provider, keyName, meta.version());
+            SecretFields fields = cipher.open(binding, (org, v) -> dataKey(c, org, v), meta.sealed());
+            return new RevealAttempt(new VaultResult.Ok<>(new Revealed(meta.id(), provider, keyName, meta.version(), fields)),
+                    Optional.empty(), Optional.of(meta.version()));
+        } catch (DecryptionFailedException e) {
+            return new RevealAttempt(new VaultResult.IntegrityFailure<>(), Optional.of(RevealFailure.INTEGRITY_FAILURE),
+                    Optional.of(meta.version()));
+        }
+    }
+
+    private static void logAccess(Connection c, UUID orgId, String provider, String keyName, Instant at, boolean success,
+                                  Caller by) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO vault_access_log (org_id, provider, key_name, accessed_at, success, actor_id, client_prefix)
+                VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
+            ps.setObject(1, orgId);
+            ps.setString(2, provider);
+            ps.setString(3, keyName);
+            ps.setTimestamp(4, Timestamp.from(at));
+            ps.setBoolean(5, success);
+            setUuid(ps, 6, by.actorId());
+            ps.setString(7, by.clientIp().flatMap(ClientNetwork::of).orElse(null));
+            ps.executeUpdate();
+        }
     }
 
     private com.liftos.security.crypto.AesKey dataKey(Connection c, UUID orgId, int version) {
@@ -530,7 +572,7 @@ final class VaultService implements Vault, Secrets {
         Instant rotatedAt = rs.getTimestamp("rotated_at").toInstant();
         return new CredentialMetadata(rs.getObject("id", UUID.class), rs.getObject("org_id", UUID.class), rs.getString("provider"),
                 rs.getString("key_name"), rs.getInt("version"),
-                "active".equals(rs.getString("status")) ? CredentialMetadata.Status.ACTIVE : CredentialMetadata.Status.REVOKED,
+                CredentialMetadata.Status.of(rs.getString("status")),
                 rs.getTimestamp("created_at").toInstant(), Optional.ofNullable(rs.getObject("created_by", UUID.class)),
                 rotatedAt, Optional.ofNullable(rs.getObject("rotated_by", UUID.class)),
                 Optional.ofNullable(rs.getTimestamp("last_used_at")).map(Timestamp::toInstant),

@@ -60,6 +60,36 @@ class GroupCommitTest {
     }
 
     @Test
+    void itemsSubmittedTogetherShareOneBatchAndAnswerInOrder() throws Exception {
+        List<List<Integer>> batches = new ArrayList<>();
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (GroupCommit<Integer, String> commit = new GroupCommit<>("test-writer", 64, items -> {
+            batches.add(List.copyOf(items));
+            writing.countDown();
+            await(release);
+            return items.stream().map(i -> "done-" + i).toList();
+        })) {
+            // Hold the writer in a first batch so the two items are both queued before it drains again.
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            Future<String> first = pool.submit(() -> commit.submit(0));
+            writing.await();
+            Future<List<String>> pair = pool.submit(() -> commit.submitAll(List.of(1, 2)));
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (commit.queued() < 2 && System.nanoTime() < deadline) {
+                sleep(1);
+            }
+            int queuedTogether = commit.queued();
+            release.countDown();
+            assertThat(queuedTogether).as("both items queued before either is answered").isEqualTo(2);
+            assertThat(first.get()).isEqualTo("done-0");
+            assertThat(pair.get()).containsExactly("done-1", "done-2");
+            pool.shutdown();
+        }
+        assertThat(batches).containsExactly(List.of(0), List.of(1, 2));
+    }
+
+    @Test
     void aWriterAnsweringTheWrongNumberOfOutcomesFailsItsCallers() {
         try (GroupCommit<Integer, Integer> commit = new GroupCommit<>("test-writer", 8, items -> List.of())) {
             assertThatThrownBy(() -> commit.submit(1)).isInstanceOf(IllegalStateException.class);
@@ -101,6 +131,14 @@ class GroupCommitTest {
             go.countDown();
         }
         return results;
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void sleep(long millis) {

@@ -217,4 +217,48 @@ class VaultHttpTest {
         assertThat(logs.text()).doesNotContain(CANARY);
         assertThat(app.consoleOutput()).doesNotContain(CANARY);
     }
+
+    @Test
+    void aRevealWhoseSensitiveDataEventIsRefusedAnswers503AndLogsNoSuccessfulAccess() {
+        String key = "refused-" + UUID.randomUUID().toString().substring(0, 8);
+        String path = base() + "/klaviyo/" + key;
+        assertThat(app.putJson(path, body(Map.of("api_key", "pk_refused_" + CANARY)), admin).statusCode()).isEqualTo(201);
+        // PostgreSQL refuses the reveal's second event (SENSITIVE_DATA_ACCESS) for this one credential only; the
+        // group-commit writer still writes its first (API_KEY_ACCESSED).
+        String constraint = "no_sensitive_" + key.replace('-', '_');
+        app.app().db().run(c -> {
+            try (var st = c.createStatement()) {
+                st.execute("ALTER TABLE audit_events ADD CONSTRAINT " + constraint + " CHECK (NOT (event_type = 'SENSITIVE_DATA_ACCESS'"
+                        + " AND resource = 'credential:klaviyo/" + key + "')) NOT VALID");
+            }
+            return null;
+        });
+        try {
+            HttpResponse<String> refused = app.get(path + "/secret", admin);
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.body()).doesNotContain(CANARY);
+            long successes = app.app().db().run(c -> {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT count(*) FROM vault_access_log WHERE org_id = ? AND key_name = ? AND success")) {
+                    ps.setObject(1, org);
+                    ps.setString(2, key);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        return rs.getLong(1);
+                    }
+                }
+            });
+            assertThat(successes).isZero();
+            assertThat(app.json(app.get(path, admin)).has("last_used_at")).isFalse();
+        } finally {
+            app.app().db().run(c -> {
+                try (var st = c.createStatement()) {
+                    st.execute("ALTER TABLE audit_events DROP CONSTRAINT " + constraint);
+                }
+                return null;
+            });
+        }
+        assertThat(app.get(path + "/secret", admin).statusCode()).isEqualTo(200);
+        assertThat(app.json(app.get(path, admin)).has("last_used_at")).isTrue();
+    }
 }

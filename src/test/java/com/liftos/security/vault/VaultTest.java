@@ -3,7 +3,10 @@ package com.liftos.security.vault;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.liftos.security.audit.AuditLog;
+import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.crypto.DecryptionFailedException;
+import com.liftos.security.store.StoreException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -69,7 +72,35 @@ class VaultTest {
             assertThatThrownBy(() -> v.getCredentials(org, "klaviyo", "default", ALICE))
                     .isInstanceOf(com.liftos.security.store.StoreException.class)
                     .hasMessageNotContaining("pk_canary_audit_down");
+            // ...and the access log does not claim a reveal that never happened.
+            assertThat(own.count("SELECT count(*) FROM vault_access_log WHERE org_id = ? AND success", org)).isZero();
+            assertThat(v.metadata(org, "klaviyo", "default").orElseThrow().lastUsedAt()).isEmpty();
         }
+    }
+
+    @Test
+    void aRefusedAuditWriteLeavesNoSuccessfulAccessRow() {
+        // Writes audit inside their transaction as usual; every stand-alone record (the reveal's) is refused.
+        AuditLog refusing = new AuditLog() {
+            @Override
+            public void record(SecurityEvent event) {
+                throw new StoreException("audit write refused");
+            }
+
+            @Override
+            public void record(java.sql.Connection transaction, SecurityEvent event) {
+                fx.audit.record(transaction, event);
+            }
+        };
+        Vault v = Vault.open(fx.db, refusing, fx.keyFile, fx.clock, new java.security.SecureRandom());
+        UUID org = fx.newOrg();
+        ok(v.storeCredentialsInVault(org, "stripe", "default", Map.of("secret_key", "sk_live_refused_audit"), ALICE));
+        assertThatThrownBy(() -> v.getCredentials(org, "stripe", "default", ALICE)).isInstanceOf(StoreException.class);
+        assertThat(fx.count("SELECT count(*) FROM vault_access_log WHERE org_id = ? AND success", org)).isZero();
+        // The same credential through an audit log that works: one successful row, counted.
+        ok(vault.getCredentials(org, "stripe", "default", ALICE));
+        assertThat(fx.count("SELECT count(*) FROM vault_access_log WHERE org_id = ? AND success", org)).isEqualTo(1);
+        assertThat(vault.metadata(org, "stripe", "default").orElseThrow().accessCount()).isEqualTo(1);
     }
 
     @Test
