@@ -4,10 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.EventFanout;
 import com.liftos.security.audit.Audit;
-import com.liftos.security.audit.ComplianceEvidence;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.auth.Accounts;
 import com.liftos.security.auth.Auth;
+import com.liftos.security.compliance.Compliance;
+import com.liftos.security.compliance.ComplianceEvidence;
 import com.liftos.security.incident.Containment;
 import com.liftos.security.incident.IncidentResponse;
 import com.liftos.security.incident.Notifier;
@@ -139,7 +140,7 @@ public final class App implements AutoCloseable {
             Auth auth = Auth.start(config, db, users, orgs, orgConfigs, hasher, audit, new Bodies(json), mfaFactors, ipAllowList::permits,
                     jwtKey, serviceKey, clock, random);
             resources.add(auth);
-            ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.of(mfaFactors.adoption(org)), (org, now) ->
+            ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.of(mfaAdoption(users, mfaFactors, org)), (org, now) ->
                     Optional.of(new ComplianceEvidence.RotationFigures(vault.countActive(org), vault.countDueForRotation(org), 90)));
             Optional<Mailer> mailer = Mailer.fromConfig(config.smtp());
             Mfa mfa = Mfa.start(mfaFactors, auth, users, mailer, SmsSender.fromConfig(config.mfa().sms()),
@@ -151,7 +152,7 @@ public final class App implements AutoCloseable {
                     new VaultRoutes(vault, json, clock).routes(),
                     new AccessAdminRoutes(db, orgs, orgConfigs, audit, json, clock,
                             user -> auth.sessions().endAllForUser(user, "roles_revoked")).routes(),
-                    auditing.routes(evidence));
+                    Compliance.routes(auditing, users, orgs, evidence, json, clock, config.features().requireHttps()));
 
             List<Guard> guards = new ArrayList<>();
             guards.add(incidents.ipGuard());
@@ -217,6 +218,12 @@ public final class App implements AutoCloseable {
                         : SecurityEvent.ActorType.SYSTEM, actor.clientIp().orElse(""), actor.requestId());
             }
         };
+    }
+
+    /** MFA adoption for the SOC 2 report: the org's active users (auth), and how many of them have a factor (MFA). */
+    private static ComplianceEvidence.MfaFigures mfaAdoption(Users users, MfaFactors factors, UUID orgId) {
+        List<UUID> active = users.activeUserIds(orgId);
+        return new ComplianceEvidence.MfaFigures(factors.usersWithActiveFactor(active), active.size());
     }
 
     private static Database openAndMigrate(Config config) {
