@@ -5,6 +5,7 @@ import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.EventFanout;
 import com.liftos.security.audit.Audit;
 import com.liftos.security.audit.SecurityEvent;
+import com.liftos.security.auth.AccountPersonalData;
 import com.liftos.security.auth.Accounts;
 import com.liftos.security.auth.Auth;
 import com.liftos.security.compliance.Compliance;
@@ -12,7 +13,10 @@ import com.liftos.security.compliance.ComplianceEvidence;
 import com.liftos.security.incident.Containment;
 import com.liftos.security.incident.IncidentResponse;
 import com.liftos.security.incident.Notifier;
+import com.liftos.security.privacy.ErasureLevers;
 import com.liftos.security.privacy.Privacy;
+import com.liftos.security.privacy.PrivacyRoutes;
+import com.liftos.security.privacy.Requester;
 import com.liftos.security.vault.Caller;
 import com.liftos.security.auth.PasswordHasher;
 import com.liftos.security.auth.Users;
@@ -30,6 +34,7 @@ import com.liftos.security.http.SystemRoutes;
 import com.liftos.security.mfa.Mailer;
 import com.liftos.security.mfa.Mfa;
 import com.liftos.security.mfa.MfaFactors;
+import com.liftos.security.mfa.MfaPersonalData;
 import com.liftos.security.mfa.SmsSender;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.ratelimit.RateLimiter;
@@ -44,6 +49,7 @@ import com.liftos.security.http.DatabaseHealth;
 import com.liftos.security.store.Db;
 import com.liftos.security.store.Migrations;
 import com.liftos.security.vault.Vault;
+import com.liftos.security.vault.VaultPersonalData;
 import com.liftos.security.vault.VaultRoutes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -147,8 +153,11 @@ public final class App implements AutoCloseable {
                     audit, json, orgConfigs, config.mfa(), clock);
             IncidentResponse incidents = IncidentResponse.start(db, audit, events, containment(auth, vault), orgConfigs,
                     mailer.map(m -> (Notifier) m::send), json, clock);
-            Privacy privacy = new Privacy(db, audit, auditing.maintenance(), auth.sessions(), vault, incidents.incidents(), json, clock);
-            RouteTable routes = RouteTable.of(system.routes(), auth.routes(), mfa.routes(), incidents.routes(), privacy.routes(),
+            // Each feature's share of a subject's data, in export order; the accounts are exported first and erased last.
+            Privacy privacy = new Privacy(db, audit, orgs, new AccountPersonalData(db, json), List.of(new MfaPersonalData(json),
+                    new VaultPersonalData(json), auditing.personalData(), incidents.personalData()), erasureLevers(auth, vault), json, clock);
+            RouteTable routes = RouteTable.of(system.routes(), auth.routes(), mfa.routes(), incidents.routes(),
+                    new PrivacyRoutes(privacy, json).routes(),
                     new VaultRoutes(vault, json, clock).routes(),
                     new AccessAdminRoutes(db, orgs, orgConfigs, audit, json, clock,
                             user -> auth.sessions().endAllForUser(user, "roles_revoked")).routes(),
@@ -216,6 +225,27 @@ public final class App implements AutoCloseable {
             private Accounts.Actor accountActor(Containment.Actor actor) {
                 return new Accounts.Actor(actor.userId(), actor.userId().isPresent() ? SecurityEvent.ActorType.USER
                         : SecurityEvent.ActorType.SYSTEM, actor.clientIp().orElse(""), actor.requestId());
+            }
+        };
+    }
+
+    /** What erasure stops first: sessions (auth) and an organization's vault keys. */
+    private static ErasureLevers erasureLevers(Auth auth, Vault vault) {
+        return new ErasureLevers() {
+            @Override
+            public void endSessionsOfUser(UUID userId) {
+                auth.sessions().endAllForUser(userId, "erased");
+            }
+
+            @Override
+            public void endSessionsOfOrganization(UUID orgId) {
+                auth.sessions().endAllForOrg(orgId, "org_erased");
+            }
+
+            @Override
+            public int shredVaultKeys(UUID orgId, Requester by) {
+                return vault.shredOrganization(orgId, new Caller(by.principal().map(p -> p.subject()), SecurityEvent.ActorType.USER,
+                        Optional.of(by.clientIp()), by.userAgent(), Optional.of(by.requestId())));
             }
         };
     }

@@ -7,6 +7,7 @@ import com.liftos.security.http.Guard;
 import com.liftos.security.http.Route;
 import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.store.Db;
+import com.liftos.security.subject.PersonalData;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -19,6 +20,7 @@ public final class IncidentResponse {
     private final IpBlocklist blocklist;
     private final EmergencyMode emergency;
     private final IncidentRoutes routes;
+    private final IncidentPersonalData personalData = new IncidentPersonalData();
 
     private IncidentResponse(Incidents incidents, IpBlocklist blocklist, EmergencyMode emergency, IncidentRoutes routes) {
         this.incidents = incidents;
@@ -39,6 +41,11 @@ public final class IncidentResponse {
 
     public Incidents incidents() {
         return incidents;
+    }
+
+    /** Incident response's share of a data subject's data (GDPR erasure forgets their addresses). */
+    public PersonalData personalData() {
+        return personalData;
     }
 
     public List<Route> routes() {
