@@ -151,8 +151,8 @@ public final class App implements AutoCloseable {
             Optional<Mailer> mailer = Mailer.fromConfig(config.smtp());
             Mfa mfa = Mfa.start(mfaFactors, auth, users, mailer, SmsSender.fromConfig(config.mfa().sms()),
                     audit, json, orgConfigs, config.mfa(), clock);
-            IncidentResponse incidents = IncidentResponse.start(db, audit, events, containment(auth, vault), orgConfigs,
-                    mailer.map(m -> (Notifier) m::send), json, clock);
+            IncidentResponse incidents = IncidentResponse.start(db, audit, auditing.counts(), users, events,
+                    containment(auth, vault), orgConfigs, mailer.map(m -> (Notifier) m::send), json, clock);
             // Each feature's share of a subject's data, in export order; the accounts are exported first and erased last.
             Privacy privacy = new Privacy(db, audit, orgs, new AccountPersonalData(db, json), List.of(new MfaPersonalData(json),
                     new VaultPersonalData(json), auditing.personalData(), incidents.personalData()), erasureLevers(auth, vault), json, clock);
