@@ -8,6 +8,7 @@ import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.auth.AccountPersonalData;
 import com.liftos.security.auth.Accounts;
 import com.liftos.security.auth.Auth;
+import com.liftos.security.auth.SessionOrigins;
 import com.liftos.security.compliance.Compliance;
 import com.liftos.security.compliance.ComplianceEvidence;
 import com.liftos.security.incident.Containment;
@@ -43,7 +44,7 @@ import com.liftos.security.rbac.AccessAdminRoutes;
 import com.liftos.security.rbac.IpAllowList;
 import com.liftos.security.rbac.RiskAssessor;
 import com.liftos.security.rbac.SecurityConfigCache;
-import com.liftos.security.rbac.StoredSessionFacts;
+import com.liftos.security.rbac.SessionFacts;
 import com.liftos.security.store.Database;
 import com.liftos.security.http.DatabaseHealth;
 import com.liftos.security.store.Db;
@@ -140,7 +141,7 @@ public final class App implements AutoCloseable {
             RateLimiter rateLimiter = RateLimits.create(config.redisUrl(), clock);
             resources.add(rateLimiter);
             IpAllowList ipAllowList = new IpAllowList(orgConfigs, audit, clock);
-            RiskAssessor risk = new RiskAssessor(new StoredSessionFacts(db), db, audit, clock);
+            RiskAssessor risk = new RiskAssessor(sessionFacts(SessionOrigins.stored(db)), auditing.counts(), audit, clock);
             SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database), rateLimiter.health()), metrics, version());
             MfaFactors mfaFactors = Mfa.factors(db, orgs, vault.secrets(), serviceKey, clock, random);
             Auth auth = Auth.start(config, db, users, orgs, orgConfigs, hasher, audit, new Bodies(json), mfaFactors, ipAllowList::permits,
@@ -159,7 +160,7 @@ public final class App implements AutoCloseable {
             RouteTable routes = RouteTable.of(system.routes(), auth.routes(), mfa.routes(), incidents.routes(),
                     new PrivacyRoutes(privacy, json).routes(),
                     new VaultRoutes(vault, json, clock).routes(),
-                    new AccessAdminRoutes(db, orgs, orgConfigs, audit, json, clock,
+                    new AccessAdminRoutes(db, users, orgs, orgConfigs, audit, json, clock,
                             user -> auth.sessions().endAllForUser(user, "roles_revoked")).routes(),
                     Compliance.routes(auditing, users, orgs, evidence, json, clock, config.features().requireHttps()));
 
@@ -248,6 +249,11 @@ public final class App implements AutoCloseable {
                         Optional.of(by.clientIp()), by.userAgent(), Optional.of(by.requestId())));
             }
         };
+    }
+
+    /** The risk score's session signals, from the sessions auth stored. */
+    private static SessionFacts sessionFacts(SessionOrigins origins) {
+        return sessionId -> origins.of(sessionId).map(o -> new SessionFacts.Facts(o.loginIp(), o.newDevice()));
     }
 
     /** MFA adoption for the SOC 2 report: the org's active users (auth), and how many of them have a factor (MFA). */

@@ -1,5 +1,6 @@
 package com.liftos.security.rbac;
 
+import com.liftos.security.audit.AuditEventCounts;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
@@ -7,13 +8,8 @@ import com.liftos.security.identity.Principal;
 import com.liftos.security.config.Cidr;
 import com.liftos.security.http.ApiException;
 import com.liftos.security.http.Guard;
-import com.liftos.security.store.Db;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -52,16 +48,16 @@ public final class RiskAssessor {
             "::1/128", "fc00::/7", "fe80::/10"}).map(c -> Cidr.parse(c).orElseThrow()).toList();
 
     private final SessionFacts sessions;
-    private final Db db;
+    private final AuditEventCounts events;
     private final AuditLog audit;
     private final Clock clock;
     private final ConcurrentHashMap<UUID, Cached<Optional<SessionFacts.Facts>>> sessionCache = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, Cached<Integer>> failedLoginCache = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, Window> velocity = new ConcurrentHashMap<>();
 
-    public RiskAssessor(SessionFacts sessions, Db db, AuditLog audit, Clock clock) {
+    public RiskAssessor(SessionFacts sessions, AuditEventCounts events, AuditLog audit, Clock clock) {
         this.sessions = sessions;
-        this.db = db;
+        this.events = events;
         this.audit = audit;
         this.clock = clock;
     }
@@ -173,20 +169,8 @@ public final class RiskAssessor {
         long now = clock.millis();
         Cached<Integer> c = failedLoginCache.get(user);
         if (c == null || now >= c.expiresAtMillis) {
-            Instant since = clock.instant().minus(Duration.ofMinutes(15));
-            int count = db.run(conn -> {
-                try (PreparedStatement ps = conn.prepareStatement("""
-                        SELECT count(*) FROM audit_events
-                        WHERE event_type = 'LOGIN_FAILURE' AND actor_id = ? AND occurred_at > ?""")) {
-                    ps.setObject(1, user);
-                    ps.setTimestamp(2, Timestamp.from(since));
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        return rs.getInt(1);
-                    }
-                }
-            });
-            c = new Cached<>(count, now + CACHE.toMillis());
+            long count = events.loginFailuresOf(user, clock.instant().minus(Duration.ofMinutes(15)));
+            c = new Cached<>((int) Math.min(Integer.MAX_VALUE, count), now + CACHE.toMillis());
             trim(failedLoginCache);
             failedLoginCache.put(user, c);
         }
