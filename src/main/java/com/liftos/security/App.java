@@ -4,15 +4,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.EventFanout;
 import com.liftos.security.audit.Audit;
-import com.liftos.security.audit.ComplianceEvidence;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
+import com.liftos.security.auth.AccountPersonalData;
 import com.liftos.security.auth.Accounts;
 import com.liftos.security.auth.Auth;
+import com.liftos.security.auth.SessionOrigins;
+import com.liftos.security.compliance.Compliance;
+import com.liftos.security.compliance.ComplianceEvidence;
 import com.liftos.security.incident.Containment;
 import com.liftos.security.incident.IncidentResponse;
 import com.liftos.security.incident.Notifier;
+import com.liftos.security.privacy.ErasureLevers;
 import com.liftos.security.privacy.Privacy;
+import com.liftos.security.privacy.PrivacyRoutes;
+import com.liftos.security.privacy.Requester;
 import com.liftos.security.vault.Caller;
 import com.liftos.security.auth.PasswordHasher;
 import com.liftos.security.auth.Users;
@@ -30,6 +36,7 @@ import com.liftos.security.http.SystemRoutes;
 import com.liftos.security.mfa.Mailer;
 import com.liftos.security.mfa.Mfa;
 import com.liftos.security.mfa.MfaFactors;
+import com.liftos.security.mfa.MfaPersonalData;
 import com.liftos.security.mfa.SmsSender;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.ratelimit.RateLimiter;
@@ -43,12 +50,13 @@ import com.liftos.security.rbac.PermissionGuard;
 import com.liftos.security.rbac.RiskAssessor;
 import com.liftos.security.rbac.RiskGuard;
 import com.liftos.security.rbac.SecurityConfigCache;
-import com.liftos.security.rbac.StoredSessionFacts;
+import com.liftos.security.rbac.SessionFacts;
 import com.liftos.security.store.Database;
 import com.liftos.security.http.DatabaseHealth;
 import com.liftos.security.store.Db;
 import com.liftos.security.store.Migrations;
 import com.liftos.security.vault.Vault;
+import com.liftos.security.vault.VaultPersonalData;
 import com.liftos.security.vault.VaultRoutes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -139,25 +147,28 @@ public final class App implements AutoCloseable {
             RateLimiter rateLimiter = RateLimits.create(config.redisUrl(), clock);
             resources.add(rateLimiter);
             IpAllowList ipAllowList = new IpAllowList(orgConfigs);
-            RiskAssessor risk = new RiskAssessor(new StoredSessionFacts(db), db, clock);
+            RiskAssessor risk = new RiskAssessor(sessionFacts(SessionOrigins.stored(db)), auditing.counts(), clock);
             SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database), rateLimiter.health()), metrics, version());
             MfaFactors mfaFactors = Mfa.factors(db, orgs, vault.secrets(), serviceKey, clock, random);
             Auth auth = Auth.start(config, db, users, orgs, orgConfigs, hasher, audit, new Bodies(json), mfaFactors, ipAllowList::permits,
                     jwtKey, serviceKey, clock, random);
             resources.add(auth);
-            ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.of(mfaFactors.adoption(org)), (org, now) ->
+            ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.of(mfaAdoption(users, mfaFactors, org)), (org, now) ->
                     Optional.of(new ComplianceEvidence.RotationFigures(vault.countActive(org), vault.countDueForRotation(org), 90)));
             Optional<Mailer> mailer = Mailer.fromConfig(config.smtp());
             Mfa mfa = Mfa.start(mfaFactors, auth, users, mailer, SmsSender.fromConfig(config.mfa().sms()),
                     audit, json, orgConfigs, config.mfa(), clock);
-            IncidentResponse incidents = IncidentResponse.start(db, audit, events, containment(auth, vault), orgConfigs,
-                    mailer.map(m -> (Notifier) m::send), json, clock);
-            Privacy privacy = new Privacy(db, audit, auditing.maintenance(), auth.sessions(), vault, incidents.incidents(), json, clock);
-            RouteTable routes = RouteTable.of(system.routes(), auth.routes(), mfa.routes(), incidents.routes(), privacy.routes(),
+            IncidentResponse incidents = IncidentResponse.start(db, audit, auditing.counts(), users, events,
+                    containment(auth, vault), orgConfigs, mailer.map(m -> (Notifier) m::send), json, clock);
+            // Each feature's share of a subject's data, in export order; the accounts are exported first and erased last.
+            Privacy privacy = new Privacy(db, audit, orgs, new AccountPersonalData(db, json), List.of(new MfaPersonalData(json),
+                    new VaultPersonalData(json), auditing.personalData(), incidents.personalData()), erasureLevers(auth, vault), json, clock);
+            RouteTable routes = RouteTable.of(system.routes(), auth.routes(), mfa.routes(), incidents.routes(),
+                    new PrivacyRoutes(privacy, json).routes(),
                     new VaultRoutes(vault, json, clock).routes(),
-                    new AccessAdminRoutes(db, orgs, orgConfigs, audit, json, clock,
+                    new AccessAdminRoutes(db, users, orgs, orgConfigs, audit, json, clock,
                             user -> auth.sessions().endAllForUser(user, "roles_revoked")).routes(),
-                    auditing.routes(evidence));
+                    Compliance.routes(auditing, users, orgs, evidence, json, clock, config.features().requireHttps()));
 
             List<Guard> guards = new ArrayList<>();
             guards.add(incidents.ipGuard());
@@ -242,6 +253,38 @@ public final class App implements AutoCloseable {
                         : SecurityEvent.ActorType.SYSTEM, actor.clientIp().orElse(""), actor.requestId());
             }
         };
+    }
+
+    /** What erasure stops first: sessions (auth) and an organization's vault keys. */
+    private static ErasureLevers erasureLevers(Auth auth, Vault vault) {
+        return new ErasureLevers() {
+            @Override
+            public void endSessionsOfUser(UUID userId) {
+                auth.sessions().endAllForUser(userId, "erased");
+            }
+
+            @Override
+            public void endSessionsOfOrganization(UUID orgId) {
+                auth.sessions().endAllForOrg(orgId, "org_erased");
+            }
+
+            @Override
+            public int shredVaultKeys(UUID orgId, Requester by) {
+                return vault.shredOrganization(orgId, new Caller(by.principal().map(p -> p.subject()), SecurityEvent.ActorType.USER,
+                        Optional.of(by.clientIp()), by.userAgent(), Optional.of(by.requestId())));
+            }
+        };
+    }
+
+    /** The risk score's session signals, from the sessions auth stored. */
+    private static SessionFacts sessionFacts(SessionOrigins origins) {
+        return sessionId -> origins.of(sessionId).map(o -> new SessionFacts.Facts(o.loginIp(), o.newDevice()));
+    }
+
+    /** MFA adoption for the SOC 2 report: the org's active users (auth), and how many of them have a factor (MFA). */
+    private static ComplianceEvidence.MfaFigures mfaAdoption(Users users, MfaFactors factors, UUID orgId) {
+        List<UUID> active = users.activeUserIds(orgId);
+        return new ComplianceEvidence.MfaFigures(factors.usersWithActiveFactor(active), active.size());
     }
 
     private static Database openAndMigrate(Config config) {

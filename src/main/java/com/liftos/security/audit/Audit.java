@@ -2,9 +2,9 @@ package com.liftos.security.audit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.config.Config;
-import com.liftos.security.http.Route;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.store.Db;
+import com.liftos.security.subject.PersonalData;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;
@@ -14,7 +14,6 @@ import java.security.SecureRandom;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -26,9 +25,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The audit feature's entry point: the durable, hash-chained {@link AuditLog} every feature writes to, the seed's
- * {@link AuditTrail} API, verification, maintenance (signed checkpoints, retention purge, pseudonymization), the
- * HTTP routes, and the background jobs (checkpoints every {@code LIFTOS_AUDIT_CHECKPOINT_SECONDS}, retention purge
- * every 6 hours, alert delivery every second).
+ * {@link AuditTrail} API, reads and counts of stored records, verification, maintenance (signed checkpoints,
+ * retention purge, pseudonymization), the audit share of a data subject's data, and the background jobs
+ * (checkpoints every {@code LIFTOS_AUDIT_CHECKPOINT_SECONDS}, retention purge every 6 hours, alert delivery every
+ * second). Search, export and reports over the records are the {@code compliance} feature's.
  */
 public final class Audit implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Audit.class);
@@ -39,22 +39,17 @@ public final class Audit implements AutoCloseable {
     private final ChainVerifier verifier;
     private final AuditMaintenance maintenance;
     private final AuditQuery query;
+    private final AuditEventCounts counts;
+    private final AuditPersonalData personalData;
     private final Optional<AlertWebhooks> alerts;
     private final ScheduledExecutorService jobs;
-    private final Db db;
-    private final Organizations orgs;
-    private final Clock clock;
-    private final boolean requireHttps;
 
     private Audit(Db db, ObjectMapper json, Clock clock, SecureRandom random, Config config, EventFanout events,
                   MeterRegistry metrics, Organizations orgs) {
-        this.db = db;
-        this.orgs = orgs;
-        this.clock = clock;
-        this.requireHttps = config.features().requireHttps();
         Config.Audit settings = config.audit();
         AuditKey key = AuditKey.loadOrCreate(AuditKey.pathNextTo(config.keys().masterKey()), random);
         this.query = new AuditQuery(db, json);
+        this.counts = AuditEventCounts.stored(db);
         this.alerts = settings.alertWebhookUrls().isEmpty() ? Optional.empty()
                 : Optional.of(new AlertWebhooks(db, query, json, clock, settings.alertWebhookUrls(),
                         bytes(settings.alertWebhookSecret().orElseThrow()), Duration.ofMillis(settings.alertRetryBaseMillis())));
@@ -67,6 +62,7 @@ public final class Audit implements AutoCloseable {
         this.trail = new AuditTrail(log, clock);
         this.verifier = new ChainVerifier(db, Optional.of(key));
         this.maintenance = new AuditMaintenance(db, key, log, clock);
+        this.personalData = new AuditPersonalData(maintenance, json);
         this.jobs = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("audit-jobs").daemon(true).unstarted(r));
         jobs.scheduleWithFixedDelay(() -> quietly("checkpoint", maintenance::checkpoint),
                 settings.checkpointSeconds(), settings.checkpointSeconds(), TimeUnit.SECONDS);
@@ -102,17 +98,23 @@ public final class Audit implements AutoCloseable {
         return query;
     }
 
+    public AuditEventCounts counts() {
+        return counts;
+    }
+
+    /** The audit share of a data subject's data (GDPR export and erasure). */
+    public PersonalData personalData() {
+        return personalData;
+    }
+
+    /** How many alert webhooks high and critical events are delivered to. */
+    public int alertWebhookCount() {
+        return alerts.map(a -> a.webhookIds().size()).orElse(0);
+    }
+
     /** Delivers due alerts now (tests; the background job does this every second). */
     public int deliverAlerts() {
         return alerts.map(AlertWebhooks::deliverDue).orElse(0);
-    }
-
-    /** The audit and compliance routes; {@code evidence} supplies the MFA and credential-rotation figures. */
-    public List<Route> routes(ComplianceEvidence evidence) {
-        List<Route> routes = new ArrayList<>(new AuditRoutes(query, verifier, log, clock).routes());
-        routes.addAll(new ComplianceRoutes(new ComplianceReport(db, orgs, verifier, evidence, clock, requireHttps,
-                alerts.map(a -> a.webhookIds().size()).orElse(0))).routes());
-        return routes;
     }
 
     @Override

@@ -62,7 +62,7 @@ public record AuditFilter(Set<SecurityEventType> types, Optional<UUID> actor, Op
     }
 
     /** A JSON-friendly description (for the DATA_EXPORT event). */
-    java.util.Map<String, Object> describe() {
+    public java.util.Map<String, Object> describe() {
         java.util.Map<String, Object> d = new java.util.TreeMap<>();
         if (!types.isEmpty()) {
             d.put("types", types.stream().map(SecurityEventType::wire).sorted().toList());

@@ -65,6 +65,19 @@ public final class AuditMaintenance {
         });
     }
 
+    /** When the newest signed checkpoint of {@code chain} was made; empty before the first. */
+    public Optional<Instant> lastCheckpoint(UUID chain) {
+        return db.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT max(created_at) FROM audit_checkpoints WHERE chain = ?")) {
+                ps.setObject(1, chain);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return Optional.ofNullable(rs.getTimestamp(1)).map(Timestamp::toInstant);
+                }
+            }
+        });
+    }
+
     /**
      * Deletes the oldest records of {@code chain} that are older than {@code retention}: the longest prefix of the
      * chain whose records all precede the cutoff. The hash of the last deleted record becomes the chain's signed

@@ -1,10 +1,8 @@
 package com.liftos.security.audit;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.store.Db;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.sql.Array;
 import java.sql.Connection;
@@ -19,7 +17,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-/** Reads audit records: pages for search (newest first, cursor = seq), grouped counts, and streamed exports. */
+/**
+ * Reads audit records in their wire form: pages for search (newest first, cursor = seq), grouped counts, and every
+ * matching record streamed for exports.
+ */
 public final class AuditQuery {
     static final String COLUMNS = """
             seq, event_id, occurred_at, event_type, org_id, actor_id, actor_type, action, resource, client_ip, user_agent,
@@ -99,32 +100,23 @@ public final class AuditQuery {
         });
     }
 
-    /** Export formats. */
-    public enum Format {
-        CSV("csv"), JSONL("jsonl");
-
-        final String wire;
-
-        Format(String wire) {
-            this.wire = wire;
+    /** Receives records as they are read. */
+    public interface RecordSink {
+        /** Called once the query runs, before the first record (even when none match). */
+        default void begin() throws IOException {
         }
 
-        public String wire() {
-            return wire;
-        }
+        void accept(Map<String, Object> record) throws IOException;
     }
 
-    static final List<String> CSV_HEADER = List.of("seq", "event_id", "timestamp", "type", "org_id", "actor_id", "actor_type",
-            "action", "resource", "client_ip", "user_agent", "success", "details", "request_id", "risk_score", "risk_level",
-            "pseudonymized", "hash");
-
     /**
-     * Streams every matching record, oldest first, to {@code out} as it is read: a server-side cursor fetches
+     * Hands every matching record, oldest first, to {@code sink} as it is read: a server-side cursor fetches
      * {@value #EXPORT_FETCH} rows at a time, so memory stays flat whatever the size of the log.
      *
-     * @return the number of records written
+     * @return the number of records handed over
+     * @throws UncheckedIOException when the sink fails (the client went away)
      */
-    public long export(UUID org, AuditFilter filter, Format format, OutputStream out) {
+    public long forEach(UUID org, AuditFilter filter, RecordSink sink) {
         return db.tx(c -> {
             List<Object> params = new ArrayList<>();
             params.add(org);
@@ -133,39 +125,12 @@ public final class AuditQuery {
             try (PreparedStatement ps = prepare(c, sql, params)) {
                 ps.setFetchSize(EXPORT_FETCH);
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (format == Format.CSV) {
-                        out.write((String.join(",", CSV_HEADER) + "\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                        StringBuilder line = new StringBuilder(512);
-                        while (rs.next()) {
-                            line.setLength(0);
-                            Map<String, Object> r = row(rs);
-                            for (int i = 0; i < CSV_HEADER.size(); i++) {
-                                if (i > 0) {
-                                    line.append(',');
-                                }
-                                Object v = r.get(CSV_HEADER.get(i));
-                                line.append(Csv.cell(v instanceof Map<?, ?> ? json.writeValueAsString(v) : v));
-                            }
-                            line.append("\r\n");
-                            out.write(line.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                            count++;
-                        }
-                    } else {
-                        try (JsonGenerator g = json.getFactory().createGenerator(out)) {
-                            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-                            while (rs.next()) {
-                                json.writeValue(g, row(rs));
-                                g.writeRaw('\n');
-                                count++;
-                            }
-                        }
+                    sink.begin();
+                    while (rs.next()) {
+                        sink.accept(row(rs));
+                        count++;
                     }
                 }
-            } catch (IOException e) {
-                throw new UncheckedIOException("export stream failed", e);
-            }
-            try {
-                out.flush();
             } catch (IOException e) {
                 throw new UncheckedIOException("export stream failed", e);
             }
@@ -232,25 +197,6 @@ public final class AuditQuery {
         } catch (SQLException e) {
             ps.close();
             throw e;
-        }
-    }
-
-    /** RFC 4180 cells, with spreadsheet formula injection neutralized. */
-    static final class Csv {
-        private Csv() {}
-
-        static String cell(Object value) {
-            if (value == null) {
-                return "";
-            }
-            String s = value.toString();
-            if (!s.isEmpty() && "=+-@\t\r".indexOf(s.charAt(0)) >= 0 && !(value instanceof Number)) {
-                s = "'" + s;
-            }
-            if (s.indexOf(',') >= 0 || s.indexOf('"') >= 0 || s.indexOf('\n') >= 0 || s.indexOf('\r') >= 0) {
-                return '"' + s.replace("\"", "\"\"") + '"';
-            }
-            return s;
         }
     }
 }

@@ -34,6 +34,11 @@ public sealed interface ChainStatus {
     record Tampered(UUID chain, long recordsChecked, Problem problem, long seq, Optional<UUID> eventId,
                     String message) implements ChainStatus {}
 
+    /** Whether this is the system chain (events of no organization). */
+    default boolean systemChain() {
+        return chain().equals(ChainAppender.SYSTEM_CHAIN);
+    }
+
     default boolean intact() {
         return this instanceof Intact;
     }

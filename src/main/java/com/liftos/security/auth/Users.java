@@ -7,13 +7,18 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /** User rows. Emails are stored lower-case and unique across all organizations. */
-public final class Users {
+public final class Users implements UserDirectory {
     static final String COLUMNS = "id, org_id, email, display_name, roles, status, password_changed_at, locked_until, created_at";
 
     private final Db db;
@@ -87,5 +92,113 @@ public final class Users {
                 Optional.ofNullable(rs.getString(4)), List.of(roles), rs.getString(6),
                 rs.getTimestamp(7).toInstant(), Optional.ofNullable(locked).map(Timestamp::toInstant),
                 rs.getTimestamp(9).toInstant());
+    }
+
+    @Override
+    public boolean isMember(UUID orgId, UUID userId) {
+        return db.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM users WHERE id = ? AND org_id = ?")) {
+                ps.setObject(1, userId);
+                ps.setObject(2, orgId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
+    @Override
+    public boolean isLocked(UUID userId, Instant now) {
+        return db.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT locked_until > ? FROM users WHERE id = ?")) {
+                ps.setTimestamp(1, Timestamp.from(now));
+                ps.setObject(2, userId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() && rs.getBoolean(1);
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<UUID> activeUserIds(UUID orgId) {
+        return db.run(c -> {
+            List<UUID> ids = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM users WHERE org_id = ? AND status = 'active'")) {
+                ps.setObject(1, orgId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getObject(1, UUID.class));
+                    }
+                }
+            }
+            return ids;
+        });
+    }
+
+    @Override
+    public AccountFigures accountFigures(UUID orgId, int passwordMaxAgeDays, Instant now) {
+        return db.run(c -> {
+            long active;
+            long expired;
+            long locked;
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT count(*) FILTER (WHERE status = 'active'),
+                           count(*) FILTER (WHERE status = 'active' AND ? > 0 AND password_changed_at < ?),
+                           count(*) FILTER (WHERE locked_until > ?)
+                    FROM users WHERE org_id = ?
+                    """)) {
+                ps.setInt(1, passwordMaxAgeDays);
+                ps.setTimestamp(2, Timestamp.from(now.minus(Duration.ofDays(Math.max(0, passwordMaxAgeDays)))));
+                ps.setTimestamp(3, Timestamp.from(now));
+                ps.setObject(4, orgId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    active = rs.getLong(1);
+                    expired = rs.getLong(2);
+                    locked = rs.getLong(3);
+                }
+            }
+            Map<String, Long> roles = new TreeMap<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT r, count(*) FROM users, unnest(roles) AS r WHERE org_id = ? AND status = 'active' GROUP BY r")) {
+                ps.setObject(1, orgId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        roles.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+            }
+            return new AccountFigures(active, roles, expired, locked);
+        });
+    }
+
+    @Override
+    public Optional<List<String>> lockRoles(Connection c, UUID orgId, UUID userId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT roles FROM users WHERE id = ? AND org_id = ? FOR UPDATE")) {
+            ps.setObject(1, userId);
+            ps.setObject(2, orgId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                List<String> roles = new ArrayList<>();
+                for (Object o : (Object[]) rs.getArray(1).getArray()) {
+                    roles.add(String.valueOf(o));
+                }
+                return Optional.of(List.copyOf(roles));
+            }
+        }
+    }
+
+    @Override
+    public boolean setRoles(Connection c, UUID orgId, UUID userId, List<String> roles) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE users SET roles = ?, updated_at = ? WHERE id = ? AND org_id = ?")) {
+            ps.setArray(1, c.createArrayOf("text", roles.toArray()));
+            ps.setTimestamp(2, Timestamp.from(clock.instant()));
+            ps.setObject(3, userId);
+            ps.setObject(4, orgId);
+            return ps.executeUpdate() == 1;
+        }
     }
 }

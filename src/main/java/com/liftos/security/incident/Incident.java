@@ -1,13 +1,14 @@
 package com.liftos.security.incident;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
 /** One incident as stored, with its timeline (oldest first). */
-public record Incident(UUID id, Optional<UUID> orgId, String type, Severity severity, Status status, String subject,
+public record Incident(UUID id, Optional<UUID> orgId, IncidentType type, Severity severity, Status status, String subject,
                        Instant openedAt, Instant respondBy, Optional<Instant> containedAt, Optional<Instant> resolvedAt,
                        Instant updatedAt, int hits, List<UUID> affectedUsers, List<String> affectedKeys,
                        List<UUID> evidence, List<TimelineEntry> timeline) {
@@ -25,8 +26,8 @@ public record Incident(UUID id, Optional<UUID> orgId, String type, Severity seve
             return wire;
         }
 
-        public static java.util.Optional<Status> parse(String s) {
-            return java.util.Arrays.stream(values()).filter(v -> v.wire.equals(s)).findFirst();
+        public static Optional<Status> parse(String s) {
+            return Arrays.stream(values()).filter(v -> v.wire.equals(s)).findFirst();
         }
     }
 

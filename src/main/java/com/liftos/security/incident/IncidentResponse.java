@@ -1,44 +1,53 @@
 package com.liftos.security.incident;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.liftos.security.audit.AuditEventCounts;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.EventFanout;
+import com.liftos.security.auth.UserDirectory;
 import com.liftos.security.http.Guard;
 import com.liftos.security.http.Route;
 import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.store.Db;
+import com.liftos.security.subject.PersonalData;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
 
-/** The feature's entry point: builds incidents, detectors and guards, and subscribes to the event stream. */
+/**
+ * The feature's entry point: builds incidents, detectors and guards, and subscribes to the event stream. It asks
+ * the audit feature for event counts and the auth feature about users; it never reads their tables.
+ */
 public final class IncidentResponse {
-    private final Incidents incidents;
     private final IpBlocklist blocklist;
     private final EmergencyMode emergency;
     private final IncidentRoutes routes;
+    private final IncidentPersonalData personalData = new IncidentPersonalData();
 
-    private IncidentResponse(Incidents incidents, IpBlocklist blocklist, EmergencyMode emergency, IncidentRoutes routes) {
-        this.incidents = incidents;
+    private IncidentResponse(IpBlocklist blocklist, EmergencyMode emergency, IncidentRoutes routes) {
         this.blocklist = blocklist;
         this.emergency = emergency;
         this.routes = routes;
     }
 
-    public static IncidentResponse start(Db db, AuditLog audit, EventFanout events, Containment containment,
-                                         Function<UUID, SecurityConfig> configs, Optional<Notifier> notifier,
-                                         ObjectMapper json, Clock clock) {
+    public static IncidentResponse start(Db db, AuditLog audit, AuditEventCounts counts, UserDirectory users,
+                                         EventFanout events, Containment containment, Function<UUID, SecurityConfig> configs,
+                                         Optional<Notifier> notifier, ObjectMapper json, Clock clock) {
         IpBlocklist blocklist = new IpBlocklist(db, audit, clock);
         EmergencyMode emergency = new EmergencyMode(db, audit, clock);
-        Incidents incidents = new Incidents(db, audit, containment, blocklist, emergency, configs, notifier, json, clock);
-        events.add(new IncidentDetector(db, incidents, containment, blocklist, configs, clock));
-        return new IncidentResponse(incidents, blocklist, emergency, new IncidentRoutes(incidents, json, clock));
+        IncidentStore store = new IncidentStore(db, json);
+        Incidents incidents = new Incidents(db, audit, store,
+                new IncidentActions(store, containment, blocklist, emergency, users, configs),
+                new IncidentNotices(store, configs, notifier), clock);
+        events.add(new IncidentDetector(db, counts, users, incidents, containment, blocklist, configs, clock));
+        return new IncidentResponse(blocklist, emergency, new IncidentRoutes(incidents, json, clock));
     }
 
-    public Incidents incidents() {
-        return incidents;
+    /** Incident response's share of a data subject's data (GDPR erasure forgets their addresses). */
+    public PersonalData personalData() {
+        return personalData;
     }
 
     public List<Route> routes() {

@@ -18,7 +18,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 /** {@code /v1/orgs/{orgId}/incidents}: list, read, act. */
-public final class IncidentRoutes {
+final class IncidentRoutes {
     private static final String BASE = "/v1/orgs/{orgId}/incidents";
 
     private final Incidents incidents;
@@ -26,7 +26,7 @@ public final class IncidentRoutes {
     private final ObjectMapper json;
     private final Clock clock;
 
-    public IncidentRoutes(Incidents incidents, ObjectMapper json, Clock clock) {
+    IncidentRoutes(Incidents incidents, ObjectMapper json, Clock clock) {
         this.incidents = incidents;
         this.bodies = new Bodies(json);
         this.json = json;
@@ -66,7 +66,7 @@ public final class IncidentRoutes {
         UUID id = uuid(ctx.pathParam("incidentId"));
         ActionBody body = bodies.read(ctx, ActionBody.class);
         if (body.action() == null) {
-            throw ApiException.badRequest("invalid_action", "'action' is required: one of " + String.join(", ", Incidents.ACTIONS));
+            throw ApiException.badRequest("invalid_action", "'action' is required: one of " + IncidentAction.Name.all());
         }
         if (body.note() != null && body.note().length() > 4000) {
             throw ApiException.badRequest("invalid_note", "note must be at most 4000 characters");
@@ -75,7 +75,7 @@ public final class IncidentRoutes {
         Principal p = request.requirePrincipal();
         Containment.Actor actor = new Containment.Actor(Optional.of(p.subject()), Optional.of(request.clientIp()),
                 Optional.of(request.requestId()));
-        Incidents.ActionOutcome outcome = incidents.act(orgId, id, new Incidents.Action(body.action(),
+        Incidents.ActionOutcome outcome = incidents.act(orgId, id, new IncidentAction.Request(body.action(),
                 Optional.ofNullable(body.note()), Optional.ofNullable(body.userId()), Optional.ofNullable(body.ip()),
                 Optional.ofNullable(body.minutes()), Optional.ofNullable(body.severity())), actor);
         switch (outcome) {
@@ -101,7 +101,7 @@ public final class IncidentRoutes {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", i.id().toString());
         m.put("org_id", i.orgId().map(UUID::toString).orElse(null));
-        m.put("type", i.type());
+        m.put("type", i.type().wire());
         m.put("severity", i.severity().wire());
         m.put("status", i.status().wire());
         m.put("subject", i.subject());

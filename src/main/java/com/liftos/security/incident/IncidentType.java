@@ -1,6 +1,8 @@
 package com.liftos.security.incident;
 
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 
 /** What was detected, with the severity the guide gives it. */
 public enum IncidentType {
@@ -23,5 +25,9 @@ public enum IncidentType {
 
     public String wire() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Optional<IncidentType> parse(String s) {
+        return Arrays.stream(values()).filter(v -> v.wire().equals(s)).findFirst();
     }
 }

@@ -1,7 +1,9 @@
 package com.liftos.security.incident;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 
 /** The guide's incident classification with its response-time targets. */
 public enum Severity {
@@ -29,12 +31,7 @@ public enum Severity {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    public static java.util.Optional<Severity> parse(String s) {
-        for (Severity v : values()) {
-            if (v.wire().equals(s)) {
-                return java.util.Optional.of(v);
-            }
-        }
-        return java.util.Optional.empty();
+    public static Optional<Severity> parse(String s) {
+        return Arrays.stream(values()).filter(v -> v.wire().equals(s)).findFirst();
     }
 }

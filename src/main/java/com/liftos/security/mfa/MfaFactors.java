@@ -3,9 +3,9 @@ package com.liftos.security.mfa;
 import com.liftos.security.auth.SecondFactor;
 import com.liftos.security.auth.User;
 import com.liftos.security.org.Organizations;
-import com.liftos.security.audit.ComplianceEvidence;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 
@@ -32,18 +32,18 @@ public final class MfaFactors implements SecondFactor {
         return orgs.securityConfig(user.orgId()).requireMfa();
     }
 
-    /** MFA adoption in an organization for the SOC 2 report: active users, and those with an active second factor. */
-    public ComplianceEvidence.MfaFigures adoption(UUID orgId) {
+    /**
+     * MFA adoption for the SOC 2 report: how many of {@code users} have an active second factor (one primary-key
+     * range scan per user).
+     */
+    public long usersWithActiveFactor(Collection<UUID> users) {
         return factors.db().run(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM mfa_methods m WHERE m.user_id = u.id AND m.status = 'active')),
-                           count(*)
-                    FROM users u WHERE u.org_id = ? AND u.status = 'active'
-                    """)) {
-                ps.setObject(1, orgId);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT count(DISTINCT user_id) FROM mfa_methods WHERE user_id = ANY (?) AND status = 'active'")) {
+                ps.setArray(1, c.createArrayOf("uuid", users.toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    return new ComplianceEvidence.MfaFigures(rs.getLong(1), rs.getLong(2));
+                    return rs.getLong(1);
                 }
             }
         });

@@ -103,6 +103,17 @@ public final class Organizations {
         });
     }
 
+    /**
+     * Deletes the organization in the caller's transaction; everything tied to it by foreign key (users, sessions,
+     * credentials, configuration, ...) goes with it. False when there was no such organization.
+     */
+    public boolean delete(Connection c, UUID id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM organizations WHERE id = ?")) {
+            ps.setObject(1, id);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
     public long count() {
         return db.run(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM organizations");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
+import com.liftos.security.auth.UserDirectory;
 import com.liftos.security.identity.Principal;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.ApiException;
@@ -18,12 +19,6 @@ import com.liftos.security.org.Organizations;
 import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.store.Db;
 import io.javalin.http.Context;
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -51,6 +46,7 @@ public final class AccessAdminRoutes {
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
     private final Db db;
+    private final UserDirectory users;
     private final Organizations orgs;
     private final SecurityConfigCache configs;
     private final AuditLog audit;
@@ -63,10 +59,11 @@ public final class AccessAdminRoutes {
      * @param endSessionsOfUser ends every session of a user: called after a role is revoked, because access
      *                          tokens carry their permissions and must not outlive the revocation
      */
-    public AccessAdminRoutes(Db db, Organizations orgs, SecurityConfigCache configs, AuditLog audit, ObjectMapper json, Clock clock,
-                             Consumer<UUID> endSessionsOfUser) {
+    public AccessAdminRoutes(Db db, UserDirectory users, Organizations orgs, SecurityConfigCache configs, AuditLog audit,
+                             ObjectMapper json, Clock clock, Consumer<UUID> endSessionsOfUser) {
         this.endSessionsOfUser = endSessionsOfUser;
         this.db = db;
+        this.users = users;
         this.orgs = orgs;
         this.configs = configs;
         this.audit = audit;
@@ -140,7 +137,7 @@ public final class AccessAdminRoutes {
         Principal p = request.requirePrincipal();
         boolean[] revoked = {false};
         List<String> result = db.tx(c -> {
-            Set<Role> current = lockRoles(c, orgId, userId)
+            Set<Role> current = users.lockRoles(c, orgId, userId).map(AccessAdminRoutes::known)
                     .orElseThrow(() -> ApiException.notFound("User not found"));
             Set<Role> added = new LinkedHashSet<>(wanted);
             added.removeAll(current);
@@ -150,13 +147,7 @@ public final class AccessAdminRoutes {
                 throw ApiException.forbidden("Only a super admin may grant or revoke super_admin");
             }
             List<String> ids = wanted.stream().map(Role::id).toList();
-            try (PreparedStatement ps = c.prepareStatement("UPDATE users SET roles = ?, updated_at = ? WHERE id = ? AND org_id = ?")) {
-                ps.setArray(1, c.createArrayOf("text", ids.toArray()));
-                ps.setTimestamp(2, Timestamp.from(clock.instant()));
-                ps.setObject(3, userId);
-                ps.setObject(4, orgId);
-                ps.executeUpdate();
-            }
+            users.setRoles(c, orgId, userId, ids);
             for (Role r : added) {
                 audit.record(c, event(SecurityEventType.ROLE_ASSIGNED, "assign_role", p, request, orgId)
                         .resource("user:" + userId).detail("role", r.id()).detail("user_id", userId.toString())
@@ -180,23 +171,11 @@ public final class AccessAdminRoutes {
         ctx.json(new RolesView(userId, result));
     }
 
-    /** The user's current roles, row locked for this transaction; empty when the user is not in the org. */
-    private static Optional<Set<Role>> lockRoles(Connection c, UUID orgId, UUID userId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT roles FROM users WHERE id = ? AND org_id = ? FOR UPDATE")) {
-            ps.setObject(1, userId);
-            ps.setObject(2, orgId);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                Array a = rs.getArray(1);
-                Set<Role> roles = new LinkedHashSet<>();
-                for (Object o : (Object[]) a.getArray()) {
-                    Role.fromId(String.valueOf(o)).ifPresent(roles::add);
-                }
-                return Optional.of(roles);
-            }
-        }
+    /** The roles among {@code ids} that exist (an unknown stored id grants nothing). */
+    private static Set<Role> known(List<String> ids) {
+        Set<Role> roles = new LinkedHashSet<>();
+        ids.forEach(id -> Role.fromId(id).ifPresent(roles::add));
+        return roles;
     }
 
     private UUID existingOrg(Context ctx) {

@@ -1,14 +1,10 @@
 package com.liftos.security.rbac;
 
+import com.liftos.security.audit.AuditEventCounts;
 import com.liftos.security.identity.Principal;
 import com.liftos.security.config.Cidr;
-import com.liftos.security.store.Db;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -46,15 +42,15 @@ public final class RiskAssessor {
             "::1/128", "fc00::/7", "fe80::/10"}).map(c -> Cidr.parse(c).orElseThrow()).toList();
 
     private final SessionFacts sessions;
-    private final Db db;
+    private final AuditEventCounts events;
     private final Clock clock;
     private final ConcurrentHashMap<UUID, Cached<Optional<SessionFacts.Facts>>> sessionCache = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, Cached<Integer>> failedLoginCache = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<UUID, Window> velocity = new ConcurrentHashMap<>();
 
-    public RiskAssessor(SessionFacts sessions, Db db, Clock clock) {
+    public RiskAssessor(SessionFacts sessions, AuditEventCounts events, Clock clock) {
         this.sessions = sessions;
-        this.db = db;
+        this.events = events;
         this.clock = clock;
     }
 
@@ -137,20 +133,8 @@ public final class RiskAssessor {
         long now = clock.millis();
         Cached<Integer> c = failedLoginCache.get(user);
         if (c == null || now >= c.expiresAtMillis) {
-            Instant since = clock.instant().minus(Duration.ofMinutes(15));
-            int count = db.run(conn -> {
-                try (PreparedStatement ps = conn.prepareStatement("""
-                        SELECT count(*) FROM audit_events
-                        WHERE event_type = 'LOGIN_FAILURE' AND actor_id = ? AND occurred_at > ?""")) {
-                    ps.setObject(1, user);
-                    ps.setTimestamp(2, Timestamp.from(since));
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        return rs.getInt(1);
-                    }
-                }
-            });
-            c = new Cached<>(count, now + CACHE.toMillis());
+            long count = events.loginFailuresOf(user, clock.instant().minus(Duration.ofMinutes(15)));
+            c = new Cached<>((int) Math.min(Integer.MAX_VALUE, count), now + CACHE.toMillis());
             trim(failedLoginCache);
             failedLoginCache.put(user, c);
         }

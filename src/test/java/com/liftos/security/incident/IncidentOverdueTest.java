@@ -14,7 +14,7 @@ class IncidentOverdueTest {
     static final Instant OPENED = Instant.parse("2026-11-22T10:00:00Z");
 
     static Incident incident(Severity s, Optional<Instant> contained) {
-        return new Incident(UUID.randomUUID(), Optional.empty(), "brute_force_attack", s, contained.isPresent()
+        return new Incident(UUID.randomUUID(), Optional.empty(), IncidentType.BRUTE_FORCE_ATTACK, s, contained.isPresent()
                 ? Incident.Status.CONTAINED : Incident.Status.OPEN, "user:x", OPENED, OPENED.plus(s.responseTarget()), contained,
                 Optional.empty(), OPENED, 1, List.of(), List.of(), List.of(), List.of());
     }

@@ -4,6 +4,7 @@ import com.liftos.security.identity.Role;
 import com.liftos.security.identity.PermissionSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.liftos.security.audit.AuditEventCounts;
 import com.liftos.security.audit.JdbcAuditLog;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
@@ -48,7 +49,7 @@ class RiskAssessorTest {
     }
 
     RiskAssessor assessor() {
-        return new RiskAssessor(id -> Optional.ofNullable(sessions.get(id)), db, CLOCK);
+        return new RiskAssessor(id -> Optional.ofNullable(sessions.get(id)), AuditEventCounts.stored(db), CLOCK);
     }
 
     Principal user(UUID session, List<String> amr, Instant authTime) {

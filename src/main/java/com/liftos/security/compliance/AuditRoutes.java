@@ -1,11 +1,18 @@
-package com.liftos.security.audit;
+package com.liftos.security.compliance;
 
-import com.liftos.security.identity.Principal;
+import com.liftos.security.audit.AuditFilter;
+import com.liftos.security.audit.AuditLog;
+import com.liftos.security.audit.AuditQuery;
+import com.liftos.security.audit.ChainStatus;
+import com.liftos.security.audit.ChainVerifier;
+import com.liftos.security.audit.SecurityEvent;
+import com.liftos.security.audit.SecurityEventType;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.ApiException;
 import com.liftos.security.http.CoreGuards;
 import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
+import com.liftos.security.identity.Principal;
 import io.javalin.http.Context;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -35,17 +42,19 @@ import java.util.stream.Collectors;
  * low/medium/high/critical), {@code provider}. Search pages with {@code limit} (1..1000, default 100) and
  * {@code cursor} (the {@code next_cursor} of the previous page).
  */
-public final class AuditRoutes {
+final class AuditRoutes {
     private static final Pattern LOOK_BACK = Pattern.compile("(\\d{1,6})([mhd])");
     private static final Pattern PROVIDER = Pattern.compile("[a-z0-9_]{1,40}");
 
     private final AuditQuery query;
+    private final AuditExport exports;
     private final ChainVerifier verifier;
     private final AuditLog audit;
     private final Clock clock;
 
-    public AuditRoutes(AuditQuery query, ChainVerifier verifier, AuditLog audit, Clock clock) {
+    AuditRoutes(AuditQuery query, AuditExport exports, ChainVerifier verifier, AuditLog audit, Clock clock) {
         this.query = query;
+        this.exports = exports;
         this.verifier = verifier;
         this.audit = audit;
         this.clock = clock;
@@ -97,9 +106,9 @@ public final class AuditRoutes {
         UUID org = CoreGuards.pathUuid(ctx, "orgId");
         AuditFilter filter = filter(ctx);
         String f = Optional.ofNullable(ctx.queryParam("format")).orElse("csv");
-        AuditQuery.Format format = switch (f) {
-            case "csv" -> AuditQuery.Format.CSV;
-            case "jsonl", "ndjson" -> AuditQuery.Format.JSONL;
+        AuditExport.Format format = switch (f) {
+            case "csv" -> AuditExport.Format.CSV;
+            case "jsonl", "ndjson" -> AuditExport.Format.JSONL;
             default -> throw ApiException.badRequest("invalid_parameter", "format must be csv or jsonl");
         };
         RequestContext rc = RequestContext.of(ctx);
@@ -113,11 +122,11 @@ public final class AuditRoutes {
                         .detail("format", format.wire()).detail("filters", filter.describe())
                         .risk(0.4).build(clock.instant())).toList());
         ctx.status(200);
-        ctx.contentType(format == AuditQuery.Format.CSV ? "text/csv; charset=utf-8" : "application/x-ndjson");
+        ctx.contentType(format == AuditExport.Format.CSV ? "text/csv; charset=utf-8" : "application/x-ndjson");
         ctx.header("Content-Disposition", "attachment; filename=\"audit-" + org + "." + format.wire() + "\"");
         try {
             OutputStream out = new BufferedOutputStream(ctx.res().getOutputStream(), 64 * 1024);
-            query.export(org, filter, format, out);
+            exports.export(org, filter, format, out);
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("client went away during export", e);
@@ -132,7 +141,7 @@ public final class AuditRoutes {
     /** The wire form of a verification result (also used by the compliance report). */
     public static Map<String, Object> describe(ChainStatus status) {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("chain", status.chain().equals(ChainAppender.SYSTEM_CHAIN) ? "system" : status.chain().toString());
+        body.put("chain", status.systemChain() ? "system" : status.chain().toString());
         body.put("status", status.intact() ? "intact" : "tampered");
         body.put("records_checked", status.recordsChecked());
         switch (status) {

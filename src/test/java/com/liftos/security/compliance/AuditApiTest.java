@@ -1,8 +1,11 @@
-package com.liftos.security.audit;
+package com.liftos.security.compliance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.liftos.security.audit.AuditTrail;
+import com.liftos.security.audit.SecurityEvent;
+import com.liftos.security.audit.SecurityEventType;
 import com.liftos.security.testing.TestApp;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;

@@ -1,12 +1,14 @@
-package com.liftos.security.audit;
+package com.liftos.security.compliance;
 
+import com.liftos.security.audit.AuditEventCounts;
+import com.liftos.security.audit.AuditMaintenance;
+import com.liftos.security.audit.ChainStatus;
+import com.liftos.security.audit.ChainVerifier;
+import com.liftos.security.audit.SecurityEventType;
+import com.liftos.security.auth.UserDirectory;
+import com.liftos.security.identity.Role;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.org.SecurityConfig;
-import com.liftos.security.identity.Role;
-import com.liftos.security.store.Db;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,21 +26,25 @@ import java.util.UUID;
  * chain's verification). A control is {@code "attention"} when a finding calls for action, else {@code "pass"};
  * evidence another feature did not provide is marked {@code "not_available"}.
  */
-public final class ComplianceReport {
+final class ComplianceReport {
     static final Duration PERIOD = Duration.ofDays(30);
 
-    private final Db db;
+    private final UserDirectory users;
     private final Organizations orgs;
+    private final AuditEventCounts events;
+    private final AuditMaintenance checkpoints;
     private final ChainVerifier verifier;
     private final ComplianceEvidence evidence;
     private final Clock clock;
     private final boolean requireHttps;
     private final int alertWebhooks;
 
-    public ComplianceReport(Db db, Organizations orgs, ChainVerifier verifier, ComplianceEvidence evidence, Clock clock,
-                            boolean requireHttps, int alertWebhooks) {
-        this.db = db;
+    ComplianceReport(UserDirectory users, Organizations orgs, AuditEventCounts events, AuditMaintenance checkpoints,
+                     ChainVerifier verifier, ComplianceEvidence evidence, Clock clock, boolean requireHttps, int alertWebhooks) {
+        this.users = users;
         this.orgs = orgs;
+        this.events = events;
+        this.checkpoints = checkpoints;
         this.verifier = verifier;
         this.evidence = evidence;
         this.clock = clock;
@@ -46,20 +52,20 @@ public final class ComplianceReport {
         this.alertWebhooks = alertWebhooks;
     }
 
-    public Map<String, Object> build(UUID orgId) {
+    Map<String, Object> build(UUID orgId) {
         Instant now = clock.instant();
         SecurityConfig config = orgs.securityConfig(orgId);
-        UserFigures users = users(orgId, config.passwordPolicy().maxAgeDays(), now);
-        Map<String, Long> counts = eventCounts(orgId, now.minus(PERIOD));
+        UserDirectory.AccountFigures users = this.users.accountFigures(orgId, config.passwordPolicy().maxAgeDays(), now);
+        AuditEventCounts.TypeCounts counts = events.countsByType(orgId, now.minus(PERIOD));
         ChainStatus chain = verifier.verify(orgId);
-        Optional<Instant> lastCheckpoint = lastCheckpoint(orgId);
+        Optional<Instant> lastCheckpoint = checkpoints.lastCheckpoint(orgId);
 
         List<Map<String, Object>> controls = new ArrayList<>();
 
         // CC6.1 Logical access controls: RBAC and MFA.
         Map<String, Object> e61 = new LinkedHashMap<>();
         List<String> f61 = new ArrayList<>();
-        e61.put("role_assignments", users.roles());
+        e61.put("role_assignments", new TreeMap<>(users.activeByRole()));
         e61.put("active_users", users.active());
         e61.put("require_mfa", config.requireMfa());
         Optional<ComplianceEvidence.MfaFigures> mfa = evidence.mfa().figures(orgId);
@@ -94,8 +100,8 @@ public final class ComplianceReport {
         e62.put("max_concurrent_sessions", config.maxConcurrentSessions());
         e62.put("users_with_expired_password", users.expiredPasswords());
         e62.put("locked_accounts", users.locked());
-        e62.put("failed_logins_30d", counts.getOrDefault("LOGIN_FAILURE", 0L));
-        e62.put("account_lockouts_30d", counts.getOrDefault("ACCOUNT_LOCKED", 0L));
+        e62.put("failed_logins_30d", counts.of(SecurityEventType.LOGIN_FAILURE));
+        e62.put("account_lockouts_30d", counts.of(SecurityEventType.ACCOUNT_LOCKED));
         Optional<ComplianceEvidence.RotationFigures> rotation = evidence.rotation().figures(orgId, now);
         e62.put("credentials_due_for_rotation", rotation.<Object>map(r -> Map.of("credentials", r.credentials(),
                 "due_for_rotation", r.dueForRotation(), "rotation_days", r.rotationDays())).orElse(NOT_AVAILABLE));
@@ -118,9 +124,9 @@ public final class ComplianceReport {
             matrix.put(r.id(), r.permissions().stream().map(Object::toString).toList());
         }
         e63.put("permission_matrix", matrix);
-        e63.put("permission_denied_30d", counts.getOrDefault("PERMISSION_DENIED", 0L));
-        e63.put("role_assigned_30d", counts.getOrDefault("ROLE_ASSIGNED", 0L));
-        e63.put("role_revoked_30d", counts.getOrDefault("ROLE_REVOKED", 0L));
+        e63.put("permission_denied_30d", counts.of(SecurityEventType.PERMISSION_DENIED));
+        e63.put("role_assigned_30d", counts.of(SecurityEventType.ROLE_ASSIGNED));
+        e63.put("role_revoked_30d", counts.of(SecurityEventType.ROLE_REVOKED));
         e63.put("audit_chain", chain.intact() ? "intact" : "tampered");
         controls.add(control("CC6.3", "Authorization procedures", "Permission matrix, audit logs", e63, List.of()));
 
@@ -141,10 +147,10 @@ public final class ComplianceReport {
         List<String> f68 = new ArrayList<>();
         e68.put("audit_chain", AuditRoutes.describe(chain));
         e68.put("last_signed_checkpoint", lastCheckpoint.<Object>map(Instant::toString).orElse("none yet"));
-        e68.put("high_or_critical_events_30d", counts.getOrDefault("HIGH_OR_CRITICAL", 0L));
-        e68.put("rate_limit_exceeded_30d", counts.getOrDefault("RATE_LIMIT_EXCEEDED", 0L));
-        e68.put("brute_force_attempts_30d", counts.getOrDefault("BRUTE_FORCE_ATTEMPT", 0L));
-        e68.put("suspicious_activity_30d", counts.getOrDefault("SUSPICIOUS_ACTIVITY", 0L));
+        e68.put("high_or_critical_events_30d", counts.highOrCritical());
+        e68.put("rate_limit_exceeded_30d", counts.of(SecurityEventType.RATE_LIMIT_EXCEEDED));
+        e68.put("brute_force_attempts_30d", counts.of(SecurityEventType.BRUTE_FORCE_ATTEMPT));
+        e68.put("suspicious_activity_30d", counts.of(SecurityEventType.SUSPICIOUS_ACTIVITY));
         e68.put("alert_webhooks_configured", alertWebhooks);
         e68.put("audit_retention_days", config.auditRetentionDays());
         if (!chain.intact()) {
@@ -176,78 +182,5 @@ public final class ComplianceReport {
         c.put("findings", findings);
         c.put("evidence", evidence);
         return c;
-    }
-
-    private record UserFigures(long active, Map<String, Long> roles, long expiredPasswords, long locked) {}
-
-    private UserFigures users(UUID orgId, int maxAgeDays, Instant now) {
-        return db.run(c -> {
-            long active;
-            long expired;
-            long locked;
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT count(*) FILTER (WHERE status = 'active'),
-                           count(*) FILTER (WHERE status = 'active' AND ? > 0 AND password_changed_at < ?),
-                           count(*) FILTER (WHERE locked_until > ?)
-                    FROM users WHERE org_id = ?
-                    """)) {
-                ps.setInt(1, maxAgeDays);
-                ps.setTimestamp(2, Timestamp.from(now.minus(Duration.ofDays(Math.max(0, maxAgeDays)))));
-                ps.setTimestamp(3, Timestamp.from(now));
-                ps.setObject(4, orgId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    active = rs.getLong(1);
-                    expired = rs.getLong(2);
-                    locked = rs.getLong(3);
-                }
-            }
-            Map<String, Long> roles = new TreeMap<>();
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT r, count(*) FROM users, unnest(roles) AS r WHERE org_id = ? AND status = 'active' GROUP BY r")) {
-                ps.setObject(1, orgId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        roles.put(rs.getString(1), rs.getLong(2));
-                    }
-                }
-            }
-            return new UserFigures(active, roles, expired, locked);
-        });
-    }
-
-    private Map<String, Long> eventCounts(UUID orgId, Instant since) {
-        return db.run(c -> {
-            Map<String, Long> counts = new TreeMap<>();
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT event_type, count(*), count(*) FILTER (WHERE risk_score >= 0.6)
-                    FROM audit_events WHERE chain = ? AND occurred_at >= ? GROUP BY event_type
-                    """)) {
-                ps.setObject(1, orgId);
-                ps.setTimestamp(2, Timestamp.from(since));
-                long high = 0;
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        counts.put(rs.getString(1), rs.getLong(2));
-                        high += rs.getLong(3);
-                    }
-                }
-                counts.put("HIGH_OR_CRITICAL", high);
-            }
-            return counts;
-        });
-    }
-
-    private Optional<Instant> lastCheckpoint(UUID orgId) {
-        return db.run(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT max(created_at) FROM audit_checkpoints WHERE chain = ?")) {
-                ps.setObject(1, orgId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    Timestamp t = rs.getTimestamp(1);
-                    return Optional.ofNullable(t).map(Timestamp::toInstant);
-                }
-            }
-        });
     }
 }

@@ -1,4 +1,4 @@
-package com.liftos.security.audit;
+package com.liftos.security.compliance;
 
 import java.time.Instant;
 import java.util.Optional;

@@ -1,5 +1,7 @@
-package com.liftos.security.audit;
+package com.liftos.security.compliance;
 
+import com.liftos.security.audit.AuditFilter;
+import com.liftos.security.audit.AuditQuery;
 import com.liftos.security.http.Json;
 import com.liftos.security.store.Db;
 import com.zaxxer.hikari.HikariConfig;
@@ -35,8 +37,8 @@ public final class ExportChild {
                 }
             };
             long t0 = System.nanoTime();
-            long rows = new AuditQuery(new Db(ds), Json.newMapper()).export(UUID.fromString(args[3]), AuditFilter.all(),
-                    AuditQuery.Format.valueOf(args[4]), counter);
+            long rows = new AuditExport(new AuditQuery(new Db(ds), Json.newMapper()), Json.newMapper())
+                    .export(UUID.fromString(args[3]), AuditFilter.all(), AuditExport.Format.valueOf(args[4]), counter);
             System.out.printf(java.util.Locale.ROOT, "ROWS %d BYTES %d SECONDS %.1f MAXHEAP %d%n", rows, bytes[0],
                     (System.nanoTime() - t0) / 1e9, Runtime.getRuntime().maxMemory());
         }

@@ -1,4 +1,4 @@
-package com.liftos.security.audit;
+package com.liftos.security.compliance;
 
 import com.liftos.security.http.Access;
 import com.liftos.security.http.CoreGuards;
@@ -17,7 +17,7 @@ import java.util.UUID;
  * {@code ?format=html} or {@code Accept: text/html}. Every value in the page is HTML-escaped; the only style is an
  * inline block allowed by its hash in the Content-Security-Policy (no script at all).
  */
-public final class ComplianceRoutes {
+final class ComplianceRoutes {
     private static final String STYLE = "body{font-family:system-ui,sans-serif;margin:2em;color:#111}"
             + "h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em;border-bottom:1px solid #999}"
             + "table{border-collapse:collapse;margin:.3em 0}td,th{border:1px solid #bbb;padding:.25em .5em;text-align:left;vertical-align:top}"
@@ -26,7 +26,7 @@ public final class ComplianceRoutes {
 
     private final ComplianceReport report;
 
-    public ComplianceRoutes(ComplianceReport report) {
+    ComplianceRoutes(ComplianceReport report) {
         this.report = report;
     }
 

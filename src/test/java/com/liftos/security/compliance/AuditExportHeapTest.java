@@ -1,4 +1,4 @@
-package com.liftos.security.audit;
+package com.liftos.security.compliance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
