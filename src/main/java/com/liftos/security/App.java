@@ -6,15 +6,15 @@ import com.liftos.security.audit.EventFanout;
 import com.liftos.security.audit.Audit;
 import com.liftos.security.audit.ComplianceEvidence;
 import com.liftos.security.audit.SecurityEvent;
-import com.liftos.security.auth.Accounts;
+import com.liftos.security.auth.account.Accounts;
 import com.liftos.security.auth.Auth;
 import com.liftos.security.incident.Containment;
 import com.liftos.security.incident.IncidentResponse;
 import com.liftos.security.incident.Notifier;
 import com.liftos.security.privacy.Privacy;
 import com.liftos.security.vault.Caller;
-import com.liftos.security.auth.PasswordHasher;
-import com.liftos.security.auth.Users;
+import com.liftos.security.auth.password.PasswordHasher;
+import com.liftos.security.auth.user.Users;
 import com.liftos.security.config.Config;
 import com.liftos.security.crypto.CryptoProviders;
 import com.liftos.security.crypto.KeyFiles;
@@ -135,7 +135,7 @@ public final class App implements AutoCloseable {
             IpAllowList ipAllowList = new IpAllowList(orgConfigs, audit, clock);
             RiskAssessor risk = new RiskAssessor(new StoredSessionFacts(db), db, audit, clock);
             SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database), rateLimiter.health()), metrics, version());
-            MfaFactors mfaFactors = Mfa.factors(db, orgs, vault.secrets(), serviceKey, clock, random);
+            MfaFactors mfaFactors = Mfa.factors(db, orgs, users, vault.secrets(), serviceKey, clock, random);
             Auth auth = Auth.start(config, db, users, orgs, orgConfigs, hasher, audit, new Bodies(json), mfaFactors, ipAllowList::permits,
                     jwtKey, serviceKey, clock, random);
             resources.add(auth);

@@ -8,7 +8,7 @@ import com.liftos.security.audit.AuditMaintenance;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
 import com.liftos.security.identity.Principal;
-import com.liftos.security.auth.Sessions;
+import com.liftos.security.auth.session.Sessions;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.ApiException;
 import com.liftos.security.http.Bodies;
