@@ -1,16 +1,24 @@
 package com.liftos.security.auth;
 
-import com.liftos.security.identity.Permission;
-import com.liftos.security.identity.Principal;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
+import com.liftos.security.auth.account.Accounts;
+import com.liftos.security.auth.oauth.ServiceAccount;
+import com.liftos.security.auth.oauth.ServiceAccounts;
+import com.liftos.security.auth.password.HashingGate;
+import com.liftos.security.auth.password.PasswordHasher;
+import com.liftos.security.auth.password.PasswordRules;
+import com.liftos.security.auth.user.User;
+import com.liftos.security.auth.user.Users;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.ApiException;
 import com.liftos.security.http.Bodies;
 import com.liftos.security.http.CoreGuards;
 import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
+import com.liftos.security.identity.Permission;
+import com.liftos.security.identity.Principal;
 import com.liftos.security.org.Organization;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.identity.Role;
@@ -123,7 +131,7 @@ final class AccountRoutes {
         }
         for (String perm : body.permissions() == null ? List.<String>of() : body.permissions()) {
             try {
-                com.liftos.security.identity.Permission parsed = com.liftos.security.identity.Permission.parse(perm);
+                Permission parsed = Permission.parse(perm);
                 if (!p.permissions().allows(parsed) || parsed.action().equals("*") || parsed.resource().equals("*") && !p.isSuperAdmin()) {
                     problems.add("you cannot grant a permission you do not hold: " + parsed);
                 } else if (!permissions.contains(parsed.toString())) {
@@ -162,7 +170,7 @@ final class AccountRoutes {
         Principal p = rc.requirePrincipal();
         UUID orgId = CoreGuards.pathUuid(ctx, "orgId");
         UUID id = CoreGuards.pathUuid(ctx, "accountId");
-        if (serviceAccounts.find(id).filter(a -> a.orgId().equals(orgId) && a.status().equals("active")).isEmpty()) {
+        if (serviceAccounts.find(id).filter(a -> a.orgId().equals(orgId) && a.status() == ServiceAccount.Status.ACTIVE).isEmpty()) {
             throw ApiException.notFound("Service account not found");
         }
         serviceAccounts.disable(orgId, id);
@@ -180,7 +188,7 @@ final class AccountRoutes {
         out.put("client_id", a.clientId());
         out.put("roles", a.roles());
         out.put("permissions", a.permissions());
-        out.put("status", a.status());
+        out.put("status", a.status().wire());
         out.put("created_at", a.createdAt().toString());
         return out;
     }
@@ -275,7 +283,7 @@ final class AccountRoutes {
         out.put("email", u.email());
         u.displayName().ifPresent(d -> out.put("display_name", d));
         out.put("roles", u.roles());
-        out.put("status", u.status());
+        out.put("status", u.status().wire());
         u.lockedUntil().ifPresent(l -> out.put("locked_until", l.toString()));
         out.put("created_at", u.createdAt().toString());
         return out;

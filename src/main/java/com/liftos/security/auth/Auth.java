@@ -1,11 +1,28 @@
 package com.liftos.security.auth;
 
-import com.liftos.security.identity.Principal;
 import com.liftos.security.audit.AuditLog;
+import com.liftos.security.auth.account.Accounts;
+import com.liftos.security.auth.account.Logins;
+import com.liftos.security.auth.account.NetworkPolicy;
+import com.liftos.security.auth.account.SecondFactor;
+import com.liftos.security.auth.oauth.ClientCredentials;
+import com.liftos.security.auth.oauth.ServiceAccounts;
+import com.liftos.security.auth.password.Argon2Parameters;
+import com.liftos.security.auth.password.HashingGate;
+import com.liftos.security.auth.password.PasswordHasher;
+import com.liftos.security.auth.session.Sessions;
+import com.liftos.security.auth.token.AccessTokens;
+import com.liftos.security.auth.token.ChallengeTokens;
+import com.liftos.security.auth.token.JwtKeys;
+import com.liftos.security.auth.token.KeyDerivation;
+import com.liftos.security.auth.token.TokenState;
+import com.liftos.security.auth.token.TokenVerifier;
+import com.liftos.security.auth.user.Users;
 import com.liftos.security.config.Config;
 import com.liftos.security.http.BearerAuthenticator;
 import com.liftos.security.http.Bodies;
 import com.liftos.security.http.Route;
+import com.liftos.security.identity.Principal;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.store.Db;
@@ -21,33 +38,39 @@ import java.util.function.Function;
 
 /**
  * The identity feature's entry point: built once in {@code App}, it hands out the bearer authenticator, the
- * routes, and the services other features use ({@link #sessions()} to open or end sessions, {@link #logins()}).
+ * routes, and the services other features use ({@link #sessions()} to open or end sessions, {@link #logins()},
+ * {@link #tokenResponder()} to answer a grant the way every grant is answered).
+ *
+ * <p>The feature's parts, each an HTTP-free package with a small public face, depend on each other in one
+ * direction: {@code password} and {@code user} and {@code token} at the bottom, then {@code session}, then
+ * {@code account} and {@code oauth}; this package holds the HTTP side ({@code *Routes}) and the grant boundary
+ * ({@link Grant}, {@link TokenResponder}).
  */
 public final class Auth implements AutoCloseable {
     private final JwtKeys keys;
     private final AccessTokens accessTokens;
     private final TokenState state;
+    private final TokenVerifier verifier;
     private final Sessions sessions;
     private final Logins logins;
     private final ChallengeTokens challenges;
-    private final HashingGate gate;
     private final Accounts accounts;
     private final ServiceAccounts serviceAccounts;
-    private final List<Route> routes;
+    private final TokenResponder responder;
+    private final List<Route> routes = new ArrayList<>();
 
     private Auth(JwtKeys keys, AccessTokens accessTokens, TokenState state, Sessions sessions, Logins logins,
-                 ChallengeTokens challenges, HashingGate gate, Accounts accounts, ServiceAccounts serviceAccounts,
-                 List<Route> routes) {
-        this.accounts = accounts;
-        this.serviceAccounts = serviceAccounts;
+                 ChallengeTokens challenges, Accounts accounts, ServiceAccounts serviceAccounts, TokenResponder responder) {
         this.keys = keys;
         this.accessTokens = accessTokens;
         this.state = state;
+        this.verifier = new TokenVerifier(accessTokens, state);
         this.sessions = sessions;
         this.logins = logins;
         this.challenges = challenges;
-        this.gate = gate;
-        this.routes = routes;
+        this.accounts = accounts;
+        this.serviceAccounts = serviceAccounts;
+        this.responder = responder;
     }
 
     /** The Argon2 hasher the configuration asks for (new hashes; older ones are upgraded at login). */
@@ -77,24 +100,16 @@ public final class Auth implements AutoCloseable {
         Accounts accounts = new Accounts(db, users, orgs, sessions, logins, hasher, gate, audit, clock);
         ServiceAccounts serviceAccounts = new ServiceAccounts(db, KeyDerivation.derive(serviceKeyFile, "liftos/client-secret/v1"),
                 clock, random, state);
-        List<Route> routes = new ArrayList<>();
-        Auth auth = new Auth(keys, accessTokens, state, sessions, logins, challenges, gate, accounts, serviceAccounts, routes);
-        routes.addAll(new AuthRoutes(logins, sessions, accounts, users, challenges, auth, audit, bodies,
-                settings.refreshCookie(), clock).routes());
-        routes.addAll(new AccountRoutes(db, users, orgs, hasher, gate, audit, bodies, clock, accounts, serviceAccounts).routes());
-        routes.addAll(new OAuthRoutes(serviceAccounts, accessTokens, state, sessions, users, audit, clock, network).routes());
-        routes.addAll(new DiscoveryRoutes(keys, config.http().issuer()).routes());
+        ClientCredentials clientCredentials = new ClientCredentials(serviceAccounts, accessTokens, network, audit, clock);
+        TokenResponder responder = new TokenResponder(settings.refreshCookie(), clock);
+        Auth auth = new Auth(keys, accessTokens, state, sessions, logins, challenges, accounts, serviceAccounts, responder);
+        auth.routes.addAll(new AuthRoutes(logins, sessions, accounts, challenges, auth.verifier, responder, audit, bodies,
+                clock).routes());
+        auth.routes.addAll(new AccountRoutes(db, users, orgs, hasher, gate, audit, bodies, clock, accounts, serviceAccounts).routes());
+        auth.routes.addAll(new OAuthRoutes(clientCredentials, accessTokens, auth.verifier, state, sessions, responder, audit, clock)
+                .routes());
+        auth.routes.addAll(new DiscoveryRoutes(keys, config.http().issuer()).routes());
         return auth;
-    }
-
-    /** The requesting client (device fingerprint, IP, user agent, request id), for {@link Sessions#open}. */
-    public static Sessions.Client clientOf(io.javalin.http.Context ctx, Optional<String> deviceId) {
-        return AuthRoutes.client(ctx, deviceId);
-    }
-
-    /** The login success body ({@code access_token}, {@code refresh_token}, {@code expires_in}, {@code session_id}...). */
-    public static java.util.Map<String, Object> tokenResponse(Sessions.Opened opened) {
-        return AuthRoutes.tokenBody(opened);
     }
 
     /** Verifies a bearer access token: signature, claims, revocation and session liveness. */
@@ -103,12 +118,16 @@ public final class Auth implements AutoCloseable {
     }
 
     public Optional<Principal> verify(String token) {
-        return accessTokens.verify(token).filter(state::isActive)
-                .map(c -> c.toPrincipal(accessTokens.permissionSet(c.permissions())));
+        return verifier.principal(token);
     }
 
     public List<Route> routes() {
         return List.copyOf(routes);
+    }
+
+    /** Answers a grant: the token response every grant path shares (login, MFA step, refresh, client credentials). */
+    public TokenResponder tokenResponder() {
+        return responder;
     }
 
     /** Disable/enable, lock/unlock, password change. */
@@ -138,14 +157,6 @@ public final class Auth implements AutoCloseable {
 
     public JwtKeys keys() {
         return keys;
-    }
-
-    TokenState state() {
-        return state;
-    }
-
-    HashingGate gate() {
-        return gate;
     }
 
     @Override

@@ -1,15 +1,26 @@
 package com.liftos.security.auth;
 
-import com.liftos.security.identity.Principal;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
+import com.liftos.security.auth.account.Accounts;
+import com.liftos.security.auth.account.LoginOutcome;
+import com.liftos.security.auth.account.Logins;
+import com.liftos.security.auth.password.HashingGate;
+import com.liftos.security.auth.session.Client;
+import com.liftos.security.auth.session.Device;
+import com.liftos.security.auth.session.RefreshOutcome;
+import com.liftos.security.auth.session.SessionInfo;
+import com.liftos.security.auth.session.Sessions;
+import com.liftos.security.auth.token.ChallengeTokens;
+import com.liftos.security.auth.token.TokenVerifier;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.CoreGuards;
 import com.liftos.security.http.ApiException;
 import com.liftos.security.http.Bodies;
 import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
+import com.liftos.security.identity.Principal;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,30 +31,26 @@ import java.util.UUID;
 
 /** The JSON login API: {@code /v1/auth/*} and {@code /v1/me}. */
 final class AuthRoutes {
-    static final String REFRESH_COOKIE = "liftos_refresh";
-
     private final Logins logins;
     private final Sessions sessions;
     private final Accounts accounts;
-    private final Users users;
     private final ChallengeTokens challenges;
-    private final Auth auth;
+    private final TokenVerifier verifier;
+    private final TokenResponder responder;
     private final AuditLog audit;
     private final Bodies bodies;
-    private final boolean cookieMode;
     private final Clock clock;
 
-    AuthRoutes(Logins logins, Sessions sessions, Accounts accounts, Users users, ChallengeTokens challenges, Auth auth,
-               AuditLog audit, Bodies bodies, boolean cookieMode, Clock clock) {
+    AuthRoutes(Logins logins, Sessions sessions, Accounts accounts, ChallengeTokens challenges, TokenVerifier verifier,
+               TokenResponder responder, AuditLog audit, Bodies bodies, Clock clock) {
         this.logins = logins;
         this.sessions = sessions;
         this.accounts = accounts;
-        this.users = users;
         this.challenges = challenges;
-        this.auth = auth;
+        this.verifier = verifier;
+        this.responder = responder;
         this.audit = audit;
         this.bodies = bodies;
-        this.cookieMode = cookieMode;
         this.clock = clock;
     }
 
@@ -81,17 +88,17 @@ final class AuthRoutes {
 
     private void refresh(Context ctx) {
         RefreshBody body = ctx.bodyAsBytes().length == 0 ? new RefreshBody(null, null) : bodies.read(ctx, RefreshBody.class);
-        String token = body.refreshToken() != null ? body.refreshToken() : cookieMode ? ctx.cookie(REFRESH_COOKIE) : null;
+        String token = body.refreshToken() != null ? body.refreshToken()
+                : responder.refreshInCookie() ? ctx.cookie(TokenResponder.REFRESH_COOKIE) : null;
         if (token == null) {
             throw ApiException.validation("refresh_token is required", List.of("refresh_token is required"));
         }
         if (body.deviceId() != null && !Device.validDeviceId(body.deviceId())) {
             throw ApiException.validation("Invalid device_id", List.of("device_id must be 1-128 characters of A-Z a-z 0-9 . _ : -"));
         }
-        RefreshOutcome outcome = sessions.refresh(token, client(ctx, Optional.ofNullable(body.deviceId())), users);
+        RefreshOutcome outcome = sessions.refresh(token, client(ctx, Optional.ofNullable(body.deviceId())));
         switch (outcome) {
-            case RefreshOutcome.Rotated r -> respondWithTokens(ctx, tokenBody(r.tokens()),
-                    r.tokens());
+            case RefreshOutcome.Rotated r -> respond(ctx, responder.respond(new Grant.SessionRefreshed(r.tokens(), Grant.Endpoint.API)));
             case RefreshOutcome.Invalid i -> throw invalidRefresh();
             case RefreshOutcome.ReuseDetected u -> throw invalidRefresh();
             case RefreshOutcome.DeviceMismatch d -> throw invalidRefresh();
@@ -102,14 +109,10 @@ final class AuthRoutes {
         return new ApiException(401, "invalid_refresh_token", "The refresh token is invalid or expired");
     }
 
-    private void respondWithTokens(Context ctx, Map<String, Object> body, TokenPair tokens) {
-        if (cookieMode) {
-            body.remove("refresh_token");
-            long maxAge = Math.max(0, tokens.refreshExpiresAt().getEpochSecond() - clock.instant().getEpochSecond());
-            ctx.header("Set-Cookie", REFRESH_COOKIE + "=" + tokens.refreshToken() + "; Path=/v1/auth; Max-Age=" + maxAge
-                    + "; HttpOnly; Secure; SameSite=Strict");
-        }
-        ctx.json(body);
+    /** Writes a token response built by the {@link TokenResponder}. */
+    static void respond(Context ctx, TokenResponse response) {
+        response.headers().forEach(ctx::header);
+        ctx.json(response.body());
     }
 
     private void logout(Context ctx) {
@@ -120,9 +123,7 @@ final class AuthRoutes {
         audit.record(SecurityEvent.builder(SecurityEventType.LOGOUT, "logout").org(p.orgId())
                 .actor(p.subject(), SecurityEvent.ActorType.USER).resource("session:" + sid)
                 .clientIp(rc.clientIp()).requestId(rc.requestId()).build(clock.instant()));
-        if (cookieMode) {
-            ctx.header("Set-Cookie", REFRESH_COOKIE + "=; Path=/v1/auth; Max-Age=0; HttpOnly; Secure; SameSite=Strict");
-        }
+        responder.loggedOut().forEach(ctx::header);
         ctx.status(204);
     }
 
@@ -173,7 +174,8 @@ final class AuthRoutes {
         String header = ctx.header("Authorization");
         Optional<UUID> userId = Optional.empty();
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            userId = auth.verify(header.substring(7).strip()).filter(p -> p.kind() == Principal.Kind.USER).map(Principal::subject);
+            userId = verifier.principal(header.substring(7).strip()).filter(p -> p.kind() == Principal.Kind.USER)
+                    .map(Principal::subject);
             if (userId.isEmpty()) {
                 throw ApiException.invalidToken();
             }
@@ -214,7 +216,7 @@ final class AuthRoutes {
         if (body.password().length() > 1024) {
             throw invalidCredentials();
         }
-        Sessions.Client client = client(ctx, Optional.ofNullable(body.deviceId()));
+        Client client = client(ctx, Optional.ofNullable(body.deviceId()));
         LoginOutcome outcome;
         try {
             outcome = logins.login(body.email().strip(), body.password().toCharArray(), client);
@@ -222,12 +224,9 @@ final class AuthRoutes {
             throw busy();
         }
         switch (outcome) {
-            case LoginOutcome.Authenticated a -> respondWithTokens(ctx, tokenBody(a.session()), a.session().tokens());
-            case LoginOutcome.MfaEnrollmentRequired e -> {
-                Map<String, Object> out = tokenBody(e.session());
-                out.put("status", "mfa_enrollment_required");
-                respondWithTokens(ctx, out, e.session().tokens());
-            }
+            case LoginOutcome.Authenticated a -> respond(ctx, responder.respond(new Grant.SessionOpened(a.session(), false)));
+            case LoginOutcome.MfaEnrollmentRequired e ->
+                    respond(ctx, responder.respond(new Grant.SessionOpened(e.session(), true)));
             case LoginOutcome.MfaRequired m -> {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("status", "mfa_required");
@@ -261,25 +260,6 @@ final class AuthRoutes {
         return new ApiException(401, "invalid_credentials", "Invalid email or password");
     }
 
-    /** The login/refresh success body. */
-    static Map<String, Object> tokenBody(Sessions.Opened opened) {
-        Map<String, Object> out = tokenBody(opened.tokens());
-        out.put("new_device", opened.newDevice());
-        return out;
-    }
-
-    static Map<String, Object> tokenBody(TokenPair t) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("status", "authenticated");
-        out.put("access_token", t.accessToken());
-        out.put("refresh_token", t.refreshToken());
-        out.put("token_type", "Bearer");
-        out.put("expires_in", t.accessExpiresAt().getEpochSecond() - t.issuedAt().getEpochSecond());
-        out.put("refresh_expires_in", t.refreshExpiresAt().getEpochSecond() - t.issuedAt().getEpochSecond());
-        out.put("session_id", t.sessionId().toString());
-        return out;
-    }
-
     private void me(Context ctx) {
         Principal p = RequestContext.of(ctx).requirePrincipal();
         Map<String, Object> out = new LinkedHashMap<>();
@@ -296,9 +276,10 @@ final class AuthRoutes {
         ctx.json(out);
     }
 
-    static Sessions.Client client(Context ctx, Optional<String> deviceId) {
+    /** The requesting client (device fingerprint, address, user agent, request id). */
+    static Client client(Context ctx, Optional<String> deviceId) {
         RequestContext rc = RequestContext.of(ctx);
-        Device device = Device.of(rc.userAgent(), Optional.ofNullable(ctx.header("Accept-Language")), rc.clientIp(), deviceId);
-        return new Sessions.Client(device, rc.clientIp(), rc.userAgent(), rc.requestId());
+        return Client.of(rc.userAgent(), Optional.ofNullable(ctx.header("Accept-Language")), rc.clientIp(), deviceId,
+                rc.requestId());
     }
 }

@@ -1,8 +1,8 @@
 package com.liftos.security.auth;
 
+import com.liftos.security.auth.token.JwtKeys;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.Route;
-import com.nimbusds.jose.jwk.JWKSet;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,8 +12,6 @@ import java.util.Map;
 final class DiscoveryRoutes {
     private final JwtKeys keys;
     private final String issuer;
-    private volatile KeyRing renderedFor;
-    private volatile String renderedJwks = "";
 
     DiscoveryRoutes(JwtKeys keys, String issuer) {
         this.keys = keys;
@@ -27,14 +25,8 @@ final class DiscoveryRoutes {
     }
 
     private void jwks(Context ctx) {
-        KeyRing ring = keys.ring();
-        if (ring != renderedFor) {
-            renderedJwks = new JWKSet(ring.published().stream().map(k -> (com.nimbusds.jose.jwk.JWK) k.publicJwk()).toList())
-                    .toString(true);
-            renderedFor = ring;
-        }
         ctx.header("Cache-Control", "public, max-age=300");
-        ctx.contentType("application/jwk-set+json").result(renderedJwks);
+        ctx.contentType("application/jwk-set+json").result(keys.publishedJwks());
     }
 
     private void configuration(Context ctx) {

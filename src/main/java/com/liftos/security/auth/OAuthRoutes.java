@@ -1,23 +1,34 @@
 package com.liftos.security.auth;
 
-import com.liftos.security.identity.Principal;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
+import com.liftos.security.auth.oauth.ClientCredentials;
+import com.liftos.security.auth.oauth.ServiceAccount;
+import com.liftos.security.auth.session.Client;
+import com.liftos.security.auth.session.Device;
+import com.liftos.security.auth.session.RefreshOutcome;
+import com.liftos.security.auth.session.Sessions;
+import com.liftos.security.auth.token.AccessClaims;
+import com.liftos.security.auth.token.AccessTokens;
+import com.liftos.security.auth.token.TokenState;
+import com.liftos.security.auth.token.TokenVerifier;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
+import com.liftos.security.identity.Principal;
+import com.liftos.security.identity.Role;
 import io.javalin.http.Context;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * The OAuth 2.0 endpoints, with RFC 6749 form encoding and RFC 6749 §5.2 error bodies
@@ -26,23 +37,23 @@ import java.util.Optional;
  * {@code POST /oauth2/revoke} (RFC 7009). Clients authenticate with HTTP Basic or form parameters.
  */
 final class OAuthRoutes {
-    private final ServiceAccounts serviceAccounts;
+    private final ClientCredentials clientCredentials;
     private final AccessTokens accessTokens;
+    private final TokenVerifier verifier;
     private final TokenState state;
     private final Sessions sessions;
-    private final Users users;
+    private final TokenResponder responder;
     private final AuditLog audit;
     private final Clock clock;
-    private final NetworkPolicy network;
 
-    OAuthRoutes(ServiceAccounts serviceAccounts, AccessTokens accessTokens, TokenState state, Sessions sessions, Users users,
-                AuditLog audit, Clock clock, NetworkPolicy network) {
-        this.network = network;
-        this.serviceAccounts = serviceAccounts;
+    OAuthRoutes(ClientCredentials clientCredentials, AccessTokens accessTokens, TokenVerifier verifier, TokenState state,
+                Sessions sessions, TokenResponder responder, AuditLog audit, Clock clock) {
+        this.clientCredentials = clientCredentials;
         this.accessTokens = accessTokens;
+        this.verifier = verifier;
         this.state = state;
         this.sessions = sessions;
-        this.users = users;
+        this.responder = responder;
         this.audit = audit;
         this.clock = clock;
     }
@@ -87,47 +98,31 @@ final class OAuthRoutes {
         return Optional.of(out);
     }
 
-    private record ClientCredentials(String clientId, String secret, boolean basic) {
-        @Override
-        public String toString() {
-            return "ClientCredentials[" + clientId + "]";
-        }
-    }
-
     /** Client credentials from HTTP Basic (client_secret_basic) or the form (client_secret_post), if any. */
-    private static Optional<ClientCredentials> clientCredentials(Context ctx, Map<String, String> form) {
+    private static Optional<ClientCredentials.Presented> presented(Context ctx, Map<String, String> form) {
         String header = ctx.header("Authorization");
         if (header != null && header.regionMatches(true, 0, "Basic ", 0, 6)) {
             try {
                 String decoded = new String(Base64.getDecoder().decode(header.substring(6).strip()), StandardCharsets.UTF_8);
                 int colon = decoded.indexOf(':');
                 if (colon > 0) {
-                    return Optional.of(new ClientCredentials(URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8),
-                            URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8), true));
+                    return Optional.of(new ClientCredentials.Presented(URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8),
+                            URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8)));
                 }
             } catch (IllegalArgumentException e) {
-                return Optional.of(new ClientCredentials("", "", true));
+                return Optional.of(new ClientCredentials.Presented("", ""));
             }
-            return Optional.of(new ClientCredentials("", "", true));
+            return Optional.of(new ClientCredentials.Presented("", ""));
         }
         if (form.containsKey("client_id") && form.containsKey("client_secret")) {
-            return Optional.of(new ClientCredentials(form.get("client_id"), form.get("client_secret"), false));
+            return Optional.of(new ClientCredentials.Presented(form.get("client_id"), form.get("client_secret")));
         }
         return Optional.empty();
     }
 
-    private Optional<ServiceAccount> authenticateClient(Context ctx, ClientCredentials cc) {
-        Optional<ServiceAccount> sa = serviceAccounts.authenticate(cc.clientId(), cc.secret());
-        if (sa.isEmpty()) {
-            RequestContext rc = RequestContext.of(ctx);
-            audit.record(SecurityEvent.builder(SecurityEventType.LOGIN_FAILURE, "client_authentication")
-                    .actor(null, SecurityEvent.ActorType.SERVICE_ACCOUNT)
-                    .resource("client:" + cc.clientId().replaceAll("[^A-Za-z0-9_]", "").substring(0, Math.min(40,
-                            cc.clientId().replaceAll("[^A-Za-z0-9_]", "").length())))
-                    .clientIp(rc.clientIp()).userAgent(rc.userAgent().orElse(null)).requestId(rc.requestId())
-                    .success(false).detail("reason", "invalid_client").risk(0.3).build(clock.instant()));
-        }
-        return sa;
+    private static ClientCredentials.Origin origin(Context ctx) {
+        RequestContext rc = RequestContext.of(ctx);
+        return new ClientCredentials.Origin(rc.clientIp(), rc.userAgent(), rc.requestId());
     }
 
     private void token(Context ctx) {
@@ -149,47 +144,19 @@ final class OAuthRoutes {
     }
 
     private void clientCredentialsGrant(Context ctx, Map<String, String> form) {
-        Optional<ClientCredentials> cc = clientCredentials(ctx, form);
-        if (cc.isEmpty()) {
+        Optional<ClientCredentials.Presented> presented = presented(ctx, form);
+        if (presented.isEmpty()) {
             error(ctx, 401, "invalid_client", "Client authentication is required");
             return;
         }
-        Optional<ServiceAccount> sa = authenticateClient(ctx, cc.get());
-        if (sa.isEmpty()) {
-            error(ctx, 401, "invalid_client", "Client authentication failed");
-            return;
-        }
-        ServiceAccount account = sa.get();
-        RequestContext rc = RequestContext.of(ctx);
-        if (!network.permits(account.orgId(), rc.clientIp())) {
-            // Refused at issuance too, not only on use: a token that no request could use is not handed out.
-            audit.record(SecurityEvent.builder(SecurityEventType.LOGIN_FAILURE, "client_credentials")
-                    .org(account.orgId()).actor(account.id(), SecurityEvent.ActorType.SERVICE_ACCOUNT)
-                    .resource("client:" + account.clientId()).clientIp(rc.clientIp()).userAgent(rc.userAgent().orElse(null))
-                    .requestId(rc.requestId()).success(false).detail("reason", "ip_not_allowed").risk(0.5).build(clock.instant()));
-            error(ctx, 400, "unauthorized_client", "This client may not obtain tokens from this network address");
-            return;
-        }
-        List<String> permissions = account.effectivePermissions();
-        if (form.containsKey("scope")) {
-            List<String> requested = List.of(form.get("scope").strip().split("\\s+"));
-            for (String scope : requested) {
-                if (!permissions.contains(scope)) {
+        switch (clientCredentials.grant(presented.get(), Optional.ofNullable(form.get("scope")), origin(ctx))) {
+            case ClientCredentials.Outcome.Granted g -> AuthRoutes.respond(ctx, responder.respond(new Grant.ClientToken(g)));
+            case ClientCredentials.Outcome.InvalidClient i -> error(ctx, 401, "invalid_client", "Client authentication failed");
+            case ClientCredentials.Outcome.NetworkNotAllowed n ->
+                    error(ctx, 400, "unauthorized_client", "This client may not obtain tokens from this network address");
+            case ClientCredentials.Outcome.InvalidScope i ->
                     error(ctx, 400, "invalid_scope", "A requested scope is not granted to this client");
-                    return;
-                }
-            }
-            permissions = requested.stream().distinct().sorted().toList();
         }
-        AccessTokens.Issued issued = accessTokens.issue(account.id(), account.orgId(), Optional.empty(), account.roles(),
-                permissions, Optional.empty(), Optional.of(account.clientId()), clock.instant(), List.of());
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("access_token", issued.token());
-        body.put("token_type", "Bearer");
-        body.put("expires_in", accessTokens.lifetime().toSeconds());
-        body.put("scope", String.join(" ", permissions));
-        ctx.header("Pragma", "no-cache");
-        ctx.json(body);
     }
 
     private void refreshGrant(Context ctx, Map<String, String> form) {
@@ -202,22 +169,20 @@ final class OAuthRoutes {
             error(ctx, 400, "invalid_request", "device_id is malformed");
             return;
         }
-        Sessions.Client client = AuthRoutes.client(ctx, Optional.ofNullable(form.get("device_id")));
-        RefreshOutcome outcome = sessions.refresh(token, client, users);
-        switch (outcome) {
-            case RefreshOutcome.Rotated r -> {
-                Map<String, Object> body = new LinkedHashMap<>();
-                body.put("access_token", r.tokens().accessToken());
-                body.put("token_type", "Bearer");
-                body.put("expires_in", accessTokens.lifetime().toSeconds());
-                body.put("refresh_token", r.tokens().refreshToken());
-                body.put("session_id", r.tokens().sessionId().toString());
-                ctx.header("Pragma", "no-cache");
-                ctx.json(body);
-            }
+        Client client = AuthRoutes.client(ctx, Optional.ofNullable(form.get("device_id")));
+        switch (sessions.refresh(token, client)) {
+            case RefreshOutcome.Rotated r ->
+                    AuthRoutes.respond(ctx, responder.respond(new Grant.SessionRefreshed(r.tokens(), Grant.Endpoint.OAUTH)));
             case RefreshOutcome.Invalid i -> error(ctx, 400, "invalid_grant", "The refresh token is invalid or expired");
             case RefreshOutcome.ReuseDetected u -> error(ctx, 400, "invalid_grant", "The refresh token is invalid or expired");
             case RefreshOutcome.DeviceMismatch d -> error(ctx, 400, "invalid_grant", "The refresh token is invalid or expired");
+        }
+    }
+
+    /** Whose tokens an introspecting caller may see: its organization's, or every organization's. */
+    private record Introspector(UUID orgId, boolean superAdmin) {
+        boolean sees(AccessClaims claims) {
+            return superAdmin || claims.orgId().equals(orgId);
         }
     }
 
@@ -227,22 +192,19 @@ final class OAuthRoutes {
             return;
         }
         Map<String, String> form = parsed.get();
-        Optional<ClientCredentials> cc = clientCredentials(ctx, form);
-        Optional<Principal> caller = Optional.empty();
-        if (cc.isPresent()) {
-            Optional<ServiceAccount> sa = authenticateClient(ctx, cc.get());
+        Optional<ClientCredentials.Presented> presented = presented(ctx, form);
+        Optional<Introspector> caller = Optional.empty();
+        if (presented.isPresent()) {
+            Optional<ServiceAccount> sa = clientCredentials.authenticate(presented.get(), origin(ctx));
             if (sa.isEmpty()) {
                 error(ctx, 401, "invalid_client", "Client authentication failed");
                 return;
             }
-            caller = Optional.of(new Principal(sa.get().id(), sa.get().orgId(), Principal.Kind.SERVICE_ACCOUNT, Optional.empty(),
-                    java.util.Set.copyOf(sa.get().roles()), accessTokens.permissionSet(sa.get().effectivePermissions()),
-                    Optional.empty(), "", Instant.EPOCH, Instant.EPOCH, List.of()));
+            caller = Optional.of(new Introspector(sa.get().orgId(), sa.get().roles().contains(Role.SUPER_ADMIN.id())));
         } else {
             String header = ctx.header("Authorization");
             if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                caller = accessTokens.verify(header.substring(7).strip()).filter(state::isActive)
-                        .map(c -> c.toPrincipal(accessTokens.permissionSet(c.permissions())));
+                caller = verifier.principal(header.substring(7).strip()).map(p -> new Introspector(p.orgId(), p.isSuperAdmin()));
             }
         }
         if (caller.isEmpty()) {
@@ -255,9 +217,8 @@ final class OAuthRoutes {
             return;
         }
         Map<String, Object> body = new LinkedHashMap<>();
-        Optional<AccessClaims> claims = accessTokens.verify(token).filter(state::isActive);
-        Principal who = caller.get();
-        if (claims.isPresent() && (who.isSuperAdmin() || claims.get().orgId().equals(who.orgId()))) {
+        Optional<AccessClaims> claims = verifier.activeClaims(token);
+        if (claims.isPresent() && caller.get().sees(claims.get())) {
             AccessClaims c = claims.get();
             body.put("active", true);
             body.put("scope", String.join(" ", c.permissions()));
@@ -286,10 +247,10 @@ final class OAuthRoutes {
             return;
         }
         Map<String, String> form = parsed.get();
-        Optional<ClientCredentials> cc = clientCredentials(ctx, form);
+        Optional<ClientCredentials.Presented> presented = presented(ctx, form);
         Optional<ServiceAccount> client = Optional.empty();
-        if (cc.isPresent()) {
-            client = authenticateClient(ctx, cc.get());
+        if (presented.isPresent()) {
+            client = clientCredentials.authenticate(presented.get(), origin(ctx));
             if (client.isEmpty()) {
                 error(ctx, 401, "invalid_client", "Client authentication failed");
                 return;

@@ -1,6 +1,6 @@
 package com.liftos.security.cli;
 
-import com.liftos.security.auth.JwtKeys;
+import com.liftos.security.auth.token.JwtKeys;
 import com.liftos.security.config.Config;
 import com.liftos.security.crypto.CryptoProviders;
 import com.liftos.security.crypto.KeyFiles;

@@ -2,7 +2,7 @@ package com.liftos.security.compliance;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.audit.Audit;
-import com.liftos.security.auth.UserDirectory;
+import com.liftos.security.auth.user.UserDirectory;
 import com.liftos.security.http.Route;
 import com.liftos.security.org.Organizations;
 import java.time.Clock;

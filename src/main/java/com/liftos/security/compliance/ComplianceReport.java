@@ -5,7 +5,7 @@ import com.liftos.security.audit.AuditMaintenance;
 import com.liftos.security.audit.ChainStatus;
 import com.liftos.security.audit.ChainVerifier;
 import com.liftos.security.audit.SecurityEventType;
-import com.liftos.security.auth.UserDirectory;
+import com.liftos.security.auth.user.UserDirectory;
 import com.liftos.security.identity.Role;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.org.SecurityConfig;

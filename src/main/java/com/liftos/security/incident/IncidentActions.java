@@ -1,6 +1,6 @@
 package com.liftos.security.incident;
 
-import com.liftos.security.auth.UserDirectory;
+import com.liftos.security.auth.user.UserDirectory;
 import com.liftos.security.incident.IncidentAction.BlockIp;
 import com.liftos.security.incident.IncidentAction.ChangeStatus;
 import com.liftos.security.incident.IncidentAction.ContainmentAction;

@@ -5,7 +5,7 @@ import com.liftos.security.audit.AuditEventCounts.Tally;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventListener;
 import com.liftos.security.audit.SecurityEventType;
-import com.liftos.security.auth.UserDirectory;
+import com.liftos.security.auth.user.UserDirectory;
 import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.store.Db;
 import java.sql.PreparedStatement;

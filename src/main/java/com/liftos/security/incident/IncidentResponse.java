@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.audit.AuditEventCounts;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.EventFanout;
-import com.liftos.security.auth.UserDirectory;
+import com.liftos.security.auth.user.UserDirectory;
 import com.liftos.security.http.Guard;
 import com.liftos.security.http.Route;
 import com.liftos.security.org.SecurityConfig;

@@ -8,8 +8,8 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Keyed hashes (HMAC-SHA256) of one-time and recovery codes, bound to user and kind. A 6-digit code has only
- * 10^6 values, so a plain hash would be reversed by anyone reading the table; the key, derived from the master
- * key, makes the stored hashes useless without it. Recovery codes (50 random bits) would be safe either way.
+ * 10^6 values, so a plain hash would be reversed by anyone reading the table; the key, derived from the service
+ * key file, makes the stored hashes useless without it. Recovery codes (50 random bits) would be safe either way.
  */
 final class CodeHasher {
     private final SecretKeySpec key;

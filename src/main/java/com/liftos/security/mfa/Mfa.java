@@ -3,8 +3,8 @@ package com.liftos.security.mfa;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.auth.Auth;
-import com.liftos.security.auth.KeyDerivation;
-import com.liftos.security.auth.Users;
+import com.liftos.security.auth.token.KeyDerivation;
+import com.liftos.security.auth.user.Users;
 import com.liftos.security.config.Config;
 import com.liftos.security.http.Bodies;
 import com.liftos.security.http.Guard;
@@ -16,6 +16,7 @@ import com.liftos.security.vault.Secrets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -25,7 +26,7 @@ import java.util.function.Function;
  * Multi-factor authentication: TOTP (RFC 6238) with QR enrolment, recovery codes, emailed and texted codes, the
  * MFA step of login ({@code POST /v1/auth/mfa/verify}), organization-enforced MFA and step-up for risky requests.
  *
- * <p>Wiring: {@link #factors} before {@code Auth} (it is the login's {@link com.liftos.security.auth.SecondFactor}),
+ * <p>Wiring: {@link #factors} before {@code Auth} (it is the login's {@link com.liftos.security.auth.account.SecondFactor}),
  * {@link #start} after it; add {@link #routes()}, {@link #enrollmentGuard()} right after authentication and
  * {@link #stepUpGuard()} after the risk guard.
  */
@@ -42,22 +43,30 @@ public final class Mfa {
 
     /**
      * The factor store. TOTP secrets are sealed with {@code secrets} (the vault's envelope encryption); code
-     * hashes are keyed with a key derived from the master key file.
+     * hashes are keyed with a key derived (HKDF) from the service key file ({@code LIFTOS_SERVICE_KEY_PATH}).
      */
-    public static MfaFactors factors(Db db, Organizations orgs, Secrets secrets, byte[] masterKeyFile, Clock clock,
+    public static MfaFactors factors(Db db, Organizations orgs, Secrets secrets, byte[] serviceKeyFile, Clock clock,
                                      SecureRandom random) {
-        CodeHasher hasher = new CodeHasher(KeyDerivation.derive(masterKeyFile, "liftos/mfa-codes/v1"));
-        return new MfaFactors(new Factors(db, secrets, hasher, clock, random), orgs);
+        CodeHasher hasher = new CodeHasher(KeyDerivation.derive(serviceKeyFile, "liftos/mfa-codes/v1"));
+        RecoveryCodes recovery = new RecoveryCodes(db, hasher, clock, random);
+        Methods methods = new Methods(db, recovery, clock);
+        TotpSecrets totp = new TotpSecrets(db, methods, secrets, clock, random);
+        SentCodes sent = new SentCodes(db, methods, hasher, clock, random);
+        CodeCheck codes = new CodeCheck(db, methods, totp, sent, recovery);
+        return new MfaFactors(db, methods, totp, sent, recovery, codes, new WrongCodes(db, clock), orgs);
     }
 
     public static Mfa start(MfaFactors factors, Auth auth, Users users, Optional<Mailer> mailer, Optional<SmsSender> sms,
                             AuditLog audit, ObjectMapper json, Function<UUID, SecurityConfig> orgConfigs,
                             Config.Mfa settings, Clock clock) {
-        Delivery delivery = new Delivery(mailer, sms);
-        MfaEvents events = new MfaEvents(audit, factors.factors, clock);
-        MfaLogin login = new MfaLogin(factors.factors, auth, users, delivery, events, clock);
-        MfaRoutes routes = new MfaRoutes(factors.factors, login, users, delivery, events, new Bodies(json), orgConfigs);
-        return new Mfa(routes.routes(), MfaGuards.enrollmentOnly(orgConfigs),
+        Delivery delivery = new Delivery(factors.sentCodes, mailer, sms);
+        MfaEvents events = new MfaEvents(audit, factors.wrongCodes, clock);
+        MfaLogin login = new MfaLogin(factors.db, auth.challenges(), auth.sessions(), auth.logins(), users, factors.codes,
+                delivery, events, clock);
+        Bodies bodies = new Bodies(json);
+        List<Route> routes = new ArrayList<>(new MfaRoutes(factors, users, delivery, events, bodies, orgConfigs).routes());
+        routes.addAll(new MfaLoginRoutes(login, auth.tokenResponder(), bodies).routes());
+        return new Mfa(List.copyOf(routes), MfaGuards.enrollmentOnly(orgConfigs),
                 MfaGuards.stepUp(settings.stepUpRiskThreshold(), Duration.ofMinutes(settings.stepUpMaxAgeMinutes()), audit, clock));
     }
 

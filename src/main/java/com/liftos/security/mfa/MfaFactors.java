@@ -1,8 +1,9 @@
 package com.liftos.security.mfa;
 
-import com.liftos.security.auth.SecondFactor;
-import com.liftos.security.auth.User;
+import com.liftos.security.auth.account.SecondFactor;
+import com.liftos.security.auth.user.User;
 import com.liftos.security.org.Organizations;
+import com.liftos.security.store.Db;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.Collection;
@@ -10,21 +11,35 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * What a password login asks of MFA (the {@link SecondFactor} hook): built before {@code Auth}, since the login
- * needs it, and handed to {@link Mfa#start} afterwards. Obtain it from {@link Mfa#factors}.
+ * The users' second factors in storage, and what a password login asks of them (the {@link SecondFactor} hook):
+ * built before {@code Auth}, since the login needs it, and handed to {@link Mfa#start} afterwards. Obtain it from
+ * {@link Mfa#factors}.
  */
 public final class MfaFactors implements SecondFactor {
-    final Factors factors;
+    final Db db;
+    final Methods methods;
+    final TotpSecrets totp;
+    final SentCodes sentCodes;
+    final RecoveryCodes recoveryCodes;
+    final CodeCheck codes;
+    final WrongCodes wrongCodes;
     private final Organizations orgs;
 
-    MfaFactors(Factors factors, Organizations orgs) {
-        this.factors = factors;
+    MfaFactors(Db db, Methods methods, TotpSecrets totp, SentCodes sentCodes, RecoveryCodes recoveryCodes, CodeCheck codes,
+               WrongCodes wrongCodes, Organizations orgs) {
+        this.db = db;
+        this.methods = methods;
+        this.totp = totp;
+        this.sentCodes = sentCodes;
+        this.recoveryCodes = recoveryCodes;
+        this.codes = codes;
+        this.wrongCodes = wrongCodes;
         this.orgs = orgs;
     }
 
     @Override
     public List<String> methodsFor(User user) {
-        return factors.activeMethods(user.id());
+        return methods.activeMethods(user.id());
     }
 
     @Override
@@ -37,7 +52,7 @@ public final class MfaFactors implements SecondFactor {
      * range scan per user).
      */
     public long usersWithActiveFactor(Collection<UUID> users) {
-        return factors.db().run(c -> {
+        return db.run(c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT count(DISTINCT user_id) FROM mfa_methods WHERE user_id = ANY (?) AND status = 'active'")) {
                 ps.setArray(1, c.createArrayOf("uuid", users.toArray()));

@@ -1,11 +1,11 @@
 package com.liftos.security.mfa;
 
-import com.liftos.security.auth.Auth;
-import com.liftos.security.auth.ChallengeTokens;
-import com.liftos.security.auth.Sessions;
-import com.liftos.security.auth.User;
-import com.liftos.security.auth.Users;
-import com.liftos.security.http.ApiException;
+import com.liftos.security.auth.account.Logins;
+import com.liftos.security.auth.session.Client;
+import com.liftos.security.auth.session.Sessions;
+import com.liftos.security.auth.token.ChallengeTokens;
+import com.liftos.security.auth.user.User;
+import com.liftos.security.auth.user.Users;
 import com.liftos.security.store.Db;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -18,7 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.OptionalLong;
 
 /**
  * The second step of a login: the MFA token from {@code mfa_required} plus a code opens the session. Each MFA
@@ -31,36 +31,56 @@ final class MfaLogin {
     /** The MFA token's own lifetime ({@link ChallengeTokens.Purpose#MFA}); its row may go after twice that. */
     static final Duration TOKEN_LIFETIME = Duration.ofMinutes(5);
 
-    private final Factors factors;
-    private final Auth auth;
+    private final Db db;
+    private final ChallengeTokens challenges;
+    private final Sessions sessions;
+    private final Logins logins;
     private final Users users;
+    private final CodeCheck codes;
     private final Delivery delivery;
     private final MfaEvents events;
     private final Clock clock;
-    private final Db db;
 
-    MfaLogin(Factors factors, Auth auth, Users users, Delivery delivery, MfaEvents events, Clock clock) {
-        this.factors = factors;
-        this.auth = auth;
+    MfaLogin(Db db, ChallengeTokens challenges, Sessions sessions, Logins logins, Users users, CodeCheck codes,
+             Delivery delivery, MfaEvents events, Clock clock) {
+        this.db = db;
+        this.challenges = challenges;
+        this.sessions = sessions;
+        this.logins = logins;
         this.users = users;
+        this.codes = codes;
         this.delivery = delivery;
         this.events = events;
         this.clock = clock;
-        this.db = factors.db();
     }
 
-    /** The user an unexpired, unconsumed MFA token names (401 otherwise). */
-    User userOf(String mfaToken) {
-        if (mfaToken == null) {
-            throw ApiException.validation("mfa_token is required", List.of("mfa_token is required"));
-        }
-        UUID userId = auth.challenges().verify(ChallengeTokens.Purpose.MFA, mfaToken).orElseThrow(ApiException::invalidToken);
-        User user = users.find(userId).orElseThrow(ApiException::invalidToken);
+    /** What presenting a code with an MFA token led to. */
+    sealed interface Outcome {
+        /** The code was right: the session is open, with {@code amr = ["pwd", <factor>]}. */
+        record Opened(Sessions.Opened session) implements Outcome {}
+
+        /** The MFA token was already used or has died of wrong codes. */
+        record TokenSpent() implements Outcome {}
+
+        /** A wrong code (audited and counted). */
+        record WrongCode() implements Outcome {}
+
+        /** Too many wrong codes lately; try again in {@code retryAfterSeconds}. */
+        record Throttled(long retryAfterSeconds) implements Outcome {}
+
+        /** The organization's session limit refuses another session. */
+        record SessionLimitReached() implements Outcome {}
+    }
+
+    /** The user an unexpired, unspent MFA token names, when that user may still sign in. */
+    Optional<User> userOf(String mfaToken) {
         Instant now = clock.instant();
-        if (!user.status().equals("active") || user.lockedUntil().filter(now::isBefore).isPresent()) {
-            throw ApiException.invalidToken();
+        Optional<User> user = challenges.verify(ChallengeTokens.Purpose.MFA, mfaToken).flatMap(users::find)
+                .filter(u -> u.maySignInAt(now));
+        if (user.isEmpty()) {
+            return user;
         }
-        boolean dead = db.run(c -> {
+        boolean spent = db.run(c -> {
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT 1 FROM mfa_login_challenges WHERE token_hash = ? AND (consumed_at IS NOT NULL OR failures >= ?)")) {
                 ps.setBytes(1, sha256(mfaToken));
@@ -70,27 +90,20 @@ final class MfaLogin {
                 }
             }
         });
-        if (dead) {
-            throw ApiException.invalidToken();
-        }
-        return user;
+        return spent ? Optional.empty() : user;
     }
 
     /** Sends a login code by email or SMS to the user's active channel. */
-    Factors.SendOutcome send(User user, Method channel) {
-        if (!delivery.available(channel)) {
-            throw Delivery.unavailable();
-        }
-        Factors.Issued issued = factors.issueCode(user, channel, "active");
-        if (issued.outcome() instanceof Factors.SendOutcome.Sent s) {
-            delivery.deliver(channel, s.to(), issued.code().orElseThrow());
-        }
-        return issued.outcome();
+    Delivery.Outcome send(User user, Method channel) {
+        return delivery.send(user, channel, MethodStatus.ACTIVE);
     }
 
     /** Checks the code and, when right, opens the session with {@code amr = ["pwd", <factor>]}. */
-    Sessions.Opened verify(User user, String mfaToken, Method method, String code, Sessions.Client client, MfaEvents.Origin origin) {
-        events.refuseIfThrottled(user);
+    Outcome verify(User user, String mfaToken, Method method, String code, Client client, MfaEvents.Origin origin) {
+        OptionalLong throttled = events.throttledFor(user);
+        if (throttled.isPresent()) {
+            return new Outcome.Throttled(throttled.getAsLong());
+        }
         byte[] tokenHash = sha256(mfaToken);
         Instant now = clock.instant();
         Optional<Boolean> accepted = db.tx(c -> {
@@ -112,7 +125,7 @@ final class MfaLogin {
                     }
                 }
             }
-            boolean ok = factors.check(c, user, method, code, "active");
+            boolean ok = codes.check(c, user, method, code, MethodStatus.ACTIVE);
             try (PreparedStatement ps = c.prepareStatement("""
                     UPDATE mfa_login_challenges SET consumed_at = CASE WHEN ? THEN ? ELSE consumed_at END,
                         failures = failures + CASE WHEN ? THEN 0 ELSE 1 END
@@ -130,22 +143,20 @@ final class MfaLogin {
             return Optional.of(ok);
         });
         if (accepted.isEmpty()) {
-            throw ApiException.invalidToken();
+            return new Outcome.TokenSpent();
         }
         if (!accepted.get()) {
-            events.wrongCode(user, method, "login", true, origin);
-            throw new ApiException(401, "invalid_code", "The code is not valid");
+            events.wrongCode(user, method, MfaEvents.Step.LOGIN, origin);
+            return new Outcome.WrongCode();
         }
-        List<String> amr = List.of("pwd", method.amr);
         Sessions.Opened opened;
         try {
-            opened = auth.sessions().open(user, amr, client);
+            opened = sessions.open(user, List.of("pwd", method.amr), client);
         } catch (Sessions.SessionLimitReached e) {
-            throw ApiException.conflict("session_limit",
-                    "The maximum number of concurrent sessions is reached; log out of another session first");
+            return new Outcome.SessionLimitReached();
         }
-        auth.logins().recordSuccess(user, opened, amr, client);
-        return opened;
+        logins.recordSuccess(user, opened, client);
+        return new Outcome.Opened(opened);
     }
 
     static byte[] sha256(String s) {

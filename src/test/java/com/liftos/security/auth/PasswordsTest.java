@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.liftos.security.auth.password.Argon2Parameters;
+import com.liftos.security.auth.password.HashingGate;
+import com.liftos.security.auth.password.PasswordHasher;
 import com.liftos.security.testing.TestApp;
 import java.net.http.HttpResponse;
 import java.security.SecureRandom;

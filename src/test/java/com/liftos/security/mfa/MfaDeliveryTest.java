@@ -171,7 +171,7 @@ class MfaDeliveryTest {
         assertThat(loginSend(attempts, "email").statusCode()).isEqualTo(202);
         String right = mailedCode(email, 7);
         String wrong = right.equals("000000") ? "000001" : "000000";
-        for (int i = 0; i < Factors.CODE_ATTEMPTS; i++) {
+        for (int i = 0; i < SentCodes.ATTEMPTS; i++) {
             assertThat(verify(app, mfaToken(app, email), "email", wrong).statusCode()).isEqualTo(401);
         }
         assertThat(verify(app, mfaToken(app, email), "email", right).statusCode()).isEqualTo(401);

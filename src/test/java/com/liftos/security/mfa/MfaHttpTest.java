@@ -251,13 +251,13 @@ class MfaHttpTest {
         assertThat(audit.stream().filter(r -> r.startsWith("MFA_CHALLENGE_FAILED"))).hasSize(MfaLogin.TOKEN_FAILURES);
 
         // ten wrong codes in 15 minutes: the user is throttled whatever the token
-        for (int i = MfaLogin.TOKEN_FAILURES; i < Factors.FAILURES_BEFORE_LOCKOUT; i++) {
+        for (int i = MfaLogin.TOKEN_FAILURES; i < WrongCodes.BEFORE_LOCKOUT; i++) {
             assertThat(verify(app, mfaToken(app, email), "totp", wrong).statusCode()).isEqualTo(401);
         }
         HttpResponse<String> throttled = verify(app, mfaToken(app, email), "totp", right);
         assertThat(throttled.statusCode()).isEqualTo(429);
         assertThat(throttled.headers().firstValue("Retry-After")).isPresent();
-        CLOCK.advance(Factors.FAILURE_WINDOW.plusSeconds(1));
+        CLOCK.advance(WrongCodes.WINDOW.plusSeconds(1));
         String later = Rfc6238Reference.code(secret, CLOCK.instant());
         assertThat(verify(app, mfaToken(app, email), "totp", later).statusCode()).isEqualTo(200);
     }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.liftos.security.auth.Users;
+import com.liftos.security.auth.user.Users;
 import com.liftos.security.http.Json;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.store.Db;

@@ -1,7 +1,7 @@
 package com.liftos.security.auth.bench;
 
-import com.liftos.security.auth.AccessClaims;
-import com.liftos.security.auth.AccessTokens;
+import com.liftos.security.auth.token.AccessClaims;
+import com.liftos.security.auth.token.AccessTokens;
 import com.liftos.security.auth.Auth;
 import com.liftos.security.testing.TestApp;
 import java.util.concurrent.TimeUnit;

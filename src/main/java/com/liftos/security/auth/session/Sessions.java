@@ -1,0 +1,435 @@
+package com.liftos.security.auth.session;
+
+import com.liftos.security.audit.AuditLog;
+import com.liftos.security.audit.SecurityEvent;
+import com.liftos.security.audit.SecurityEventType;
+import com.liftos.security.auth.token.AccessTokens;
+import com.liftos.security.auth.token.TokenState;
+import com.liftos.security.auth.user.User;
+import com.liftos.security.org.SecurityConfig;
+import com.liftos.security.store.Db;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * User sessions and their refresh-token families. {@link #open} is the one way to hand a user a token pair
+ * (password login here; the MFA step calls it with its own {@code amr}).
+ *
+ * <p>Refresh tokens are 256-bit random values; only their SHA-256 is stored (a high-entropy secret needs no slow
+ * hash). Each refresh retires the presented token and issues a child; a retired token presented again revokes the
+ * whole family (RFC 9700 §4.14.2). Rotations are group-committed ({@link Rotations}); of concurrent refreshes with
+ * one token exactly one rotates it.
+ */
+public final class Sessions implements AutoCloseable {
+    private final Db db;
+    private final Function<UUID, SecurityConfig> orgConfigs;
+    private final AccessTokens tokens;
+    private final TokenState state;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final SecureRandom random;
+    private final Duration refreshLifetime;
+    private final boolean limitRefuses;
+    /** SECURITY_DEVICE_FINGERPRINTING_ENABLED: when off, no new-device flags and refresh tokens are not bound to a device. */
+    private final boolean fingerprintDevices;
+    private final Rotations rotations;
+
+    public Sessions(Db db, Function<UUID, SecurityConfig> orgConfigs, AccessTokens tokens, TokenState state, AuditLog audit, Clock clock,
+                    SecureRandom random, Duration refreshLifetime, boolean limitRefuses, boolean fingerprintDevices) {
+        this.fingerprintDevices = fingerprintDevices;
+        this.db = db;
+        this.orgConfigs = orgConfigs;
+        this.tokens = tokens;
+        this.state = state;
+        this.audit = audit;
+        this.clock = clock;
+        this.random = random;
+        this.refreshLifetime = refreshLifetime;
+        this.limitRefuses = limitRefuses;
+        this.rotations = new Rotations(db.dataSource(), clock, refreshLifetime);
+    }
+
+    /** Writes the rotations already queued, then stops taking more. */
+    @Override
+    public void close() {
+        rotations.close();
+    }
+
+    /** A new session: its tokens, how it was authenticated ({@code amr}) and what was noticed about the device. */
+    public record Opened(TokenPair tokens, List<String> amr, boolean newDevice, boolean ipChanged, double riskScore) {
+        public Opened {
+            amr = List.copyOf(amr);
+        }
+    }
+
+    /** The organization's {@code max_concurrent_sessions} is reached and the deployment refuses new logins. */
+    public static final class SessionLimitReached extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        SessionLimitReached() {
+            super("session limit reached", null, false, false);
+        }
+    }
+
+    /**
+     * Opens a session for {@code user} authenticated by {@code amr} and returns its token pair. Enforces the
+     * organization's session limit (ending the oldest sessions, or throwing {@link SessionLimitReached} when so
+     * configured), records the device, and audits NEW_DEVICE for a device not seen before for this user.
+     */
+    public Opened open(User user, List<String> amr, Client presented) {
+        Client client = fingerprintDevices ? presented : presented.unfingerprinted();
+        Instant now = clock.instant();
+        String refresh = newRefreshToken();
+        UUID sid = UUID.randomUUID();
+        record Created(boolean newDevice, boolean ipChanged, double risk, List<UUID> ended) {}
+        SecurityConfig cfg = orgConfigs.apply(user.orgId());
+        // Four round trips: lock the user (and record the login time and the device), read what the lock now
+        // guards, insert the session with its refresh token, commit. Concurrent logins of one user queue on the
+        // lock, so each sees the sessions the previous one opened when it counts them against the limit.
+        Created created = db.tx(c -> {
+            boolean newDevice = lockUserAndRememberDevice(c, user.id(), client, now);
+            Prior prior = prior(c, user.id(), now, cfg.maxConcurrentSessions() - 1);
+            List<UUID> endedByLimit = prior.beyondLimit();
+            if (!endedByLimit.isEmpty()) {
+                if (limitRefuses) {
+                    throw new SessionLimitReached();
+                }
+                for (UUID old : endedByLimit) {
+                    end(c, old, "session_limit", now);
+                    audit.record(c, SecurityEvent.builder(SecurityEventType.SESSION_REVOKED, "session_limit")
+                            .org(user.orgId()).actor(user.id(), SecurityEvent.ActorType.USER).resource("session:" + old)
+                            .clientIp(client.ip()).requestId(client.requestId()).detail("session_id", old.toString())
+                            .detail("max_concurrent_sessions", cfg.maxConcurrentSessions()).build(now));
+                }
+            }
+            boolean ipChanged = prior.lastIp().map(ip -> !ip.equals(client.ip())).orElse(false);
+            double risk = Math.min(1.0, 0.1 + (newDevice ? 0.3 : 0) + (ipChanged ? 0.2 : 0));
+            try (PreparedStatement ps = c.prepareStatement("""
+                    WITH session AS (
+                        INSERT INTO auth_sessions (id, user_id, org_id, device_fingerprint, device_id, client_ip, user_agent,
+                            amr, auth_time, created_at, last_seen_at, idle_timeout_seconds, expires_at, new_device, ip_changed,
+                            risk_score)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        RETURNING id)
+                    INSERT INTO refresh_tokens (token_hash, session_id, parent_hash, status, created_at, expires_at)
+                    SELECT ?, id, NULL, 'active', ?, ? FROM session""")) {
+                Timestamp ts = Timestamp.from(now);
+                Timestamp expires = Timestamp.from(now.plus(refreshLifetime));
+                ps.setObject(1, sid);
+                ps.setObject(2, user.id());
+                ps.setObject(3, user.orgId());
+                ps.setString(4, client.device().fingerprint());
+                ps.setString(5, client.device().deviceId().orElse(null));
+                ps.setString(6, client.ip());
+                ps.setString(7, client.userAgent().orElse(null));
+                ps.setArray(8, c.createArrayOf("text", amr.toArray()));
+                ps.setTimestamp(9, ts);
+                ps.setTimestamp(10, ts);
+                ps.setTimestamp(11, ts);
+                ps.setInt(12, cfg.sessionTimeoutMinutes() * 60);
+                ps.setTimestamp(13, expires);
+                ps.setBoolean(14, newDevice);
+                ps.setBoolean(15, ipChanged);
+                ps.setDouble(16, risk);
+                ps.setBytes(17, hash(refresh));
+                ps.setTimestamp(18, ts);
+                ps.setTimestamp(19, expires);
+                ps.executeUpdate();
+            }
+            if (newDevice) {
+                audit.record(c, SecurityEvent.builder(SecurityEventType.NEW_DEVICE, "login_new_device")
+                        .org(user.orgId()).actor(user.id(), SecurityEvent.ActorType.USER).resource("user:" + user.id())
+                        .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
+                        .detail("session_id", sid.toString()).detail("device_fingerprint", client.device().fingerprint())
+                        .detail("network_prefix", client.device().networkPrefix()).risk(risk).build(now));
+            }
+            return new Created(newDevice, ipChanged, risk, endedByLimit);
+        });
+        afterEnding(created.ended());
+        AccessTokens.Issued at = issueFor(user, sid, now, amr);
+        return new Opened(new TokenPair(at.token(), at.issuedAt(), at.expiresAt(), refresh, now.plus(refreshLifetime), sid, at.jti()),
+                amr, created.newDevice(), created.ipChanged(), created.risk());
+    }
+
+    /**
+     * Rotates {@code refreshToken}. Rotations of concurrent callers are written together (see {@link Rotations});
+     * of concurrent presentations of one token exactly one rotates it and the rest see a retired token (and revoke
+     * the family). A rotation is audited (TOKEN_REFRESHED, through the audit log's group commit) before it returns.
+     */
+    public RefreshOutcome refresh(String refreshToken, Client caller) {
+        Client client = fingerprintDevices ? caller : caller.unfingerprinted();
+        if (refreshToken.length() < 20 || refreshToken.length() > 200) {
+            return new RefreshOutcome.Invalid();
+        }
+        String next = newRefreshToken();
+        Optional<Rotations.Found> found = rotations.rotate(
+                new Rotations.Rotation(hash(refreshToken), hash(next), client.device().fingerprint(), client.ip()));
+        if (found.isEmpty()) {
+            return new RefreshOutcome.Invalid();
+        }
+        Rotations.Found f = found.get();
+        if (!f.rotated()) {
+            return refused(f, client);
+        }
+        AccessTokens.Issued token = issueFor(f.user(), f.sid(), f.authTime(), f.amr());
+        audit.record(SecurityEvent.builder(SecurityEventType.TOKEN_REFRESHED, "refresh")
+                .org(f.user().orgId()).actor(f.user().id(), SecurityEvent.ActorType.USER).resource("session:" + f.sid())
+                .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
+                .detail("session_id", f.sid().toString()).build(f.at()));
+        return new RefreshOutcome.Rotated(new TokenPair(token.token(), token.issuedAt(), token.expiresAt(), next,
+                f.at().plus(refreshLifetime), f.sid(), token.jti()));
+    }
+
+    /** Why a presented refresh token did not rotate, with what that requires: revocation, audit, or nothing. */
+    private RefreshOutcome refused(Rotations.Found f, Client client) {
+        UUID userId = f.user().id();
+        UUID orgId = f.user().orgId();
+        UUID sid = f.sid();
+        Instant now = f.at();
+        if (f.status() != Rotations.TokenStatus.ACTIVE) {
+            db.tx(c -> {
+                if (!f.ended()) {
+                    end(c, sid, "refresh_token_reuse", now);
+                }
+                audit.record(c, SecurityEvent.builder(SecurityEventType.SUSPICIOUS_ACTIVITY, "refresh_token_reuse")
+                        .org(orgId).actor(userId, SecurityEvent.ActorType.USER).resource("session:" + sid)
+                        .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
+                        .success(false).detail("session_id", sid.toString()).detail("session_revoked", true)
+                        .risk(0.9).build(now));
+                return null;
+            });
+            afterEnding(List.of(sid));
+            return new RefreshOutcome.ReuseDetected();
+        }
+        if (f.ended() || f.expired()) {
+            if (!f.ended()) {
+                db.tx(c -> end(c, sid, "idle_timeout", now));
+                afterEnding(List.of(sid));
+            }
+            return new RefreshOutcome.Invalid();
+        }
+        if (!f.deviceMatches()) {
+            audit.record(SecurityEvent.builder(SecurityEventType.SUSPICIOUS_ACTIVITY, "refresh_device_mismatch")
+                    .org(orgId).actor(userId, SecurityEvent.ActorType.USER).resource("session:" + sid)
+                    .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
+                    .success(false).detail("session_id", sid.toString())
+                    .detail("device_fingerprint", client.device().fingerprint()).risk(0.7).build(now));
+            return new RefreshOutcome.DeviceMismatch();
+        }
+        db.tx(c -> end(c, sid, "user_disabled", now));
+        afterEnding(List.of(sid));
+        return new RefreshOutcome.Invalid();
+    }
+
+    /** The session id a refresh token belongs to, if the token is known (for revocation, RFC 7009). */
+    public Optional<UUID> sessionOfRefreshToken(String refreshToken) {
+        byte[] h = hash(refreshToken);
+        return db.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT session_id FROM refresh_tokens WHERE token_hash = ?")) {
+                ps.setBytes(1, h);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getObject(1, UUID.class)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Ends one session (its access tokens stop verifying everywhere at once); false when already ended or unknown. */
+    public boolean end(UUID sessionId, String reason) {
+        Instant now = clock.instant();
+        boolean ended = db.tx(c -> end(c, sessionId, reason, now));
+        afterEnding(List.of(sessionId));
+        return ended;
+    }
+
+    /** Ends every live session of a user; returns how many. */
+    public int endAllForUser(UUID userId, String reason) {
+        return endWhere("user_id", userId, reason);
+    }
+
+    /** Ends every live session of an organization (incident containment); returns how many. */
+    public int endAllForOrg(UUID orgId, String reason) {
+        return endWhere("org_id", orgId, reason);
+    }
+
+    /** Ends every live session of a user inside the caller's transaction; the caller then calls {@link #afterEnding}. */
+    public List<UUID> endAllForUser(Connection c, UUID userId, String reason) throws SQLException {
+        return endWhere(c, "user_id", userId, reason, clock.instant());
+    }
+
+    /** After the ending transaction committed: every instance stops honouring these sessions before this returns. */
+    public void afterEnding(List<UUID> ended) {
+        state.sessionsEnded(ended);
+    }
+
+    private int endWhere(String column, UUID id, String reason) {
+        Instant now = clock.instant();
+        List<UUID> ended = db.tx(c -> endWhere(c, column, id, reason, now));
+        afterEnding(ended);
+        return ended.size();
+    }
+
+    private List<UUID> endWhere(Connection c, String column, UUID id, String reason, Instant now) throws SQLException {
+        List<UUID> ids = new ArrayList<>();
+        try (PreparedStatement ps = "org_id".equals(column)
+                ? c.prepareStatement("SELECT id FROM auth_sessions WHERE org_id = ? AND ended_at IS NULL FOR UPDATE")
+                : c.prepareStatement("SELECT id FROM auth_sessions WHERE user_id = ? AND ended_at IS NULL FOR UPDATE")) {
+            ps.setObject(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getObject(1, UUID.class));
+                }
+            }
+        }
+        for (UUID sid : ids) {
+            end(c, sid, reason, now);
+        }
+        return ids;
+    }
+
+    /** Tokens first, then the session: the order a rotation locks them in, so the two cannot deadlock. */
+    private boolean end(Connection c, UUID sid, String reason, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE refresh_tokens SET status = 'revoked' WHERE session_id = ? AND status = 'active'")) {
+            ps.setObject(1, sid);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE auth_sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL")) {
+            ps.setTimestamp(1, Timestamp.from(now));
+            ps.setString(2, reason);
+            ps.setObject(3, sid);
+            return ps.executeUpdate() > 0;
+        }
+    }
+
+    /** A user's sessions, live first, newest first. */
+    public List<SessionInfo> list(UUID userId, boolean includeEnded) {
+        return db.run(c -> {
+            List<SessionInfo> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT id, user_id, org_id, device_fingerprint, device_id, client_ip, user_agent, amr, created_at,
+                           last_seen_at, ended_at, end_reason, new_device, ip_changed, risk_score
+                    FROM auth_sessions WHERE user_id = ? AND (? OR ended_at IS NULL)
+                    ORDER BY ended_at IS NOT NULL, created_at DESC LIMIT 200""")) {
+                ps.setObject(1, userId);
+                ps.setBoolean(2, includeEnded);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new SessionInfo(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
+                                rs.getString(4), Optional.ofNullable(rs.getString(5)), rs.getString(6),
+                                Optional.ofNullable(rs.getString(7)), List.of((String[]) rs.getArray(8).getArray()),
+                                rs.getTimestamp(9).toInstant(), rs.getTimestamp(10).toInstant(),
+                                Optional.ofNullable(rs.getTimestamp(11)).map(Timestamp::toInstant),
+                                Optional.ofNullable(rs.getString(12)), rs.getBoolean(13), rs.getBoolean(14), rs.getDouble(15)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** A session of {@code userId}, if it is theirs. */
+    public Optional<SessionInfo> find(UUID userId, UUID sessionId) {
+        return list(userId, true).stream().filter(s -> s.id().equals(sessionId)).findFirst();
+    }
+
+    private AccessTokens.Issued issueFor(User user, UUID sid, Instant authTime, List<String> amr) {
+        return tokens.issue(user.id(), user.orgId(), Optional.of(user.email()), user.roles(),
+                AccessTokens.permissionsOf(user.roles()), Optional.of(sid), Optional.empty(), authTime, amr);
+    }
+
+    /**
+     * Takes the user's row lock (the UPDATE of the login time holds it to commit) and records the device; true
+     * when the device is new for this user. Without fingerprinting every client is one device, never new.
+     */
+    private boolean lockUserAndRememberDevice(Connection c, UUID userId, Client client, Instant now) throws SQLException {
+        if (!fingerprintDevices) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE users SET last_login_at = ? WHERE id = ?")) {
+                ps.setTimestamp(1, Timestamp.from(now));
+                ps.setObject(2, userId);
+                ps.executeUpdate();
+            }
+            return false;
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                WITH locked AS (UPDATE users SET last_login_at = ? WHERE id = ? RETURNING id),
+                device AS (
+                    INSERT INTO known_devices (user_id, fingerprint, first_seen, last_seen, last_ip, user_agent)
+                    SELECT id, ?, ?, ?, ?, ? FROM locked
+                    ON CONFLICT (user_id, fingerprint) DO UPDATE SET last_seen = EXCLUDED.last_seen, last_ip = EXCLUDED.last_ip
+                    RETURNING (xmax = 0) AS new_device)
+                SELECT new_device FROM device""")) {
+            // The device row is written from the locked user row, so every login takes the two locks in one order.
+            Timestamp ts = Timestamp.from(now);
+            ps.setTimestamp(1, ts);
+            ps.setObject(2, userId);
+            ps.setString(3, client.device().fingerprint());
+            ps.setTimestamp(4, ts);
+            ps.setTimestamp(5, ts);
+            ps.setString(6, client.ip());
+            ps.setString(7, client.userAgent().orElse(null));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** What a new login is measured against: the address of the user's last session, and the live sessions past the newest {@code keep}, oldest first. */
+    private record Prior(Optional<String> lastIp, List<UUID> beyondLimit) {}
+
+    private static Prior prior(Connection c, UUID userId, Instant now, int keep) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT (SELECT client_ip FROM auth_sessions WHERE user_id = ? ORDER BY created_at DESC LIMIT 1),
+                       ARRAY(SELECT id FROM (
+                           SELECT id, created_at, opened_seq FROM auth_sessions
+                           WHERE user_id = ? AND ended_at IS NULL AND expires_at > ?
+                             AND last_seen_at + make_interval(secs => idle_timeout_seconds) > ?
+                           ORDER BY created_at DESC, opened_seq DESC OFFSET ?) beyond
+                           ORDER BY created_at, opened_seq)""")) {
+            Timestamp ts = Timestamp.from(now);
+            ps.setObject(1, userId);
+            ps.setObject(2, userId);
+            ps.setTimestamp(3, ts);
+            ps.setTimestamp(4, ts);
+            ps.setInt(5, Math.max(0, keep));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                Optional<String> lastIp = Optional.ofNullable(rs.getString(1));
+                UUID[] beyond = (UUID[]) rs.getArray(2).getArray();
+                return new Prior(lastIp, List.of(beyond));
+            }
+        }
+    }
+
+    private String newRefreshToken() {
+        byte[] b = new byte[32];
+        random.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    static byte[] hash(String token) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+
+}

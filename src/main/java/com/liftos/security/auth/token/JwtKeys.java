@@ -1,0 +1,280 @@
+package com.liftos.security.auth.token;
+
+import com.liftos.security.crypto.Aead;
+import com.liftos.security.crypto.AesKey;
+import com.liftos.security.crypto.DecryptionFailedException;
+import com.liftos.security.crypto.KeyFiles;
+import com.liftos.security.store.Db;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.SecureRandom;
+import java.security.interfaces.RSAPrivateKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The JWT keyring shared by every instance through the {@code jwt_signing_keys} table. The key of
+ * {@code JWT_PRIVATE_KEY_PATH} is registered on start (its private half never enters the database); keys added
+ * by {@link #rotate} are stored with the private key sealed in the {@link Aead} format under a key derived
+ * (HKDF-SHA256) from the service key (LIFTOS_SERVICE_KEY_PATH). The header's key id is a fingerprint of that
+ * derived key, so a row sealed under another service key fails at once and by name; the associated data binds
+ * the row's {@code kid}, so a sealed key cannot be moved to another row.
+ *
+ * <p>Rows sealed before V13 ({@code private_sealed_legacy}) are in the keyring's earlier format
+ * ({@link LegacyJwtKeySeal}); the first load that meets one opens it that way once and writes it back sealed
+ * with {@link Aead}.
+ *
+ * <p>Rotation retires every older key at {@code now + access token lifetime + 5 min}, so the JWKS keeps publishing
+ * it until every token it signed has expired. Instances reload the ring every few seconds and at once when a token
+ * names a key id they do not know (at most once a second).
+ */
+public final class JwtKeys {
+    private static final byte[] SEAL_LABEL = "liftos/jwt-keyring/private-key/v1\n".getBytes(StandardCharsets.US_ASCII);
+    private static final Duration RELOAD_EVERY = Duration.ofSeconds(5);
+    private static final Duration UNKNOWN_KID_RELOAD = Duration.ofSeconds(1);
+
+    private final Db db;
+    private final KeyPair fileKey;
+    private final String fileKid;
+    private final AesKey sealingKey;
+    private final int sealingKeyId;
+    private final LegacyJwtKeySeal legacy;
+    private final Aead aead;
+    private final Duration accessTokenLifetime;
+    private final Clock clock;
+    private final SecureRandom random;
+    private volatile KeyRing ring;
+    private volatile Instant loadedAt = Instant.EPOCH;
+    /** The keys of the last load by key id, reused while unchanged (parsing, unsealing and provider translation are not free). */
+    private Map<String, SigningKey> loaded = Map.of();
+
+    public JwtKeys(Db db, KeyPair fileKey, byte[] serviceKeyFile, Duration accessTokenLifetime, Clock clock, SecureRandom random) {
+        this.db = db;
+        this.fileKey = fileKey;
+        this.fileKid = SigningKey.kidOf((RSAPublicKey) fileKey.getPublic());
+        byte[] derived = KeyDerivation.derive(serviceKeyFile, "liftos/jwt-keyring/v1");
+        this.sealingKey = AesKey.of(derived);
+        this.legacy = new LegacyJwtKeySeal(derived);
+        Arrays.fill(derived, (byte) 0);
+        this.sealingKeyId = ByteBuffer.wrap(KeyDerivation.derive(serviceKeyFile, "liftos/jwt-keyring/key-id/v1")).getInt();
+        this.aead = new Aead(random);
+        this.accessTokenLifetime = accessTokenLifetime;
+        this.clock = clock;
+        this.random = random;
+        registerFileKey();
+        reload();
+    }
+
+    /** The current ring, reloaded from the database when older than a few seconds. */
+    KeyRing ring() {
+        if (Duration.between(loadedAt, clock.instant()).compareTo(RELOAD_EVERY) > 0) {
+            reloadIfOlderThan(RELOAD_EVERY);
+        }
+        return ring;
+    }
+
+    /** The key named {@code kid}; reloads once (rate-limited) when unknown, so a key rotated elsewhere is found. */
+    Optional<SigningKey> verificationKey(String kid) {
+        Optional<SigningKey> key = ring().find(kid);
+        if (key.isEmpty() && Duration.between(loadedAt, clock.instant()).compareTo(UNKNOWN_KID_RELOAD) > 0) {
+            reloadIfOlderThan(UNKNOWN_KID_RELOAD);
+            key = ring.find(kid);
+        }
+        return key;
+    }
+
+    /** Adds a new signing key and schedules the retirement of the older ones; returns the new key id. */
+    public String rotate() {
+        KeyPair pair = KeyFiles.generateRsa(random);
+        RSAPublicKey pub = (RSAPublicKey) pair.getPublic();
+        String kid = SigningKey.kidOf(pub);
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        byte[] sealed = seal(pair.getPrivate().getEncoded(), kid);
+        db.tx(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE jwt_signing_keys SET retired_at = ? WHERE retired_at IS NULL")) {
+                ps.setTimestamp(1, Timestamp.from(now.plus(accessTokenLifetime).plus(Duration.ofMinutes(5))));
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO jwt_signing_keys (kid, public_pem, private_sealed, private_sealed_legacy, created_at, activated_at)
+                    VALUES (?, ?, ?, false, ?, ?)""")) {
+                ps.setString(1, kid);
+                ps.setString(2, Base64.getEncoder().encodeToString(pub.getEncoded()));
+                ps.setBytes(3, sealed);
+                ps.setTimestamp(4, Timestamp.from(now));
+                ps.setTimestamp(5, Timestamp.from(now));
+                ps.executeUpdate();
+            }
+            return null;
+        });
+        reload();
+        return kid;
+    }
+
+    /** The published keys as a JWKS document (RFC 7517): public halves only. */
+    public String publishedJwks() {
+        return ring().jwks();
+    }
+
+    /** Key ids currently published, newest first. */
+    public List<String> publishedKeyIds() {
+        return ring().published().stream().map(SigningKey::kid).toList();
+    }
+
+    private void registerFileKey() {
+        RSAPublicKey pub = (RSAPublicKey) fileKey.getPublic();
+        String kid = fileKid;
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        db.tx(c -> {
+            c.createStatement().execute("LOCK TABLE jwt_signing_keys IN SHARE ROW EXCLUSIVE MODE");
+            boolean empty;
+            try (PreparedStatement ps = c.prepareStatement("SELECT NOT EXISTS (SELECT 1 FROM jwt_signing_keys)");
+                 ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                empty = rs.getBoolean(1);
+            }
+            // The first key becomes the signing key; a file key that shows up later is published but never
+            // preferred over a key already in use (all instances must share JWT_PRIVATE_KEY_PATH).
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO jwt_signing_keys (kid, public_pem, private_sealed, private_sealed_legacy, created_at, activated_at)
+                    VALUES (?, ?, NULL, false, ?, ?) ON CONFLICT (kid) DO NOTHING""")) {
+                ps.setString(1, kid);
+                ps.setString(2, Base64.getEncoder().encodeToString(pub.getEncoded()));
+                ps.setTimestamp(3, Timestamp.from(now));
+                ps.setTimestamp(4, Timestamp.from(empty ? now : Instant.EPOCH));
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    // Times are truncated to milliseconds: PostgreSQL rounds to microseconds, which could put a key's activation
+    // after the instant that registered it.
+    /** Request threads that find the ring stale at the same moment reload it once, not once each. */
+    private synchronized void reloadIfOlderThan(Duration age) {
+        if (Duration.between(loadedAt, clock.instant()).compareTo(age) > 0) {
+            reload();
+        }
+    }
+
+    private synchronized void reload() {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        Map<String, SigningKey> previous = loaded;
+        List<Resealed> resealed = new ArrayList<>();
+        List<SigningKey> keys = db.run(c -> {
+            List<SigningKey> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT kid, public_pem, private_sealed, activated_at, retired_at, private_sealed_legacy FROM jwt_signing_keys");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String kid = rs.getString(1);
+                    Instant activated = rs.getTimestamp(4).toInstant();
+                    Optional<Instant> retiredAt = Optional.ofNullable(rs.getTimestamp(5)).map(Timestamp::toInstant);
+                    SigningKey known = previous.get(kid);
+                    if (known != null && known.activatedAt().equals(activated) && known.retiredAt().equals(retiredAt)) {
+                        out.add(known);
+                        continue;
+                    }
+                    RSAPublicKey pub = publicKey(rs.getString(2));
+                    byte[] sealed = rs.getBytes(3);
+                    Optional<RSAPrivateKey> priv;
+                    if (kid.equals(fileKid)) {
+                        priv = Optional.of((RSAPrivateKey) fileKey.getPrivate());
+                    } else if (sealed == null) {
+                        priv = Optional.empty();
+                    } else if (rs.getBoolean(6)) {
+                        byte[] pkcs8 = legacy.open(sealed, kid);
+                        resealed.add(new Resealed(kid, sealed, seal(pkcs8.clone(), kid)));
+                        priv = Optional.of(privateKey(pkcs8));
+                    } else {
+                        priv = Optional.of(privateKey(open(sealed, kid)));
+                    }
+                    out.add(new SigningKey(pub, priv, activated, retiredAt));
+                }
+            }
+            return out;
+        });
+        resealed.forEach(this::storeResealed);
+        loaded = keys.stream().collect(java.util.stream.Collectors.toUnmodifiableMap(SigningKey::kid, k -> k));
+        ring = new KeyRing(keys, now);
+        loadedAt = now;
+    }
+
+    /** A row read in the legacy format and its {@link Aead} replacement. */
+    private record Resealed(String kid, byte[] legacySealed, byte[] sealed) {}
+
+    /** Writes a re-sealed key back unless another instance already did (compare-and-set on the legacy bytes). */
+    private void storeResealed(Resealed r) {
+        db.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    UPDATE jwt_signing_keys SET private_sealed = ?, private_sealed_legacy = false
+                    WHERE kid = ? AND private_sealed_legacy AND private_sealed = ?""")) {
+                ps.setBytes(1, r.sealed());
+                ps.setString(2, r.kid());
+                ps.setBytes(3, r.legacySealed());
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    private static RSAPublicKey publicKey(String base64Der) {
+        try {
+            return (RSAPublicKey) KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64Der)));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new IllegalStateException("a stored JWT public key is unreadable", e);
+        }
+    }
+
+    private static RSAPrivateKey privateKey(byte[] pkcs8) {
+        try {
+            return (RSAPrivateKey) KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("a stored JWT private key is unreadable", e);
+        } finally {
+            Arrays.fill(pkcs8, (byte) 0);
+        }
+    }
+
+    /** Seals (and wipes) a PKCS#8 private key for row {@code kid}. */
+    private byte[] seal(byte[] pkcs8, String kid) {
+        try {
+            return aead.seal(sealingKey, sealingKeyId, associatedData(kid), pkcs8);
+        } finally {
+            Arrays.fill(pkcs8, (byte) 0);
+        }
+    }
+
+    private byte[] open(byte[] sealed, String kid) {
+        try {
+            if (Aead.keyId(sealed) != sealingKeyId) {
+                throw new IllegalStateException("a stored JWT private key is sealed under another service key");
+            }
+            return Aead.open(sealingKey, associatedData(kid), sealed);
+        } catch (DecryptionFailedException e) {
+            throw new IllegalStateException("a stored JWT private key does not open with this service key", e);
+        }
+    }
+
+    private static byte[] associatedData(String kid) {
+        byte[] id = kid.getBytes(StandardCharsets.US_ASCII);
+        return ByteBuffer.allocate(SEAL_LABEL.length + id.length).put(SEAL_LABEL).put(id).array();
+    }
+}

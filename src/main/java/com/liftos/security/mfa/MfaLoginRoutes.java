@@ -1,0 +1,89 @@
+package com.liftos.security.mfa;
+
+import com.liftos.security.auth.Grant;
+import com.liftos.security.auth.TokenResponder;
+import com.liftos.security.auth.TokenResponse;
+import com.liftos.security.auth.session.Client;
+import com.liftos.security.auth.session.Device;
+import com.liftos.security.auth.user.User;
+import com.liftos.security.http.Access;
+import com.liftos.security.http.ApiException;
+import com.liftos.security.http.Bodies;
+import com.liftos.security.http.RequestContext;
+import com.liftos.security.http.Route;
+import io.javalin.http.Context;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code /v1/auth/mfa/*}: the login's second step. A right code is answered by the identity feature's
+ * {@link TokenResponder}, exactly as a password login is (refresh cookie included).
+ */
+final class MfaLoginRoutes {
+    private final MfaLogin login;
+    private final TokenResponder responder;
+    private final Bodies bodies;
+
+    MfaLoginRoutes(MfaLogin login, TokenResponder responder, Bodies bodies) {
+        this.login = login;
+        this.responder = responder;
+        this.bodies = bodies;
+    }
+
+    record LoginStepBody(String mfaToken, String method, String code, String deviceId) {
+        @Override
+        public String toString() {
+            return "LoginStepBody[method=" + method + "]";
+        }
+    }
+
+    List<Route> routes() {
+        return List.of(
+                Route.post("/v1/auth/mfa/send", Access.open(Access.RateCategory.AUTH), this::send),
+                Route.post("/v1/auth/mfa/verify", Access.open(Access.RateCategory.AUTH), this::verify));
+    }
+
+    private void send(Context ctx) {
+        LoginStepBody body = bodies.read(ctx, LoginStepBody.class);
+        User user = userOf(body.mfaToken());
+        Method method = Method.parse(body.method()).filter(m -> m == Method.EMAIL || m == Method.SMS)
+                .orElseThrow(() -> ApiException.validation("Invalid method", List.of("method must be email or sms")));
+        MfaRoutes.respondSent(ctx, method, login.send(user, method));
+    }
+
+    private void verify(Context ctx) {
+        LoginStepBody body = bodies.read(ctx, LoginStepBody.class);
+        if (body.method() == null || body.code() == null) {
+            throw ApiException.validation("mfa_token, method and code are required", List.of("mfa_token, method and code are required"));
+        }
+        Method method = Method.parse(body.method()).orElseThrow(() -> ApiException.validation("Invalid method",
+                List.of("method must be totp, email, sms or recovery")));
+        if (body.deviceId() != null && !Device.validDeviceId(body.deviceId())) {
+            throw ApiException.validation("Invalid device_id", List.of("device_id must be 1-128 characters of A-Z a-z 0-9 . _ : -"));
+        }
+        User user = userOf(body.mfaToken());
+        RequestContext rc = RequestContext.of(ctx);
+        Client client = Client.of(rc.userAgent(), Optional.ofNullable(ctx.header("Accept-Language")), rc.clientIp(),
+                Optional.ofNullable(body.deviceId()), rc.requestId());
+        switch (login.verify(user, body.mfaToken(), method, body.code(), client, MfaRoutes.origin(ctx))) {
+            case MfaLogin.Outcome.Opened o -> {
+                TokenResponse response = responder.respond(new Grant.SessionOpened(o.session(), false));
+                response.headers().forEach(ctx::header);
+                ctx.json(response.body());
+            }
+            case MfaLogin.Outcome.TokenSpent s -> throw ApiException.invalidToken();
+            case MfaLogin.Outcome.WrongCode w -> throw new ApiException(401, "invalid_code", "The code is not valid");
+            case MfaLogin.Outcome.Throttled t -> throw MfaRoutes.tooManyAttempts(t.retryAfterSeconds());
+            case MfaLogin.Outcome.SessionLimitReached l -> throw ApiException.conflict("session_limit",
+                    "The maximum number of concurrent sessions is reached; log out of another session first");
+        }
+    }
+
+    /** The user an MFA token names: 400 without one, 401 for one that is not (or no longer) good. */
+    private User userOf(String mfaToken) {
+        if (mfaToken == null) {
+            throw ApiException.validation("mfa_token is required", List.of("mfa_token is required"));
+        }
+        return login.userOf(mfaToken).orElseThrow(ApiException::invalidToken);
+    }
+}
