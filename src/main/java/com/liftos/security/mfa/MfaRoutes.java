@@ -166,7 +166,7 @@ final class MfaRoutes {
             }
             throw ApiException.notFound("This method is not enrolled");
         }
-        boolean last = factors.methods.activeMethods(user.id()).stream().filter(m -> !m.equals(Method.RECOVERY.wire())).count() == 1;
+        boolean last = factors.methods.enrolled(user.id()).stream().filter(e -> e.status() == MethodStatus.ACTIVE).count() == 1;
         if (last && orgConfigs.apply(user.orgId()).requireMfa()) {
             throw ApiException.conflict("mfa_required_by_org", "Your organization requires MFA; enroll another method first");
         }

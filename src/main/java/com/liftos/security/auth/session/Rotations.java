@@ -60,21 +60,27 @@ final class Rotations implements AutoCloseable {
         }
     }
 
-    /** What the rotation read of a presented token at {@code at}, and whether it rotated it. */
+    /**
+     * What the rotation read of a presented token at {@code at}, and whether it rotated it; {@code auditDue}: a
+     * rotation that is its session's first in {@code auditEvery}, or that comes from another address than the
+     * session's own (the session now records it as audited).
+     */
     record Found(User user, TokenStatus status, boolean ended, boolean expired, boolean deviceMatches, UUID sid,
-                 Instant authTime, List<String> amr, boolean rotated, Instant at) {}
+                 Instant authTime, List<String> amr, boolean rotated, boolean auditDue, Instant at) {}
 
     private final DataSource dataSource;
     private final Clock clock;
     private final Duration refreshLifetime;
+    private final Duration auditEvery;
     private final GroupCommit<Rotation, Optional<Found>> writer;
     /** The writer's own connection while rotations flow; only the writer thread touches it. */
     private Connection connection;
 
-    Rotations(DataSource dataSource, Clock clock, Duration refreshLifetime) {
+    Rotations(DataSource dataSource, Clock clock, Duration refreshLifetime, Duration auditEvery) {
         this.dataSource = dataSource;
         this.clock = clock;
         this.refreshLifetime = refreshLifetime;
+        this.auditEvery = auditEvery;
         this.writer = new GroupCommit<>("refresh-rotations", MAX_BATCH, new GroupCommit.BatchWriter<>() {
             @Override
             public List<Optional<Found>> write(List<Rotation> batch) {
@@ -186,7 +192,8 @@ final class Rotations implements AutoCloseable {
                            (r.expires_at <= ? OR s.expires_at <= ?
                             OR s.last_seen_at + s.idle_timeout_seconds * interval '1 second' <= ?) AS expired,
                            s.device_fingerprint = p.fingerprint AS device_matches, s.id AS sid, s.auth_time, s.amr,
-                           p.next_hash, p.ip
+                           p.next_hash, p.ip,
+                           (s.refresh_audited_at IS NULL OR s.refresh_audited_at <= ? OR s.client_ip <> p.ip) AS audit_due
                     FROM presented p JOIN refresh_tokens r ON r.token_hash = p.token_hash
                          JOIN auth_sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id
                     ORDER BY r.token_hash FOR UPDATE OF r),
@@ -194,17 +201,18 @@ final class Rotations implements AutoCloseable {
                     UPDATE refresh_tokens r SET status = 'rotated', used_at = ? FROM cur
                     WHERE r.token_hash = cur.token_hash AND cur.token_status = 'active' AND NOT cur.ended
                       AND NOT cur.expired AND cur.device_matches AND cur.status = 'active'
-                    RETURNING r.session_id, r.token_hash, cur.next_hash, cur.ip),
+                    RETURNING r.session_id, r.token_hash, cur.next_hash, cur.ip, cur.audit_due),
                 issued AS (
                     INSERT INTO refresh_tokens (token_hash, session_id, parent_hash, status, created_at, expires_at)
                     SELECT next_hash, session_id, token_hash, 'active', ?, ? FROM retired),
                 touched AS (
-                    UPDATE auth_sessions s SET last_seen_at = ?, expires_at = ?, ip_changed = ip_changed OR client_ip <> retired.ip
+                    UPDATE auth_sessions s SET last_seen_at = ?, expires_at = ?, ip_changed = ip_changed OR client_ip <> retired.ip,
+                        refresh_audited_at = CASE WHEN retired.audit_due THEN ? ELSE refresh_audited_at END
                     FROM retired WHERE s.id = retired.session_id)
                 SELECT cur.id, cur.org_id, cur.email, cur.display_name, cur.roles, cur.status, cur.password_changed_at,
                        cur.locked_until, cur.created_at, cur.token_hash, cur.token_status, cur.ended, cur.expired,
                        cur.device_matches, cur.sid, cur.auth_time, cur.amr,
-                       EXISTS (SELECT 1 FROM retired WHERE retired.token_hash = cur.token_hash)
+                       EXISTS (SELECT 1 FROM retired WHERE retired.token_hash = cur.token_hash), cur.audit_due
                 FROM cur""")) {
             int i = 1;
             ps.setArray(i++, c.createArrayOf("bytea", round.stream().map(Rotation::presented).toArray(byte[][]::new)));
@@ -214,17 +222,20 @@ final class Rotations implements AutoCloseable {
             ps.setTimestamp(i++, at);
             ps.setTimestamp(i++, at);
             ps.setTimestamp(i++, at);
+            ps.setTimestamp(i++, Timestamp.from(now.minus(auditEvery)));
             ps.setTimestamp(i++, at);
             ps.setTimestamp(i++, at);
             ps.setTimestamp(i++, refreshExpires);
             ps.setTimestamp(i++, at);
-            ps.setTimestamp(i, refreshExpires);
+            ps.setTimestamp(i++, refreshExpires);
+            ps.setTimestamp(i, at);
             Map<ByteBuffer, Found> found = new HashMap<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     found.put(ByteBuffer.wrap(rs.getBytes(10)), new Found(Users.read(rs), TokenStatus.parse(rs.getString(11)), rs.getBoolean(12),
                             rs.getBoolean(13), rs.getBoolean(14), rs.getObject(15, UUID.class), rs.getTimestamp(16).toInstant(),
-                            List.of((String[]) rs.getArray(17).getArray()), rs.getBoolean(18), now));
+                            List.of((String[]) rs.getArray(17).getArray()), rs.getBoolean(18), rs.getBoolean(18) && rs.getBoolean(19),
+                            now));
                 }
             }
             return found;

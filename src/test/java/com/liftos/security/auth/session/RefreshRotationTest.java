@@ -82,38 +82,6 @@ class RefreshRotationTest {
     }
 
     @Test
-    void everySuccessfulRefreshIsAuditedAndARefusedOneIsNot() {
-        JsonNode login = app.loginResponse(newUser(), PASSWORD);
-        String sid = login.get("session_id").asText();
-        String userId = app.json(app.get("/v1/me", login.get("access_token").asText())).get("id").asText();
-        String first = login.get("refresh_token").asText();
-        assertThat(events("TOKEN_REFRESHED", sid)).isZero();
-        JsonNode second = app.json(refresh(first));
-        assertThat(events("TOKEN_REFRESHED", sid)).isEqualTo(1);
-        HttpResponse<String> oauth = form("/oauth2/token", "grant_type=refresh_token&refresh_token="
-                + enc(second.get("refresh_token").asText()));
-        assertThat(oauth.statusCode()).isEqualTo(200);
-        assertThat(events("TOKEN_REFRESHED", sid)).isEqualTo(2);
-        // a replayed (retired) token rotates nothing and is audited as what it is, not as a refresh
-        assertThat(refresh(first).statusCode()).isEqualTo(401);
-        assertThat(events("TOKEN_REFRESHED", sid)).isEqualTo(2);
-        String row = app.app().db().run(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT lower(actor_type) || ' ' || actor_id || ' ' || resource || ' ' || client_ip || ' ' || action
-                           || ' ' || details::text
-                    FROM audit_events WHERE event_type = 'TOKEN_REFRESHED' AND details->>'session_id' = ? LIMIT 1""")) {
-                ps.setString(1, sid);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getString(1);
-                }
-            }
-        });
-        assertThat(row).startsWith("user " + userId + " session:" + sid + " 127.0.0.1 refresh")
-                .doesNotContain(first).doesNotContain(second.get("refresh_token").asText());
-    }
-
-    @Test
     void reusingARetiredTokenRevokesTheWholeFamily() {
         JsonNode login = app.loginResponse(newUser(), PASSWORD);
         String first = login.get("refresh_token").asText();
@@ -255,7 +223,7 @@ class RefreshRotationTest {
         one.setMaximumPoolSize(1);
         one.setConnectionTimeout(2_000);
         try (HikariDataSource pool = new HikariDataSource(one);
-             Rotations rotations = new Rotations(pool, Clock.systemUTC(), Duration.ofDays(30))) {
+             Rotations rotations = new Rotations(pool, Clock.systemUTC(), Duration.ofDays(30), Duration.ofMinutes(15))) {
             Optional<Rotations.Found> found = rotations.rotate(new Rotations.Rotation(
                     Sessions.hash(login.get("refresh_token").asText()), Sessions.hash("successor-" + UUID.randomUUID()),
                     "another-device", "127.0.0.1"));
