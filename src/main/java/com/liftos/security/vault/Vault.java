@@ -40,7 +40,8 @@ public interface Vault {
 
     /**
      * Decrypts the current version; audited (API_KEY_ACCESSED) whatever the outcome, and as SENSITIVE_DATA_ACCESS
-     * when the secret is revealed, before the result is returned; then counted in the access log. When the audit
+     * on the caller's first reveal of this version from its address in 15 minutes, before the result is returned;
+     * then counted in the access log. When the audit
      * write fails it throws, nothing is revealed and nothing is counted.
      */
     VaultResult<Revealed> getCredentials(UUID orgId, String provider, String keyName, Caller by);

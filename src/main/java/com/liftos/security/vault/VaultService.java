@@ -46,6 +46,7 @@ final class VaultService implements Vault, Secrets {
     private final Keyring keyring;
     private final CredentialCipher cipher;
     private final Clock clock;
+    private final SensitiveAccessSampler sensitiveAccess = new SensitiveAccessSampler();
 
     VaultService(Db db, AuditLog audit, Keyring keyring, Clock clock) {
         this.db = db;
@@ -183,9 +184,12 @@ final class VaultService implements Vault, Secrets {
                 .success(attempt.failure().isEmpty()).detail("version", attempt.version().orElse(null))
                 .detail("failure", attempt.failure().map(RevealFailure::wire).orElse(null))
                 .risk(attempt.failure().map(RevealFailure::risk).orElse(0.2));
-        if (attempt.failure().isEmpty()) {
+        int version = attempt.version().orElse(0);
+        if (attempt.failure().isEmpty() && sensitiveAccess.due(orgId, provider, keyName, version, by, now)) {
             audit.recordAll(List.of(accessed.build(now), event(SecurityEventType.SENSITIVE_DATA_ACCESS, "reveal_credentials",
-                    orgId, provider, keyName, by, now).detail("version", attempt.version().orElse(null)).risk(0.2).build(now)));
+                    orgId, provider, keyName, by, now).detail("version", version)
+                    .detail("window_minutes", SensitiveAccessSampler.WINDOW.toMinutes()).risk(0.2).build(now)));
+            sensitiveAccess.recorded(orgId, provider, keyName, version, by, now);
         } else {
             audit.record(accessed.build(now));
         }

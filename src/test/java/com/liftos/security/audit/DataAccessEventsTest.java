@@ -89,11 +89,21 @@ class DataAccessEventsTest {
         assertThat(sensitive.getFirst().at("/details/version").asInt()).isEqualTo(1);
         assertThat(sensitive.getFirst().toString()).doesNotContain("pk_sensitive_canary_42");
 
+        // The same caller reading again within the window: every reveal is API_KEY_ACCESSED, the start of the reading
+        // stays one SENSITIVE_DATA_ACCESS. A rotation makes a new version, whose first reveal is recorded again.
+        assertThat(app.get(base + "/secret", admin).statusCode()).isEqualTo(200);
+        assertThat(events("sensitive_data_access").stream().filter(e -> resource.equals(e.path("resource").asText()))).hasSize(1);
+        assertThat(events("api_key_accessed").stream().filter(e -> resource.equals(e.path("resource").asText()))).hasSize(2);
+        assertThat(app.postJson(base + "/rotate", app.body(Map.of("api_key", "pk_sensitive_canary_43")), admin).statusCode()).isEqualTo(200);
+        assertThat(app.get(base + "/secret", admin).statusCode()).isEqualTo(200);
+        assertThat(events("sensitive_data_access").stream().filter(e -> resource.equals(e.path("resource").asText()))
+                .map(e -> e.at("/details/version").asInt())).containsExactlyInAnyOrder(1, 2);
+
         // A revoked credential reveals nothing: API_KEY_ACCESSED records the attempt, no SENSITIVE_DATA_ACCESS.
         assertThat(app.delete(base, admin).statusCode()).isEqualTo(200);
         assertThat(app.get(base + "/secret", admin).statusCode()).isEqualTo(410);
-        assertThat(events("sensitive_data_access").stream().filter(e -> resource.equals(e.path("resource").asText()))).hasSize(1);
-        assertThat(events("api_key_accessed").stream().filter(e -> resource.equals(e.path("resource").asText()))).hasSize(2);
+        assertThat(events("sensitive_data_access").stream().filter(e -> resource.equals(e.path("resource").asText()))).hasSize(2);
+        assertThat(events("api_key_accessed").stream().filter(e -> resource.equals(e.path("resource").asText()))).hasSize(4);
     }
 
     @Test
