@@ -13,6 +13,9 @@ import com.liftos.security.auth.session.SessionOrigins;
 import com.liftos.security.compliance.Compliance;
 import com.liftos.security.compliance.ComplianceEvidence;
 import com.liftos.security.incident.Containment;
+import com.liftos.security.auth.account.Logins;
+import com.liftos.security.auth.account.OwnerNotices;
+import com.liftos.security.ratelimit.Budgets;
 import com.liftos.security.incident.IncidentResponse;
 import com.liftos.security.incident.Notifier;
 import com.liftos.security.privacy.ErasureLevers;
@@ -150,12 +153,15 @@ public final class App implements AutoCloseable {
             RiskAssessor risk = new RiskAssessor(sessionFacts(SessionOrigins.stored(db)), auditing.counts(), clock);
             SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database), rateLimiter.health()), metrics, version());
             MfaFactors mfaFactors = Mfa.factors(db, orgs, vault.secrets(), serviceKey, clock, random);
+            Optional<Mailer> mailer = Mailer.fromConfig(config.smtp());
+            Budgets budgets = config.features().rateLimitingEnabled()
+                    ? Budgets.on(rateLimiter, config.edge().callerBudgets()) : Budgets.off();
             Auth auth = Auth.start(config, db, users, orgs, orgConfigs, hasher, audit, new Bodies(json), mfaFactors, ipAllowList::permits,
-                    jwtKey, serviceKey, clock, random);
+                    jwtKey, serviceKey, budgets, mailer.map(App::lockNotices).orElseGet(OwnerNotices::none), clock, random);
             resources.add(auth);
+            metrics.more().counter("liftos.login.password.checks", List.of(), auth.logins(), Logins::passwordChecks);
             ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.of(mfaAdoption(users, mfaFactors, org)), (org, now) ->
                     Optional.of(new ComplianceEvidence.RotationFigures(vault.countActive(org), vault.countDueForRotation(org), 90)));
-            Optional<Mailer> mailer = Mailer.fromConfig(config.smtp());
             Mfa mfa = Mfa.start(mfaFactors, auth, users, mailer, SmsSender.fromConfig(config.mfa().sms()),
                     audit, json, orgConfigs, config.mfa(), clock);
             IncidentResponse incidents = IncidentResponse.start(db, audit, auditing.counts(), users, events,
@@ -219,6 +225,26 @@ public final class App implements AutoCloseable {
     }
 
     /** Incident containment through the accounts, sessions and vault of the other features. */
+    /** The owner's mail when their account's unknown devices are locked out; a failed delivery is logged, never fatal. */
+    private static OwnerNotices lockNotices(Mailer mailer) {
+        return (owner, until, link) -> {
+            try {
+                mailer.send(owner.email(), "Sign-in to your LiftOS account was paused", """
+                        There were too many failed sign-in attempts on your account, so sign-in from devices you have \
+                        not used before is paused until %s (UTC). Devices you signed in with before are not affected.
+
+                        If this was you, you can lift the pause now: %s
+                        (the link works once, for 24 hours).
+
+                        If it was not you, someone may be guessing your password: after signing in, change it and \
+                        turn on two-factor authentication.
+                        """.formatted(until.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), link));
+            } catch (RuntimeException e) {
+                LOG.warn("account lock notice not delivered: {}", e.getClass().getSimpleName());
+            }
+        };
+    }
+
     private static Containment containment(Auth auth, Vault vault) {
         return new Containment() {
             @Override

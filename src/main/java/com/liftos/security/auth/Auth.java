@@ -4,6 +4,8 @@ import com.liftos.security.audit.AuditLog;
 import com.liftos.security.auth.account.Accounts;
 import com.liftos.security.auth.account.Logins;
 import com.liftos.security.auth.account.NetworkPolicy;
+import com.liftos.security.auth.account.OwnerNotices;
+import com.liftos.security.ratelimit.Budgets;
 import com.liftos.security.auth.account.SecondFactor;
 import com.liftos.security.auth.oauth.ClientCredentials;
 import com.liftos.security.auth.oauth.ServiceAccounts;
@@ -83,7 +85,7 @@ public final class Auth implements AutoCloseable {
     public static Auth start(Config config, Db db, Users users, Organizations orgs, Function<UUID, SecurityConfig> orgConfigs,
                              PasswordHasher hasher, AuditLog audit,
                              Bodies bodies, SecondFactor secondFactor, NetworkPolicy network, KeyPair jwtFileKey,
-                             byte[] serviceKeyFile, Clock clock, SecureRandom random) {
+                             byte[] serviceKeyFile, Budgets budgets, OwnerNotices notices, Clock clock, SecureRandom random) {
         Config.Auth settings = config.auth();
         Duration accessLifetime = Duration.ofMinutes(settings.accessTokenMinutes());
         JwtKeys keys = new JwtKeys(db, jwtFileKey, serviceKeyFile, accessLifetime, clock, random);
@@ -92,15 +94,16 @@ public final class Auth implements AutoCloseable {
         state.awaitListening(Duration.ofSeconds(5));
         Sessions sessions = new Sessions(db, orgConfigs, accessTokens, state, audit, clock, random,
                 Duration.ofDays(settings.refreshTokenDays()), settings.sessionLimitRefuses(),
-                config.features().deviceFingerprintingEnabled());
+                config.features().deviceFingerprintingEnabled(), budgets);
         int concurrency = settings.hashConcurrency() > 0 ? settings.hashConcurrency() : HashingGate.fromHeap(settings.argon2MemoryKiB());
         HashingGate gate = new HashingGate(concurrency, Duration.ofSeconds(10));
         ChallengeTokens challenges = new ChallengeTokens(keys, config.http().issuer(), clock);
-        Logins logins = new Logins(db, users, orgConfigs, hasher, gate, sessions, secondFactor, challenges, audit, clock, network);
+        Logins logins = new Logins(db, users, orgConfigs, hasher, gate, sessions, secondFactor, challenges, audit, clock, network,
+                budgets, notices, KeyDerivation.derive(serviceKeyFile, "liftos/device-token/v1"), config.http().publicUrl(), random);
         Accounts accounts = new Accounts(db, users, orgs, sessions, logins, hasher, gate, audit, clock);
         ServiceAccounts serviceAccounts = new ServiceAccounts(db, KeyDerivation.derive(serviceKeyFile, "liftos/client-secret/v1"),
                 clock, random, state);
-        ClientCredentials clientCredentials = new ClientCredentials(serviceAccounts, accessTokens, network, audit, clock);
+        ClientCredentials clientCredentials = new ClientCredentials(serviceAccounts, accessTokens, network, audit, clock, budgets);
         TokenResponder responder = new TokenResponder(settings.refreshCookie(), clock);
         Auth auth = new Auth(keys, accessTokens, state, sessions, logins, challenges, accounts, serviceAccounts, responder);
         auth.routes.addAll(new AuthRoutes(logins, sessions, accounts, challenges, auth.verifier, responder, audit, bodies,

@@ -54,7 +54,7 @@ final class AuthRoutes {
         this.clock = clock;
     }
 
-    record LoginBody(String email, String password, String deviceId) {
+    record LoginBody(String email, String password, String deviceId, String deviceToken) {
         @Override
         public String toString() {
             return "LoginBody[***]";
@@ -77,8 +77,10 @@ final class AuthRoutes {
 
     List<Route> routes() {
         return List.of(
-                Route.post("/v1/auth/login", Access.open(Access.RateCategory.AUTH), this::login),
-                Route.post("/v1/auth/refresh", Access.open(Access.RateCategory.AUTH), this::refresh),
+                Route.post("/v1/auth/login", Access.open(Access.RateCategory.CREDENTIAL), this::login),
+                Route.post("/v1/auth/refresh", Access.open(Access.RateCategory.CREDENTIAL), this::refresh),
+                Route.get("/v1/auth/unlock", Access.open(Access.RateCategory.AUTH), this::unlockPage),
+                Route.post("/v1/auth/unlock", Access.open(Access.RateCategory.AUTH), this::unlock),
                 Route.post("/v1/auth/logout", Access.authenticated(), this::logout),
                 Route.post("/v1/auth/password", Access.open(Access.RateCategory.AUTH), this::changePassword),
                 Route.get("/v1/auth/sessions", Access.authenticated(), this::listSessions),
@@ -102,6 +104,9 @@ final class AuthRoutes {
             case RefreshOutcome.Invalid i -> throw invalidRefresh();
             case RefreshOutcome.ReuseDetected u -> throw invalidRefresh();
             case RefreshOutcome.DeviceMismatch d -> throw invalidRefresh();
+            case RefreshOutcome.Throttled t -> throw new ApiException(429, "rate_limited",
+                    "This session refreshes too often; retry after " + t.retryAfterSeconds() + " s",
+                    Map.of(), Map.of("Retry-After", Long.toString(t.retryAfterSeconds())));
         }
     }
 
@@ -112,6 +117,7 @@ final class AuthRoutes {
     /** Writes a token response built by the {@link TokenResponder}. */
     static void respond(Context ctx, TokenResponse response) {
         response.headers().forEach(ctx::header);
+        response.cookies().forEach(cookie -> ctx.res().addHeader("Set-Cookie", cookie));
         ctx.json(response.body());
     }
 
@@ -219,14 +225,18 @@ final class AuthRoutes {
         Client client = client(ctx, Optional.ofNullable(body.deviceId()));
         LoginOutcome outcome;
         try {
-            outcome = logins.login(body.email().strip(), body.password().toCharArray(), client);
+            Optional<String> deviceToken = Optional.ofNullable(body.deviceToken())
+                    .or(() -> Optional.ofNullable(ctx.cookie(TokenResponder.DEVICE_COOKIE)));
+            outcome = logins.login(body.email().strip(), body.password().toCharArray(), client, deviceToken);
         } catch (HashingGate.Busy e) {
             throw busy();
         }
         switch (outcome) {
-            case LoginOutcome.Authenticated a -> respond(ctx, responder.respond(new Grant.SessionOpened(a.session(), false)));
+            case LoginOutcome.Authenticated a ->
+                    respond(ctx, responder.respond(new Grant.SessionOpened(a.session(), false, a.deviceToken())));
             case LoginOutcome.MfaEnrollmentRequired e ->
-                    respond(ctx, responder.respond(new Grant.SessionOpened(e.session(), true)));
+                    respond(ctx, responder.respond(new Grant.SessionOpened(e.session(), true, e.deviceToken())));
+            case LoginOutcome.Throttled t -> throw tooManyAttempts(t.retryAfterSeconds());
             case LoginOutcome.MfaRequired m -> {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("status", "mfa_required");
@@ -249,6 +259,61 @@ final class AuthRoutes {
                 case SESSION_LIMIT -> ApiException.conflict("session_limit",
                         "The maximum number of concurrent sessions is reached; log out of another session first");
             };
+        }
+    }
+
+    static ApiException tooManyAttempts(long retryAfterSeconds) {
+        return new ApiException(429, "rate_limited", "Too many failed sign-in attempts; retry after " + retryAfterSeconds + " s",
+                Map.of(), Map.of("Retry-After", Long.toString(retryAfterSeconds)));
+    }
+
+    record UnlockBody(String token) {
+        @Override
+        public String toString() {
+            return "UnlockBody[***]";
+        }
+    }
+
+    /**
+     * The page an unlock link opens: a button that posts the token. The link itself changes nothing, so a mail
+     * scanner that follows links cannot spend it.
+     */
+    private void unlockPage(Context ctx) {
+        String token = ctx.queryParam("token");
+        if (token == null || !token.matches("[A-Za-z0-9_-]{20,100}")) {
+            throw ApiException.validation("Invalid unlock link", List.of("token is missing or malformed"));
+        }
+        ctx.header("Cache-Control", "no-store");
+        ctx.header("Content-Security-Policy", "default-src 'none'; form-action 'self'; frame-ancestors 'none'");
+        ctx.contentType("text/html; charset=utf-8").result("""
+                <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Unlock your account</title></head>
+                <body><h1>Unlock your account</h1>
+                <p>Someone made too many failed sign-in attempts on your account, so sign-in from new devices was paused.</p>
+                <form method="post" action="/v1/auth/unlock"><input type="hidden" name="token" value="%s">
+                <button type="submit">Unlock my account</button></form>
+                <p>If you did not expect this, change your password after signing in.</p></body></html>
+                """.formatted(token));
+    }
+
+    /** Lifts a lock by its unlock link: JSON ({@code {"token": ...}}) or the page's form post. */
+    private void unlock(Context ctx) {
+        String type = Optional.ofNullable(ctx.contentType()).orElse("");
+        boolean form = type.startsWith("application/x-www-form-urlencoded");
+        String token = form ? ctx.formParam("token") : bodies.read(ctx, UnlockBody.class).token();
+        if (token == null || token.isBlank()) {
+            throw ApiException.validation("token is required", List.of("token is required"));
+        }
+        if (!logins.unlockByLink(token, client(ctx, Optional.empty()))) {
+            throw new ApiException(400, "invalid_unlock_link", "This unlock link is not valid: it was used already or has expired");
+        }
+        if (form) {
+            ctx.header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+            ctx.contentType("text/html; charset=utf-8").result("""
+                    <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Account unlocked</title></head>
+                    <body><h1>Your account is unlocked</h1><p>You can sign in again.</p></body></html>
+                    """);
+        } else {
+            ctx.json(Map.of("status", "unlocked"));
         }
     }
 

@@ -10,8 +10,16 @@ import com.liftos.security.auth.session.TokenPair;
  * into its endpoint's token response, so every grant path answers alike (refresh cookie, cache headers, fields).
  */
 public sealed interface Grant {
-    /** A session opened by a login; {@code mfaEnrollmentRequired}: its token reaches only the MFA enrolment routes. */
-    record SessionOpened(Sessions.Opened session, boolean mfaEnrollmentRequired) implements Grant {}
+    /**
+     * A session opened by a login; {@code mfaEnrollmentRequired}: its token reaches only the MFA enrolment routes;
+     * {@code deviceToken}: proves this sign-in at the device's next login.
+     */
+    record SessionOpened(Sessions.Opened session, boolean mfaEnrollmentRequired, String deviceToken) implements Grant {
+        @Override
+        public String toString() {
+            return "SessionOpened[session=" + session.tokens().sessionId() + "]";
+        }
+    }
 
     /** A session's refresh token rotated, asked for at {@code endpoint}. */
     record SessionRefreshed(TokenPair tokens, Endpoint endpoint) implements Grant {}

@@ -60,9 +60,9 @@ final class OAuthRoutes {
 
     List<Route> routes() {
         return List.of(
-                Route.post("/oauth2/token", Access.open(Access.RateCategory.AUTH), this::token),
-                Route.post("/oauth2/introspect", Access.open(Access.RateCategory.API), this::introspect),
-                Route.post("/oauth2/revoke", Access.open(Access.RateCategory.AUTH), this::revoke));
+                Route.post("/oauth2/token", Access.open(Access.RateCategory.CREDENTIAL), this::token),
+                Route.post("/oauth2/introspect", Access.open(Access.RateCategory.CREDENTIAL), this::introspect),
+                Route.post("/oauth2/revoke", Access.open(Access.RateCategory.CREDENTIAL), this::revoke));
     }
 
     /** An RFC 6749 §5.2 error. */
@@ -75,6 +75,22 @@ final class OAuthRoutes {
         }
         ctx.header("Pragma", "no-cache");
         ctx.status(status).json(body);
+    }
+
+    /** 429 with {@code Retry-After}, in the RFC 6749 §5.2 error shape. */
+    private static void throttled(Context ctx, long retryAfterSeconds) {
+        ctx.header("Retry-After", Long.toString(retryAfterSeconds));
+        error(ctx, 429, "rate_limited", "Too many requests; retry after " + retryAfterSeconds + " s");
+    }
+
+    /** Answers a failed client authentication: 429 once the address has spent its failure budget, else 401. */
+    private void invalidClient(Context ctx) {
+        Optional<Long> wait = clientCredentials.failureRefusal(origin(ctx));
+        if (wait.isPresent()) {
+            throttled(ctx, wait.get());
+        } else {
+            error(ctx, 401, "invalid_client", "Client authentication failed");
+        }
     }
 
     /** Form parameters, or an error already answered (empty). Repeated parameters are refused (RFC 6749 §3.2). */
@@ -156,6 +172,7 @@ final class OAuthRoutes {
                     error(ctx, 400, "unauthorized_client", "This client may not obtain tokens from this network address");
             case ClientCredentials.Outcome.InvalidScope i ->
                     error(ctx, 400, "invalid_scope", "A requested scope is not granted to this client");
+            case ClientCredentials.Outcome.Throttled t -> throttled(ctx, t.retryAfterSeconds());
         }
     }
 
@@ -176,11 +193,15 @@ final class OAuthRoutes {
             case RefreshOutcome.Invalid i -> error(ctx, 400, "invalid_grant", "The refresh token is invalid or expired");
             case RefreshOutcome.ReuseDetected u -> error(ctx, 400, "invalid_grant", "The refresh token is invalid or expired");
             case RefreshOutcome.DeviceMismatch d -> error(ctx, 400, "invalid_grant", "The refresh token is invalid or expired");
+            case RefreshOutcome.Throttled t -> throttled(ctx, t.retryAfterSeconds());
         }
     }
 
-    /** Whose tokens an introspecting caller may see: its organization's, or every organization's. */
-    private record Introspector(UUID orgId, boolean superAdmin) {
+    /**
+     * Whose tokens an introspecting caller may see: its organization's, or every organization's; {@code key}: whose
+     * introspection budget it draws (its client id, or a bearer's subject).
+     */
+    private record Introspector(String key, UUID orgId, boolean superAdmin) {
         boolean sees(AccessClaims claims) {
             return superAdmin || claims.orgId().equals(orgId);
         }
@@ -197,18 +218,24 @@ final class OAuthRoutes {
         if (presented.isPresent()) {
             Optional<ServiceAccount> sa = clientCredentials.authenticate(presented.get(), origin(ctx));
             if (sa.isEmpty()) {
-                error(ctx, 401, "invalid_client", "Client authentication failed");
+                invalidClient(ctx);
                 return;
             }
-            caller = Optional.of(new Introspector(sa.get().orgId(), sa.get().roles().contains(Role.SUPER_ADMIN.id())));
+            caller = Optional.of(new Introspector(sa.get().clientId(), sa.get().orgId(), sa.get().roles().contains(Role.SUPER_ADMIN.id())));
         } else {
             String header = ctx.header("Authorization");
             if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                caller = verifier.principal(header.substring(7).strip()).map(p -> new Introspector(p.orgId(), p.isSuperAdmin()));
+                caller = verifier.principal(header.substring(7).strip())
+                        .map(p -> new Introspector(p.subject().toString(), p.orgId(), p.isSuperAdmin()));
             }
         }
         if (caller.isEmpty()) {
             error(ctx, 401, "invalid_client", "Client authentication is required");
+            return;
+        }
+        Optional<Long> wait = clientCredentials.introspectionRefusal(caller.get().key(), origin(ctx));
+        if (wait.isPresent()) {
+            throttled(ctx, wait.get());
             return;
         }
         String token = form.get("token");
@@ -252,7 +279,7 @@ final class OAuthRoutes {
         if (presented.isPresent()) {
             client = clientCredentials.authenticate(presented.get(), origin(ctx));
             if (client.isEmpty()) {
-                error(ctx, 401, "invalid_client", "Client authentication failed");
+                invalidClient(ctx);
                 return;
             }
         }

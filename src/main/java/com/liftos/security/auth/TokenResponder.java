@@ -3,7 +3,9 @@ package com.liftos.security.auth;
 import com.liftos.security.auth.oauth.ClientCredentials;
 import com.liftos.security.auth.session.TokenPair;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -11,9 +13,10 @@ import java.util.Map;
  * <ul>
  *   <li>API ({@code /v1/auth/login}, {@code /v1/auth/refresh}, {@code /v1/auth/mfa/verify}): {@code status},
  *       {@code access_token}, {@code refresh_token}, {@code token_type}, {@code expires_in},
- *       {@code refresh_expires_in}, {@code session_id}, and for a new session {@code new_device} and {@code amr}.
- *       With {@code LIFTOS_REFRESH_COOKIE=true} the refresh token leaves the body for an
- *       {@code HttpOnly; Secure; SameSite=Strict} cookie on {@code /v1/auth}.
+ *       {@code refresh_expires_in}, {@code session_id}, and for a new session {@code new_device}, {@code amr} and
+ *       {@code device_token} (also set as the {@code liftos_device} cookie on {@code /v1/auth}, a year long: the
+ *       device's proof at its next login). With {@code LIFTOS_REFRESH_COOKIE=true} the refresh token leaves the
+ *       body for an {@code HttpOnly; Secure; SameSite=Strict} cookie on {@code /v1/auth}.
  *   <li>OAuth ({@code /oauth2/token}, RFC 6749 §5.1): {@code access_token}, {@code token_type}, {@code expires_in},
  *       and {@code refresh_token}, {@code session_id} for a refresh or {@code scope} for client credentials.
  * </ul>
@@ -21,6 +24,8 @@ import java.util.Map;
  */
 public final class TokenResponder {
     static final String REFRESH_COOKIE = "liftos_refresh";
+    static final String DEVICE_COOKIE = "liftos_device";
+    private static final long DEVICE_COOKIE_SECONDS = java.time.Duration.ofDays(365).toSeconds();
     private static final String COOKIE_ATTRIBUTES = "; Path=/v1/auth; Max-Age=%d; HttpOnly; Secure; SameSite=Strict";
 
     private final boolean refreshCookie;
@@ -38,10 +43,12 @@ public final class TokenResponder {
                         o.mfaEnrollmentRequired() ? "mfa_enrollment_required" : "authenticated");
                 body.put("new_device", o.session().newDevice());
                 body.put("amr", o.session().amr());
-                yield api(body, o.session().tokens());
+                body.put("device_token", o.deviceToken());
+                yield api(body, o.session().tokens(), List.of(DEVICE_COOKIE + "=" + o.deviceToken()
+                        + COOKIE_ATTRIBUTES.formatted(DEVICE_COOKIE_SECONDS)));
             }
             case Grant.SessionRefreshed r when r.endpoint() == Grant.Endpoint.API ->
-                    api(sessionBody(r.tokens(), "authenticated"), r.tokens());
+                    api(sessionBody(r.tokens(), "authenticated"), r.tokens(), List.of());
             case Grant.SessionRefreshed r -> {
                 TokenPair t = r.tokens();
                 Map<String, Object> body = new LinkedHashMap<>();
@@ -90,17 +97,18 @@ public final class TokenResponder {
         return t.accessExpiresAt().getEpochSecond() - t.issuedAt().getEpochSecond();
     }
 
-    private TokenResponse api(Map<String, Object> body, TokenPair tokens) {
+    private TokenResponse api(Map<String, Object> body, TokenPair tokens, List<String> cookies) {
         if (!refreshCookie) {
-            return new TokenResponse(body, Map.of("Cache-Control", "no-store"));
+            return new TokenResponse(body, Map.of("Cache-Control", "no-store"), cookies);
         }
         body.remove("refresh_token");
         long maxAge = Math.max(0, tokens.refreshExpiresAt().getEpochSecond() - clock.instant().getEpochSecond());
-        return new TokenResponse(body, Map.of("Cache-Control", "no-store",
-                "Set-Cookie", REFRESH_COOKIE + "=" + tokens.refreshToken() + COOKIE_ATTRIBUTES.formatted(maxAge)));
+        List<String> all = new ArrayList<>(cookies);
+        all.add(REFRESH_COOKIE + "=" + tokens.refreshToken() + COOKIE_ATTRIBUTES.formatted(maxAge));
+        return new TokenResponse(body, Map.of("Cache-Control", "no-store"), all);
     }
 
     private static TokenResponse oauth(Map<String, Object> body) {
-        return new TokenResponse(body, Map.of("Cache-Control", "no-store", "Pragma", "no-cache"));
+        return new TokenResponse(body, Map.of("Cache-Control", "no-store", "Pragma", "no-cache"), List.of());
     }
 }

@@ -24,9 +24,12 @@ public record Config(
         Audit audit,
         Mfa mfa) {
 
-    /** HTTP listener and edge settings. */
+    /**
+     * HTTP listener and edge settings; {@code publicUrl}: where people's browsers reach the service (links in mail),
+     * configured, never taken from a request's Host header.
+     */
     public record Http(String host, int port, long maxRequestBytes, List<String> trustedProxies,
-                       List<String> corsOrigins, String issuer) {
+                       List<String> corsOrigins, String issuer, java.net.URI publicUrl) {
         public Http {
             trustedProxies = List.copyOf(trustedProxies);
             corsOrigins = List.copyOf(corsOrigins);
@@ -35,11 +38,26 @@ public record Config(
 
     /**
      * Edge protection: which header trusted proxies use to name the client (only that one is read, so a client
-     * cannot smuggle the other), the CORS lists, and the global per-IP ceiling of requests per hour.
+     * cannot smuggle the other), the CORS lists, the global per-IP ceiling of requests per hour, and the budgets
+     * the credential routes draw by who is asking.
      */
     public record Edge(ForwardedHeader forwardedHeader, List<String> corsMethods, List<String> corsHeaders,
-                       List<String> corsExposedHeaders, int ipRequestsPerHour) {
+                       List<String> corsExposedHeaders, int ipRequestsPerHour, CallerBudgets callerBudgets) {
         public enum ForwardedHeader { X_FORWARDED_FOR, FORWARDED }
+
+        /**
+         * @param loginFailuresPerIpPerDay failed password or MFA attempts an address (IPv6: its /64) may make per day
+         *                                 from devices that have not signed in before; successes never count
+         * @param refreshesPerSessionPerMinute refresh grants per session family
+         * @param grantsPerClientPerMinute client-credentials grants per client id
+         * @param introspectionsPerClientPerMinute introspection calls per authenticated client
+         */
+        public record CallerBudgets(int loginFailuresPerIpPerDay, int refreshesPerSessionPerMinute,
+                                    int grantsPerClientPerMinute, int introspectionsPerClientPerMinute) {
+            public static CallerBudgets defaults() {
+                return new CallerBudgets(100, 30, 3_000, 120_000);
+            }
+        }
 
         public Edge {
             corsMethods = List.copyOf(corsMethods);

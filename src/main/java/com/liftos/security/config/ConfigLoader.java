@@ -27,6 +27,7 @@ public final class ConfigLoader {
             new Variable("LIFTOS_DB_POOL_SIZE", "16", "Maximum database connections (at least 2: the refresh writer keeps one while refreshes flow)"),
             new Variable("LIFTOS_HTTP_HOST", "127.0.0.1", "Address the HTTP server binds to"),
             new Variable("LIFTOS_HTTP_PORT", "8080", "HTTP port (0 = any free port)"),
+            new Variable("LIFTOS_PUBLIC_URL", "http://<host>:<port>", "Where browsers reach the service: the base of links in mail (account unlock)"),
             new Variable("LIFTOS_MAX_REQUEST_BYTES", "1048576", "Largest accepted request body"),
             new Variable("LIFTOS_TRUSTED_PROXIES", "", "Comma-separated CIDRs whose X-Forwarded-For/Forwarded headers are believed"),
             new Variable("LIFTOS_CORS_ORIGINS", "https://app.liftos.com,https://dashboard.liftos.com", "Comma-separated allowed CORS origins"),
@@ -35,6 +36,10 @@ public final class ConfigLoader {
             new Variable("LIFTOS_CORS_EXPOSED_HEADERS", "X-RateLimit-Limit,X-RateLimit-Remaining,X-RateLimit-Reset,X-Request-ID,Retry-After", "Response headers exposed to CORS callers"),
             new Variable("LIFTOS_FORWARDED_HEADER", "x-forwarded-for", "Header trusted proxies set to name the client: x-forwarded-for or forwarded (RFC 7239)"),
             new Variable("LIFTOS_RATE_LIMIT_IP_PER_HOUR", "10000", "Global ceiling of requests per client IP per hour, across all routes"),
+            new Variable("LIFTOS_LOGIN_FAILURES_PER_IP_PER_DAY", "100", "Failed password/MFA attempts per address (IPv6 /64) per day from devices not signed in before; then 429 (successes never count)"),
+            new Variable("LIFTOS_REFRESHES_PER_SESSION_PER_MINUTE", "30", "Refresh grants per session family per minute"),
+            new Variable("LIFTOS_GRANTS_PER_CLIENT_PER_MINUTE", "3000", "client_credentials grants per client id per minute"),
+            new Variable("LIFTOS_INTROSPECTIONS_PER_CLIENT_PER_MINUTE", "120000", "Token introspections per authenticated client per minute"),
             new Variable("LIFTOS_ISSUER", "liftos.com", "JWT issuer (iss)"),
             new Variable("JWT_PRIVATE_KEY_PATH", "<data>/keys/jwt_private_key.pem", "RSA private key (PEM, PKCS#8) for signing access tokens"),
             new Variable("JWT_PUBLIC_KEY_PATH", "<data>/keys/jwt_public_key.pem", "RSA public key (PEM) for verifying access tokens"),
@@ -188,8 +193,20 @@ public final class ConfigLoader {
         if (!r.problems.isEmpty()) {
             throw new ConfigException(r.problems);
         }
+        java.net.URI publicUrl = java.net.URI.create("http://" + host + ":" + port);
+        String configuredUrl = r.string("LIFTOS_PUBLIC_URL", "");
+        if (!configuredUrl.isEmpty()) {
+            if (configuredUrl.matches("https?://[A-Za-z0-9.-]+(:\\d{1,5})?(/[A-Za-z0-9._~/-]*)?")) {
+                publicUrl = java.net.URI.create(configuredUrl.replaceAll("/+$", ""));
+            } else {
+                r.problem("LIFTOS_PUBLIC_URL", "must be an http(s) URL: scheme, host, optional port and path");
+            }
+        }
+        if (!r.problems.isEmpty()) {
+            throw new ConfigException(r.problems);
+        }
         return new Config(dataDir, db, pool,
-                new Config.Http(host, port, maxBody, proxies, origins, issuer),
+                new Config.Http(host, port, maxBody, proxies, origins, issuer, publicUrl),
                 keys, features, redis, bootstrap, smtp, auth, edge, audit, mfa);
     }
 
@@ -257,7 +274,13 @@ public final class ConfigLoader {
             }
         };
         int ipPerHour = r.integer("LIFTOS_RATE_LIMIT_IP_PER_HOUR", 10_000, 1, 1_000_000_000);
-        return new Config.Edge(forwarded, methods, headers, exposed, ipPerHour);
+        Config.Edge.CallerBudgets d = Config.Edge.CallerBudgets.defaults();
+        Config.Edge.CallerBudgets budgets = new Config.Edge.CallerBudgets(
+                r.integer("LIFTOS_LOGIN_FAILURES_PER_IP_PER_DAY", d.loginFailuresPerIpPerDay(), 1, 1_000_000),
+                r.integer("LIFTOS_REFRESHES_PER_SESSION_PER_MINUTE", d.refreshesPerSessionPerMinute(), 1, 1_000_000),
+                r.integer("LIFTOS_GRANTS_PER_CLIENT_PER_MINUTE", d.grantsPerClientPerMinute(), 1, 10_000_000),
+                r.integer("LIFTOS_INTROSPECTIONS_PER_CLIENT_PER_MINUTE", d.introspectionsPerClientPerMinute(), 1, 10_000_000));
+        return new Config.Edge(forwarded, methods, headers, exposed, ipPerHour, budgets);
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

@@ -11,7 +11,7 @@ import java.util.Optional;
  *
  * @param isPublic    no token needed
  * @param permissions every one must be held
- * @param category    rate-limit category: auth, api or sensitive
+ * @param category    rate-limit category: auth, api, sensitive, or credential (the feature counts by who is asking)
  * @param maxRisk     highest request risk score allowed, when set
  * @param stepUpMfa   whether an elevated-risk request needs a recent MFA
  * @param selfOrPermissions the permissions may be skipped when the path's {@code userId} is the caller
@@ -19,7 +19,13 @@ import java.util.Optional;
 public record Access(boolean isPublic, List<Permission> permissions, RateCategory category,
                      Optional<Double> maxRisk, boolean stepUpMfa, boolean selfOrPermissions) {
 
-    public enum RateCategory { AUTH, API, SENSITIVE;
+    public enum RateCategory { AUTH, API, SENSITIVE,
+        /**
+         * A public route that checks a credential (password, MFA code, refresh token, client secret): the gate
+         * draws only the per-IP ceiling, the feature draws budgets keyed by who is asking, once it knows.
+         */
+        CREDENTIAL;
+
         public String wire() { return name().toLowerCase(java.util.Locale.ROOT); }
     }
 

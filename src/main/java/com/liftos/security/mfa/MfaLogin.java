@@ -57,7 +57,12 @@ final class MfaLogin {
     /** What presenting a code with an MFA token led to. */
     sealed interface Outcome {
         /** The code was right: the session is open, with {@code amr = ["pwd", <factor>]}. */
-        record Opened(Sessions.Opened session) implements Outcome {}
+        record Opened(Sessions.Opened session, String deviceToken) implements Outcome {
+            @Override
+            public String toString() {
+                return "Opened[session=" + session.tokens().sessionId() + "]";
+            }
+        }
 
         /** The MFA token was already used or has died of wrong codes. */
         record TokenSpent() implements Outcome {}
@@ -104,6 +109,10 @@ final class MfaLogin {
         if (throttled.isPresent()) {
             return new Outcome.Throttled(throttled.getAsLong());
         }
+        OptionalLong budget = logins.secondFactorRefusal(user, client);
+        if (budget.isPresent()) {
+            return new Outcome.Throttled(budget.getAsLong());
+        }
         byte[] tokenHash = sha256(mfaToken);
         Instant now = clock.instant();
         Optional<Boolean> accepted = db.tx(c -> {
@@ -147,6 +156,7 @@ final class MfaLogin {
         }
         if (!accepted.get()) {
             events.wrongCode(user, method, MfaEvents.Step.LOGIN, origin);
+            logins.secondFactorFailed(user, client);
             return new Outcome.WrongCode();
         }
         Sessions.Opened opened;
@@ -155,8 +165,7 @@ final class MfaLogin {
         } catch (Sessions.SessionLimitReached e) {
             return new Outcome.SessionLimitReached();
         }
-        logins.recordSuccess(user, opened, client);
-        return new Outcome.Opened(opened);
+        return new Outcome.Opened(opened, logins.signedIn(user, opened, client));
     }
 
     static byte[] sha256(String s) {

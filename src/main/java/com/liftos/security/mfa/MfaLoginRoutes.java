@@ -40,7 +40,7 @@ final class MfaLoginRoutes {
     List<Route> routes() {
         return List.of(
                 Route.post("/v1/auth/mfa/send", Access.open(Access.RateCategory.AUTH), this::send),
-                Route.post("/v1/auth/mfa/verify", Access.open(Access.RateCategory.AUTH), this::verify));
+                Route.post("/v1/auth/mfa/verify", Access.open(Access.RateCategory.CREDENTIAL), this::verify));
     }
 
     private void send(Context ctx) {
@@ -67,8 +67,9 @@ final class MfaLoginRoutes {
                 Optional.ofNullable(body.deviceId()), rc.requestId());
         switch (login.verify(user, body.mfaToken(), method, body.code(), client, MfaRoutes.origin(ctx))) {
             case MfaLogin.Outcome.Opened o -> {
-                TokenResponse response = responder.respond(new Grant.SessionOpened(o.session(), false));
+                TokenResponse response = responder.respond(new Grant.SessionOpened(o.session(), false, o.deviceToken()));
                 response.headers().forEach(ctx::header);
+                response.cookies().forEach(cookie -> ctx.res().addHeader("Set-Cookie", cookie));
                 ctx.json(response.body());
             }
             case MfaLogin.Outcome.TokenSpent s -> throw ApiException.invalidToken();

@@ -14,7 +14,17 @@ final class InProcessRateLimiter implements RateLimiter {
 
     @Override
     public Decision acquire(List<Quota> quotas) {
-        return buckets.acquire(quotas);
+        return buckets.decide(quotas, BucketMode.TAKE);
+    }
+
+    @Override
+    public Decision peek(List<Quota> quotas) {
+        return buckets.decide(quotas, BucketMode.PEEK);
+    }
+
+    @Override
+    public void spend(List<Quota> quotas) {
+        buckets.decide(quotas, BucketMode.SPEND);
     }
 
     @Override

@@ -3,6 +3,7 @@ package com.liftos.security.ratelimit;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.EstimationProbe;
 import io.github.bucket4j.TimeMeter;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,7 +29,66 @@ final class LocalBuckets {
         this.nextSweep = new AtomicLong(time.currentTimeNanos() + SWEEP_EVERY_NANOS);
     }
 
-    Decision acquire(List<Quota> quotas) {
+    Decision decide(List<Quota> quotas, BucketMode mode) {
+        return switch (mode) {
+            case TAKE -> acquire(quotas);
+            case PEEK -> peek(quotas);
+            case SPEND -> spend(quotas);
+        };
+    }
+
+    private Decision peek(List<Quota> quotas) {
+        long now = time.currentTimeNanos();
+        maybeSweep(now);
+        Decision tightest = null;
+        for (Quota q : quotas) {
+            Entry e = buckets.get(q);
+            if (e == null) {
+                // absent is full
+                tightest = tighter(tightest, new Decision.Allowed(q, q.limit().capacity(), Duration.ZERO));
+                continue;
+            }
+            EstimationProbe probe = e.bucket.estimateAbilityToConsume(1);
+            Duration reset = untilFull(q, e.bucket.getAvailableTokens());
+            if (!probe.canBeConsumed()) {
+                return new Decision.Refused(q, Duration.ofNanos(probe.getNanosToWaitForRefill()), reset);
+            }
+            tightest = tighter(tightest, new Decision.Allowed(q, probe.getRemainingTokens(), reset));
+        }
+        return required(tightest);
+    }
+
+    private Decision spend(List<Quota> quotas) {
+        long now = time.currentTimeNanos();
+        maybeSweep(now);
+        Decision tightest = null;
+        for (Quota q : quotas) {
+            Entry e = buckets.computeIfAbsent(q, this::newEntry);
+            e.lastUsedNanos = now;
+            e.bucket.tryConsumeAsMuchAsPossible(1);
+            long left = e.bucket.getAvailableTokens();
+            tightest = tighter(tightest, new Decision.Allowed(q, left, untilFull(q, left)));
+        }
+        return required(tightest);
+    }
+
+    private static Decision tighter(Decision current, Decision candidate) {
+        return current == null || candidate.remaining() < current.remaining() ? candidate : current;
+    }
+
+    private static Decision required(Decision d) {
+        if (d == null) {
+            throw new IllegalArgumentException("at least one quota is needed");
+        }
+        return d;
+    }
+
+    private static Duration untilFull(Quota q, long available) {
+        long missing = Math.max(0, q.limit().capacity() - available);
+        return q.limit().window().multipliedBy(missing).dividedBy(q.limit().capacity());
+    }
+
+    private Decision acquire(List<Quota> quotas) {
         long now = time.currentTimeNanos();
         maybeSweep(now);
         Decision tightest = null;

@@ -4,7 +4,6 @@ import com.liftos.security.audit.AuditLog;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
 import com.liftos.security.identity.Principal;
-import com.liftos.security.config.Cidr;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.ApiException;
 import com.liftos.security.http.Guard;
@@ -15,7 +14,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -31,14 +29,15 @@ import java.util.function.Function;
  *   <li>public {@code auth}/{@code sensitive} routes: {@code i:<category>:-:<ip>} with the default limit.
  *       Public {@code api} routes (health, metrics, key discovery) only count toward the ceiling, so probes
  *       and scrapers are not starved by a 1000/hour budget.</li>
+ *   <li>{@code credential} routes (login, MFA verify, token, introspection, refresh) only count toward the
+ *       ceiling here: their features draw budgets keyed by who is asking (failed attempts per address and per
+ *       account, grants per client, refreshes per session), so an office behind one address is not one bucket.</li>
  * </ul>
  * IPv6 clients are counted per /64, the block one subscriber usually holds. Responses carry
  * {@code X-RateLimit-Limit/Remaining/Reset} (Reset in seconds from now) of the tightest bucket; a refusal is
  * 429 with {@code Retry-After} and a RATE_LIMIT_EXCEEDED event (see {@link EventThrottle}).
  */
 final class RateLimitGuard implements Guard {
-    private static final HexFormat HEX = HexFormat.of();
-
     private final RateLimiter limiter;
     private final Function<UUID, SecurityConfig> configs;
     private final AuditLog audit;
@@ -62,11 +61,12 @@ final class RateLimitGuard implements Guard {
         List<Quota> quotas = new ArrayList<>(3);
         quotas.add(new Quota("g:" + ip, ipCeiling));
         Principal p = request.principal().orElse(null);
-        if (p != null) {
+        boolean countedByFeature = category == Access.RateCategory.CREDENTIAL;
+        if (p != null && !countedByFeature) {
             Limit limit = limit(configs.apply(p.orgId()), cat);
             quotas.add(new Quota("u:" + cat + ":" + p.subject(), limit));
             quotas.add(new Quota("i:" + cat + ":" + p.orgId() + ":" + ip, limit));
-        } else if (category != Access.RateCategory.API) {
+        } else if (p == null && !countedByFeature && category != Access.RateCategory.API) {
             quotas.add(new Quota("i:" + cat + ":-:" + ip, limit(SecurityConfig.DEFAULT_RATE_LIMITS, cat)));
         }
         Decision d = limiter.acquire(quotas);
@@ -124,8 +124,7 @@ final class RateLimitGuard implements Guard {
         return d.toNanosPart() > 0 ? s + 1 : s;
     }
 
-    /** The counted identity of an address: IPv4 as is, IPv6 by its /64 (the rest is the client's to choose). */
     static String ipKey(String address) {
-        return Cidr.literal(address).map(b -> b.length == 16 ? HEX.formatHex(b, 0, 8) + "::/64" : address).orElse(address);
+        return RateLimits.addressKey(address);
     }
 }

@@ -14,6 +14,15 @@ import java.util.List;
 public interface RateLimiter extends AutoCloseable {
     Decision acquire(List<Quota> quotas);
 
+    /** The decision {@link #acquire} would make now, taking nothing: "may this attempt go ahead?" */
+    Decision peek(List<Quota> quotas);
+
+    /**
+     * Takes one token from every quota that has one, refusing nothing: counts what already happened (a failed
+     * attempt) against budgets that {@link #peek} consults before the next one.
+     */
+    void spend(List<Quota> quotas);
+
     /** {@code /health} component {@code rate_limit}; never critical. */
     HealthCheck health();
 

@@ -1,6 +1,7 @@
 package com.liftos.security.ratelimit;
 
 import com.liftos.security.audit.AuditLog;
+import com.liftos.security.config.Cidr;
 import com.liftos.security.http.Guard;
 import com.liftos.security.org.SecurityConfig;
 import java.net.URI;
@@ -15,7 +16,14 @@ public final class RateLimits {
     /** Longest a request waits on Redis before the local fallback takes over. */
     public static final Duration REDIS_TIMEOUT = Duration.ofMillis(250);
 
+    private static final java.util.HexFormat HEX = java.util.HexFormat.of();
+
     private RateLimits() {}
+
+    /** The counted identity of an address: IPv4 as is, IPv6 by its /64 (the rest is the client's to choose). */
+    public static String addressKey(String address) {
+        return Cidr.literal(address).map(b -> b.length == 16 ? HEX.formatHex(b, 0, 8) + "::/64" : address).orElse(address);
+    }
 
     /** Shared buckets in Redis (with a local fallback while it is unreachable) when a URL is given; else in-process. */
     public static RateLimiter create(Optional<URI> redisUrl, Clock clock) {

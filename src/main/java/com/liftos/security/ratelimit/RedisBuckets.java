@@ -74,13 +74,13 @@ final class RedisBuckets implements AutoCloseable {
         }
     }
 
-    Decision acquire(List<Quota> quotas) {
+    Decision acquire(List<Quota> quotas, BucketMode mode) {
         String loaded = sha;
         if (loaded == null) {
             throw new Unavailable(null);
         }
-        // EVALSHA's parameters: the keys, then the clock, then capacity and window per key
-        String[] params = new String[quotas.size() * 3 + 1];
+        // EVALSHA's parameters: the keys, then the clock, then capacity and window per key, then the mode
+        String[] params = new String[quotas.size() * 3 + 2];
         int n = quotas.size();
         params[n] = Long.toString(clock.millis());
         for (int i = 0; i < n; i++) {
@@ -90,6 +90,7 @@ final class RedisBuckets implements AutoCloseable {
             params[n + 1 + 2 * i] = Long.toString(q.limit().capacity());
             params[n + 2 + 2 * i] = Long.toString(windowMs);
         }
+        params[3 * n + 1] = mode.name().toLowerCase(java.util.Locale.ROOT);
         List<?> reply = run(loaded, n, params);
         if (reply == null || reply.size() != 5) {
             throw new Unavailable(null);

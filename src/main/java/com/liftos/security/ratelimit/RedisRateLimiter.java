@@ -44,11 +44,25 @@ final class RedisRateLimiter implements RateLimiter {
 
     @Override
     public Decision acquire(List<Quota> quotas) {
+        return decide(quotas, BucketMode.TAKE);
+    }
+
+    @Override
+    public Decision peek(List<Quota> quotas) {
+        return decide(quotas, BucketMode.PEEK);
+    }
+
+    @Override
+    public void spend(List<Quota> quotas) {
+        decide(quotas, BucketMode.SPEND);
+    }
+
+    private Decision decide(List<Quota> quotas, BucketMode mode) {
         if (down && !retryDue()) {
-            return fallback.acquire(quotas);
+            return fallback.decide(quotas, mode);
         }
         try {
-            Decision d = redis.acquire(quotas);
+            Decision d = redis.acquire(quotas, mode);
             if (down) {
                 down = false;
                 LOG.info("rate limiting: Redis reachable again; shared limits restored");
@@ -56,7 +70,7 @@ final class RedisRateLimiter implements RateLimiter {
             return d;
         } catch (RedisBuckets.Unavailable e) {
             markDown(e);
-            return fallback.acquire(quotas);
+            return fallback.decide(quotas, mode);
         }
     }
 

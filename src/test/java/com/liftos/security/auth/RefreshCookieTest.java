@@ -18,7 +18,11 @@ class RefreshCookieTest {
                     app.body(Map.of("email", TestApp.ADMIN_EMAIL, "password", TestApp.ADMIN_PASSWORD)));
             assertThat(login.statusCode()).isEqualTo(200);
             assertThat(app.json(login).has("refresh_token")).isFalse();
-            String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+            String cookie = login.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("liftos_refresh="))
+                    .findFirst().orElseThrow();
+            // beside it, the device cookie: the proof of this sign-in at the device's next login
+            assertThat(login.headers().allValues("Set-Cookie")).anySatisfy(c -> assertThat(c).startsWith("liftos_device=")
+                    .contains("HttpOnly", "Secure", "SameSite=Strict", "Path=/v1/auth"));
             assertThat(cookie).startsWith("liftos_refresh=").contains("HttpOnly", "Secure", "SameSite=Strict", "Path=/v1/auth");
             String value = cookie.substring(0, cookie.indexOf(';'));
             HttpResponse<String> refreshed = app.send(app.request("/v1/auth/refresh").header("Cookie", value)

@@ -91,7 +91,7 @@ public final class Accounts {
         return setLock(userId, Optional.of(until), reason, actor);
     }
 
-    /** Clears a lock (ACCOUNT_UNLOCKED). */
+    /** Clears a lock and the login lockouts of every device (ACCOUNT_UNLOCKED, by admin). */
     public boolean unlock(UUID userId, Actor actor) {
         return setLock(userId, Optional.empty(), "unlock", actor);
     }
@@ -109,8 +109,13 @@ public final class Accounts {
                 ps.setObject(3, userId);
                 ps.executeUpdate();
             }
+            // An unlock also lifts the login lockouts (and their counts) that password guessing placed.
+            int lockouts = until.isPresent() ? 0 : Lockouts.clear(c, userId);
             SecurityEvent.Builder b = event(until.isPresent() ? SecurityEventType.ACCOUNT_LOCKED : SecurityEventType.ACCOUNT_UNLOCKED,
                     until.isPresent() ? "lock_account" : "unlock_account", user.get(), actor).detail("reason", reason);
+            if (until.isEmpty()) {
+                b.detail("by", "admin").detail("login_lockouts_cleared", lockouts);
+            }
             until.ifPresent(u -> b.detail("locked_until", u.toString()));
             audit.record(c, b.build(now));
             return true;

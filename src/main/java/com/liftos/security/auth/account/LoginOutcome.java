@@ -6,14 +6,27 @@ import java.util.List;
 
 /** The result of a password login. */
 public sealed interface LoginOutcome {
-    /** Password accepted and no further step: a session is open. */
-    record Authenticated(User user, Sessions.Opened session) implements LoginOutcome {}
+    /**
+     * Password accepted and no further step: a session is open. {@code deviceToken} proves this sign-in at the
+     * device's next login (its own lockout, see {@link Logins#login}).
+     */
+    record Authenticated(User user, Sessions.Opened session, String deviceToken) implements LoginOutcome {
+        @Override
+        public String toString() {
+            return "Authenticated[user=" + user.id() + "]";
+        }
+    }
 
     /**
      * Password accepted for a user without MFA whose organization requires it: the session's token (amr
      * {@code pwd}) only reaches the MFA enrolment routes (the MFA feature's guard enforces that).
      */
-    record MfaEnrollmentRequired(User user, Sessions.Opened session) implements LoginOutcome {}
+    record MfaEnrollmentRequired(User user, Sessions.Opened session, String deviceToken) implements LoginOutcome {
+        @Override
+        public String toString() {
+            return "MfaEnrollmentRequired[user=" + user.id() + "]";
+        }
+    }
 
     /**
      * Password accepted; a second factor must follow. {@code challengeToken} (5 minutes, audience
@@ -37,6 +50,9 @@ public sealed interface LoginOutcome {
             return "PasswordChangeRequired[user=" + user.id() + "]";
         }
     }
+
+    /** Too many failed attempts from this address or for this account from it: retry after that many seconds. */
+    record Throttled(long retryAfterSeconds) implements LoginOutcome {}
 
     /** Refused; {@code reason} is for the audit trail, the caller sees one message per reason class. */
     record Refused(Reason reason) implements LoginOutcome {}

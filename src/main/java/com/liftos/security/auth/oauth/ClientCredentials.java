@@ -5,6 +5,7 @@ import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventType;
 import com.liftos.security.auth.account.NetworkPolicy;
 import com.liftos.security.auth.token.AccessTokens;
+import com.liftos.security.ratelimit.Budgets;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -21,8 +22,11 @@ public final class ClientCredentials {
     private final NetworkPolicy network;
     private final AuditLog audit;
     private final Clock clock;
+    private final Budgets budgets;
 
-    public ClientCredentials(ServiceAccounts accounts, AccessTokens tokens, NetworkPolicy network, AuditLog audit, Clock clock) {
+    public ClientCredentials(ServiceAccounts accounts, AccessTokens tokens, NetworkPolicy network, AuditLog audit, Clock clock,
+                             Budgets budgets) {
+        this.budgets = budgets;
         this.accounts = accounts;
         this.tokens = tokens;
         this.network = network;
@@ -54,12 +58,16 @@ public final class ClientCredentials {
 
         /** A requested scope is not granted to the client ({@code invalid_scope}). */
         record InvalidScope() implements Outcome {}
+
+        /** The client's grant budget, or this address's failure budget, is spent: retry after that many seconds. */
+        record Throttled(long retryAfterSeconds) implements Outcome {}
     }
 
     /** The active account these credentials belong to; a mismatch is audited. */
     public Optional<ServiceAccount> authenticate(Presented presented, Origin origin) {
         Optional<ServiceAccount> account = accounts.authenticate(presented.clientId(), presented.secret());
         if (account.isEmpty()) {
+            budgets.clientAuthenticationFailed(origin.ip());
             String shown = presented.clientId().replaceAll("[^A-Za-z0-9_]", "");
             audit.record(SecurityEvent.builder(SecurityEventType.LOGIN_FAILURE, "client_authentication")
                     .actor(null, SecurityEvent.ActorType.SERVICE_ACCOUNT)
@@ -74,9 +82,14 @@ public final class ClientCredentials {
     public Outcome grant(Presented presented, Optional<String> scope, Origin origin) {
         Optional<ServiceAccount> authenticated = authenticate(presented, origin);
         if (authenticated.isEmpty()) {
-            return new Outcome.InvalidClient();
+            return failureRefusal(origin).<Outcome>map(Outcome.Throttled::new).orElseGet(Outcome.InvalidClient::new);
         }
         ServiceAccount account = authenticated.get();
+        Optional<Budgets.Refusal> spent = budgets.takeGrant(account.clientId());
+        if (spent.isPresent()) {
+            refused(spent.get(), "oauth_token", Optional.of(account), origin);
+            return new Outcome.Throttled(spent.get().retryAfterSeconds());
+        }
         if (!network.permits(account.orgId(), origin.ip())) {
             audit.record(SecurityEvent.builder(SecurityEventType.LOGIN_FAILURE, "client_credentials")
                     .org(account.orgId()).actor(account.id(), SecurityEvent.ActorType.SERVICE_ACCOUNT)
@@ -96,5 +109,33 @@ public final class ClientCredentials {
         AccessTokens.Issued issued = tokens.issue(account.id(), account.orgId(), Optional.empty(), account.roles(),
                 permissions, Optional.empty(), Optional.of(account.clientId()), clock.instant(), List.of());
         return new Outcome.Granted(account, issued, permissions);
+    }
+
+    /**
+     * After a failed client authentication: the seconds to wait when this address has spent its failure budget
+     * (answer 429 rather than 401: the failures are counted either way).
+     */
+    public Optional<Long> failureRefusal(Origin origin) {
+        return budgets.clientFailureRefusal(origin.ip()).map(r -> {
+            refused(r, "client_authentication", Optional.empty(), origin);
+            return r.retryAfterSeconds();
+        });
+    }
+
+    /** Takes one introspection from the caller's budget ({@code caller}: a client id or a bearer's subject). */
+    public Optional<Long> introspectionRefusal(String caller, Origin origin) {
+        return budgets.takeIntrospection(caller).map(r -> {
+            refused(r, "oauth_introspect", Optional.empty(), origin);
+            return r.retryAfterSeconds();
+        });
+    }
+
+    private void refused(Budgets.Refusal refusal, String route, Optional<ServiceAccount> account, Origin origin) {
+        refusal.event(route).ifPresent(b -> {
+            b.clientIp(origin.ip()).userAgent(origin.userAgent().orElse(null)).requestId(origin.requestId());
+            account.ifPresentOrElse(a -> b.org(a.orgId()).actor(a.id(), SecurityEvent.ActorType.SERVICE_ACCOUNT),
+                    () -> b.actor(null, SecurityEvent.ActorType.ANONYMOUS));
+            audit.record(b.build(clock.instant()));
+        });
     }
 }

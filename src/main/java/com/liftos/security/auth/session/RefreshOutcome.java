@@ -11,6 +11,9 @@ public sealed interface RefreshOutcome {
     /** A retired token came back: the whole session (token family) has been revoked. */
     record ReuseDetected() implements RefreshOutcome {}
 
+    /** The session family refreshed too often lately: retry after that many seconds (nothing was rotated). */
+    record Throttled(long retryAfterSeconds) implements RefreshOutcome {}
+
     /** The presenting device is not the session's device: refused and audited, the session lives on. */
     record DeviceMismatch() implements RefreshOutcome {}
 }

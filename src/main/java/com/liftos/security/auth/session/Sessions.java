@@ -7,8 +7,10 @@ import com.liftos.security.auth.token.AccessTokens;
 import com.liftos.security.auth.token.TokenState;
 import com.liftos.security.auth.user.User;
 import com.liftos.security.org.SecurityConfig;
+import com.liftos.security.ratelimit.Budgets;
 import com.liftos.security.store.Db;
 import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -52,6 +54,8 @@ public final class Sessions implements AutoCloseable {
     private final AccessTokens tokens;
     private final TokenState state;
     private final AuditLog audit;
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+
     private final Clock clock;
     private final SecureRandom random;
     private final Duration refreshLifetime;
@@ -59,10 +63,12 @@ public final class Sessions implements AutoCloseable {
     /** SECURITY_DEVICE_FINGERPRINTING_ENABLED: when off, no new-device flags and refresh tokens are not bound to a device. */
     private final boolean fingerprintDevices;
     private final Rotations rotations;
+    private final Budgets budgets;
 
     public Sessions(Db db, Function<UUID, SecurityConfig> orgConfigs, AccessTokens tokens, TokenState state, AuditLog audit, Clock clock,
-                    SecureRandom random, Duration refreshLifetime, boolean limitRefuses, boolean fingerprintDevices) {
+                    SecureRandom random, Duration refreshLifetime, boolean limitRefuses, boolean fingerprintDevices, Budgets budgets) {
         this.fingerprintDevices = fingerprintDevices;
+        this.budgets = budgets;
         this.db = db;
         this.orgConfigs = orgConfigs;
         this.tokens = tokens;
@@ -105,8 +111,8 @@ public final class Sessions implements AutoCloseable {
     public Opened open(User user, List<String> amr, Client presented) {
         Client client = fingerprintDevices ? presented : presented.unfingerprinted();
         Instant now = clock.instant();
-        String refresh = newRefreshToken();
         UUID sid = UUID.randomUUID();
+        String refresh = newRefreshToken(Optional.of(sid));
         record Created(boolean newDevice, boolean ipChanged, double risk, List<UUID> ended) {}
         SecurityConfig cfg = orgConfigs.apply(user.orgId());
         // Four round trips: lock the user (and record the login time and the device), read what the lock now
@@ -188,7 +194,12 @@ public final class Sessions implements AutoCloseable {
         if (refreshToken.length() < 20 || refreshToken.length() > 200) {
             return new RefreshOutcome.Invalid();
         }
-        String next = newRefreshToken();
+        Optional<UUID> family = familyOf(refreshToken);
+        Optional<Budgets.Refusal> throttled = family.flatMap(budgets::refreshRefusal);
+        if (throttled.isPresent()) {
+            return new RefreshOutcome.Throttled(throttled.get().retryAfterSeconds());
+        }
+        String next = newRefreshToken(family);
         Optional<Rotations.Found> found = rotations.rotate(
                 new Rotations.Rotation(hash(refreshToken), hash(next), client.device().fingerprint(), client.ip()));
         if (found.isEmpty()) {
@@ -198,6 +209,7 @@ public final class Sessions implements AutoCloseable {
         if (!f.rotated()) {
             return refused(f, client);
         }
+        budgets.refreshed(f.sid());
         AccessTokens.Issued token = issueFor(f.user(), f.sid(), f.authTime(), f.amr());
         if (f.auditDue()) {
             audit.record(SecurityEvent.builder(SecurityEventType.TOKEN_REFRESHED, "refresh")
@@ -431,10 +443,31 @@ public final class Sessions implements AutoCloseable {
         }
     }
 
-    private String newRefreshToken() {
+    /**
+     * {@code <session id>.<256 random bits>}, base64url. The session id in front lets a refresh be counted against
+     * its family's budget before the database is asked; it cannot be forged, since the stored hash covers the whole
+     * token. Tokens issued before this format (no dot) still rotate, into tokens of the old format.
+     */
+    private String newRefreshToken(Optional<UUID> family) {
         byte[] b = new byte[32];
         random.nextBytes(b);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+        String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+        return family.map(sid -> B64.encodeToString(ByteBuffer.allocate(16).putLong(sid.getMostSignificantBits())
+                .putLong(sid.getLeastSignificantBits()).array()) + "." + secret).orElse(secret);
+    }
+
+    /** The session family a refresh token names in front, if it has the current format (unverified until rotation). */
+    static Optional<UUID> familyOf(String refreshToken) {
+        int dot = refreshToken.indexOf('.');
+        if (dot != 22) {
+            return Optional.empty();
+        }
+        try {
+            ByteBuffer b = ByteBuffer.wrap(Base64.getUrlDecoder().decode(refreshToken.substring(0, dot)));
+            return Optional.of(new UUID(b.getLong(), b.getLong()));
+        } catch (IllegalArgumentException | java.nio.BufferUnderflowException e) {
+            return Optional.empty();
+        }
     }
 
     static byte[] hash(String token) {
