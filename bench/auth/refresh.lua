@@ -1,5 +1,7 @@
 -- Refresh-token rotation under load: each thread keeps a queue of live refresh tokens; a request takes one, its
 -- response puts the rotated successor back, so a token is never presented twice (which would revoke its session).
+-- args: token file, tokens per thread, and "save" to write the live tokens back to the file at the end (so the next
+-- run continues the same sessions; a request still in flight when wrk stops loses its session, never reuses it).
 local threads = {}
 local counter = 0
 
@@ -21,6 +23,8 @@ function init(args)
     i = i + 1
   end
   failures = 0
+  file = args[1]
+  save = args[3] == "save"
 end
 
 function request()
@@ -38,4 +42,17 @@ function response(status, headers, body)
   else
     failures = failures + 1
   end
+end
+
+function done(summary, latency, requests)
+  if not threads[1]:get("save") then
+    return
+  end
+  local f = io.open(threads[1]:get("file"), "w")
+  for _, t in ipairs(threads) do
+    for _, token in ipairs(t:get("queue")) do
+      f:write(token .. "\n")
+    end
+  end
+  f:close()
 end

@@ -43,6 +43,31 @@ abstract class RateLimiterContract {
     }
 
     @Test
+    void peekDecidesLikeAcquireButTakesNothingAndSpendCountsWithoutRefusing() {
+        Quota failures = quota("failures", 3, 300);
+        Quota other = quota("other", 100, 300);
+        for (int i = 0; i < 10; i++) {
+            assertThat(limiter.peek(List.of(failures, other))).isInstanceOf(Decision.Allowed.class);
+        }
+        // three failures spend the budget; a fourth spend is not refused and takes nothing more
+        for (int i = 0; i < 4; i++) {
+            limiter.spend(List.of(failures, other));
+        }
+        Decision refused = limiter.peek(List.of(other, failures));
+        assertThat(refused).isInstanceOf(Decision.Refused.class);
+        assertThat(refused.quota()).isEqualTo(failures);
+        assertThat(((Decision.Refused) refused).retryAfter()).isEqualTo(Duration.ofSeconds(100));
+        // the other bucket lost exactly the four spends, nothing to the peeks
+        Decision otherLeft = limiter.acquire(List.of(other));
+        assertThat(otherLeft.remaining()).isEqualTo(100 - 4 - 1);
+        // refill: one failure's worth after 100 s, peek allows again
+        clock.advance(Duration.ofSeconds(100));
+        assertThat(limiter.peek(List.of(failures))).isInstanceOf(Decision.Allowed.class);
+        limiter.spend(List.of(failures));
+        assertThat(limiter.peek(List.of(failures))).isInstanceOf(Decision.Refused.class);
+    }
+
+    @Test
     void admitsExactlyTheCapacityThenRefusesWithRetryAfter() {
         Quota q = quota("login", 5, 300);
         for (int i = 4; i >= 0; i--) {
