@@ -197,6 +197,9 @@ public final class Sessions implements AutoCloseable {
         Optional<UUID> family = familyOf(refreshToken);
         Optional<Budgets.Refusal> throttled = family.flatMap(budgets::refreshRefusal);
         if (throttled.isPresent()) {
+            throttled.get().event("refresh").ifPresent(b -> audit.record(b.resource("session:" + family.get())
+                    .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
+                    .actor(null, SecurityEvent.ActorType.ANONYMOUS).build(clock.instant())));
             return new RefreshOutcome.Throttled(throttled.get().retryAfterSeconds());
         }
         String next = newRefreshToken(family);
