@@ -14,6 +14,7 @@ import com.liftos.security.compliance.Compliance;
 import com.liftos.security.compliance.ComplianceEvidence;
 import com.liftos.security.incident.Containment;
 import com.liftos.security.incident.IncidentResponse;
+import com.liftos.security.incident.IpBlocklist;
 import com.liftos.security.incident.Notifier;
 import com.liftos.security.privacy.ErasureLevers;
 import com.liftos.security.privacy.Privacy;
@@ -143,6 +144,8 @@ public final class App implements AutoCloseable {
 
             Bootstrap.run(config.bootstrap(), db, orgs, users, hasher, audit, clock, random, console);
 
+            // Built before the features that consult it: the login refuses addresses an organization blocked.
+            IpBlocklist blocklist = new IpBlocklist(db, audit, clock);
             SecurityConfigCache orgConfigs = new SecurityConfigCache(orgs, clock);
             RateLimiter rateLimiter = RateLimits.create(config.redisUrl(), clock);
             resources.add(rateLimiter);
@@ -159,7 +162,7 @@ public final class App implements AutoCloseable {
             Mfa mfa = Mfa.start(mfaFactors, auth, users, mailer, SmsSender.fromConfig(config.mfa().sms()),
                     audit, json, orgConfigs, config.mfa(), clock);
             IncidentResponse incidents = IncidentResponse.start(db, audit, auditing.counts(), users, events,
-                    containment(auth, vault), orgConfigs, mailer.map(m -> (Notifier) m::send), json, clock);
+                    containment(auth, vault), blocklist, orgConfigs, mailer.map(m -> (Notifier) m::send), json, clock);
             // Each feature's share of a subject's data, in export order; the accounts are exported first and erased last.
             Privacy privacy = new Privacy(db, audit, orgs, new AccountPersonalData(db, json), List.of(new MfaPersonalData(json),
                     new VaultPersonalData(json), auditing.personalData(), incidents.personalData()), erasureLevers(auth, vault), json, clock);
@@ -173,6 +176,7 @@ public final class App implements AutoCloseable {
             List<Guard> guards = new ArrayList<>();
             guards.add(incidents.ipGuard());
             guards.add(CoreGuards.authentication(auth.authenticator()));
+            guards.add(incidents.orgIpGuard());
             guards.add(mfa.enrollmentGuard());
             if (config.features().rateLimitingEnabled()) {
                 guards.add(RateLimits.guard(rateLimiter, orgConfigs, audit, clock, config.edge().ipRequestsPerHour()));
