@@ -17,6 +17,7 @@ import com.liftos.security.auth.account.Logins;
 import com.liftos.security.auth.account.OwnerNotices;
 import com.liftos.security.ratelimit.Budgets;
 import com.liftos.security.incident.IncidentResponse;
+import com.liftos.security.incident.IpBlocklist;
 import com.liftos.security.incident.Notifier;
 import com.liftos.security.privacy.ErasureLevers;
 import com.liftos.security.privacy.Privacy;
@@ -146,6 +147,8 @@ public final class App implements AutoCloseable {
 
             Bootstrap.run(config.bootstrap(), db, orgs, users, hasher, audit, clock, random, console);
 
+            // Built before the features that consult it: the login refuses addresses an organization blocked.
+            IpBlocklist blocklist = new IpBlocklist(db, audit, clock);
             SecurityConfigCache orgConfigs = new SecurityConfigCache(orgs, clock);
             RateLimiter rateLimiter = RateLimits.create(config.redisUrl(), clock);
             resources.add(rateLimiter);
@@ -165,7 +168,7 @@ public final class App implements AutoCloseable {
             Mfa mfa = Mfa.start(mfaFactors, auth, users, mailer, SmsSender.fromConfig(config.mfa().sms()),
                     audit, json, orgConfigs, config.mfa(), clock);
             IncidentResponse incidents = IncidentResponse.start(db, audit, auditing.counts(), users, events,
-                    containment(auth, vault), orgConfigs, mailer.map(m -> (Notifier) m::send), json, clock);
+                    containment(auth, vault), blocklist, orgConfigs, mailer.map(m -> (Notifier) m::send), json, clock);
             // Each feature's share of a subject's data, in export order; the accounts are exported first and erased last.
             Privacy privacy = new Privacy(db, audit, orgs, new AccountPersonalData(db, json), List.of(new MfaPersonalData(json),
                     new VaultPersonalData(json), auditing.personalData(), incidents.personalData()), erasureLevers(auth, vault), json, clock);
@@ -179,6 +182,7 @@ public final class App implements AutoCloseable {
             List<Guard> guards = new ArrayList<>();
             guards.add(incidents.ipGuard());
             guards.add(CoreGuards.authentication(auth.authenticator()));
+            guards.add(incidents.orgIpGuard());
             guards.add(mfa.enrollmentGuard());
             if (config.features().rateLimitingEnabled()) {
                 guards.add(RateLimits.guard(rateLimiter, orgConfigs, audit, clock, config.edge().ipRequestsPerHour()));

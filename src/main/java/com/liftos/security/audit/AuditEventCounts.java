@@ -30,10 +30,10 @@ public interface AuditEventCounts {
     }
 
     /**
-     * LOGIN_FAILURE events of {@code userId} in {@code orgId}'s chain after {@code since} and after the user's latest
-     * ACCOUNT_UNLOCKED (resource {@code user:<id>}, any chain): failures before an unlock were answered by that lock.
+     * Distinct client addresses of {@code userId}'s failed password logins (LOGIN_FAILURE except wrong second
+     * factors) in {@code orgId}'s chain after {@code since}; the evidence is the newest of those failures.
      */
-    Tally loginFailuresSinceUnlock(SecurityEvent trigger, UUID orgId, UUID userId, Instant since);
+    Tally failedLoginAddressesOf(SecurityEvent trigger, UUID orgId, UUID userId, Instant since);
 
     /**
      * LOGIN_FAILURE events from address {@code ip} after {@code since}, in every chain, except wrong second factors
@@ -46,6 +46,27 @@ public interface AuditEventCounts {
      * without a known actor (an unknown email).
      */
     long accountsTriedFrom(SecurityEvent trigger, String ip, Instant since);
+
+    /**
+     * The failures of {@link #passwordFailuresFrom} with the organizations they target: their count, the evidence,
+     * and the organizations they name. Meant for long windows (days).
+     */
+    FailureSpread passwordFailureSpreadFrom(SecurityEvent trigger, String ip, Instant since);
+
+    /**
+     * @param latestOrg   the organization of the newest failure that names one
+     * @param oneOrg      every failure names the same organization (none is of an unknown account)
+     */
+    record FailureSpread(long count, List<UUID> newest, Optional<UUID> latestOrg, boolean oneOrg) {
+        public FailureSpread {
+            newest = List.copyOf(newest);
+        }
+
+        /** The one organization every failure targeted, if they all did. */
+        public Optional<UUID> soleOrg() {
+            return oneOrg ? latestOrg : Optional.empty();
+        }
+    }
 
     /** The organization of the newest LOGIN_FAILURE from {@code ip} after {@code since} that names one. */
     Optional<UUID> orgOfLatestLoginFailureFrom(String ip, Instant since);

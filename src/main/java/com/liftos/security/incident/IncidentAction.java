@@ -36,7 +36,23 @@ sealed interface IncidentAction {
 
     /** An action as asked for, every field but the name optional; {@code note} goes into the timeline of any action. */
     record Request(String action, Optional<String> note, Optional<UUID> userId, Optional<String> ip,
-                   Optional<Integer> minutes, Optional<String> severity) {}
+                   Optional<Integer> minutes, Optional<String> severity, Optional<String> scope) {}
+
+    /**
+     * Which block list entries {@code block_ip} / {@code unblock_ip} act on: the incident's organization's (the
+     * default, for everybody) or the global ones (super admins only, checked when the action runs).
+     */
+    enum BlockScope {
+        ORG, GLOBAL;
+
+        public String wire() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        public static Optional<BlockScope> parse(String s) {
+            return Arrays.stream(values()).filter(v -> v.wire().equals(s)).findFirst();
+        }
+    }
 
     /** Contain or resolve. */
     record ChangeStatus(Incident.Status target) implements IncidentAction {
@@ -95,14 +111,14 @@ sealed interface IncidentAction {
     }
 
     /** For {@code minutes}, else the organization's {@code ip_block_minutes}; {@code ip} is normalized. */
-    record BlockIp(String ip, Optional<Integer> minutes) implements ContainmentAction {
+    record BlockIp(String ip, Optional<Integer> minutes, BlockScope scope) implements ContainmentAction {
         @Override
         public Name name() {
             return Name.BLOCK_IP;
         }
     }
 
-    record UnblockIp(String ip) implements ContainmentAction {
+    record UnblockIp(String ip, BlockScope scope) implements ContainmentAction {
         @Override
         public Name name() {
             return Name.UNBLOCK_IP;
@@ -131,6 +147,10 @@ sealed interface IncidentAction {
         String needsUser = r.action() + " needs 'user_id' of a user of this organization";
         String needsIp = r.action() + " needs 'ip': an IPv4 or IPv6 address";
         Optional<String> ip = r.ip().flatMap(IpBlocklist::normalize);
+        Optional<BlockScope> scope = r.scope().isEmpty() ? Optional.of(BlockScope.ORG) : r.scope().flatMap(BlockScope::parse);
+        if (scope.isEmpty() && (name.get() == Name.BLOCK_IP || name.get() == Name.UNBLOCK_IP)) {
+            return new Reading.Invalid("'scope' must be org (the default) or global");
+        }
         return switch (name.get()) {
             case CONTAIN -> valid(new ChangeStatus(Incident.Status.CONTAINED));
             case RESOLVE -> valid(new ChangeStatus(Incident.Status.RESOLVED));
@@ -142,8 +162,8 @@ sealed interface IncidentAction {
             case UNLOCK_USER -> r.userId().<Reading>map(u -> valid(new UnlockUser(u))).orElse(new Reading.Invalid(needsUser));
             case END_SESSIONS -> valid(new EndSessions(r.userId()));
             case REVOKE_CREDENTIALS -> valid(new RevokeCredentials());
-            case BLOCK_IP -> ip.<Reading>map(a -> valid(new BlockIp(a, r.minutes()))).orElse(new Reading.Invalid(needsIp));
-            case UNBLOCK_IP -> ip.<Reading>map(a -> valid(new UnblockIp(a))).orElse(new Reading.Invalid(needsIp));
+            case BLOCK_IP -> ip.<Reading>map(a -> valid(new BlockIp(a, r.minutes(), scope.get()))).orElse(new Reading.Invalid(needsIp));
+            case UNBLOCK_IP -> ip.<Reading>map(a -> valid(new UnblockIp(a, scope.get()))).orElse(new Reading.Invalid(needsIp));
             case EMERGENCY_MODE_ON -> valid(new SetEmergencyMode(true));
             case EMERGENCY_MODE_OFF -> valid(new SetEmergencyMode(false));
         };

@@ -2,6 +2,7 @@ package com.liftos.security.incident;
 
 import com.liftos.security.auth.user.UserDirectory;
 import com.liftos.security.incident.IncidentAction.BlockIp;
+import com.liftos.security.incident.IncidentAction.BlockScope;
 import com.liftos.security.incident.IncidentAction.ChangeStatus;
 import com.liftos.security.incident.IncidentAction.ContainmentAction;
 import com.liftos.security.incident.IncidentAction.EndSessions;
@@ -24,7 +25,8 @@ import java.util.function.Function;
 /**
  * Carries out an admin's action on an incident: status and severity on the incident itself, containment through
  * the other features' levers ({@link Containment}), the block list and emergency mode. A lever that names a user
- * only acts on a user of the incident's organization.
+ * only acts on a user of the incident's organization; the block list's entries are the incident organization's,
+ * global ones only for super admins.
  */
 final class IncidentActions {
     private static final String REASON = "incident_containment";
@@ -51,10 +53,17 @@ final class IncidentActions {
     sealed interface Result {
         record Applied(Map<String, Object> result) implements Result {}
 
+        /** Not valid as asked (a bad value, nothing to change). */
         record Refused(String message) implements Result {}
+
+        /** Beyond what the responder may do (a global block by an organization's admin). */
+        record Forbidden(String message) implements Result {}
+
+        /** {@code unblock_ip} of an address with no entry in the scope asked for; nothing changed. */
+        record NotBlocked(String message) implements Result {}
     }
 
-    Result run(UUID orgId, Incident incident, IncidentAction action, Optional<String> note, Containment.Actor actor, Instant now) {
+    Result run(UUID orgId, Incident incident, IncidentAction action, Optional<String> note, Incidents.Responder by, Instant now) {
         Map<String, Object> result = new LinkedHashMap<>();
         switch (action) {
             case ChangeStatus s -> {
@@ -71,14 +80,15 @@ final class IncidentActions {
                 result.put("previous_severity", incident.severity().wire());
             }
             case ContainmentAction c -> {
-                return contain(orgId, incident.id(), c, note, actor, now);
+                return contain(orgId, incident.id(), c, note, by, now);
             }
         }
         return new Result.Applied(result);
     }
 
     private Result contain(UUID orgId, UUID incidentId, ContainmentAction action, Optional<String> note,
-                           Containment.Actor actor, Instant now) {
+                           Incidents.Responder by, Instant now) {
+        Containment.Actor actor = by.actor();
         Map<String, Object> result = new LinkedHashMap<>();
         Optional<UUID> named = switch (action) {
             case LockUser l -> Optional.of(l.userId());
@@ -107,15 +117,43 @@ final class IncidentActions {
                 if (minutes < 1 || minutes > MAX_MINUTES) {
                     return minutesOutOfRange();
                 }
-                blocklist.block(b.ip(), Duration.ofMinutes(minutes), REASON, Optional.of(incidentId), Optional.of(orgId), actor);
+                if (b.scope() == BlockScope.GLOBAL && !by.superAdmin()) {
+                    return new Result.Forbidden("Only a super admin may block an address globally");
+                }
+                blocklist.block(b.ip(), scope(b.scope(), orgId), Duration.ofMinutes(minutes), REASON, Optional.of(incidentId),
+                        Optional.of(orgId), actor);
                 result.put("blocked_minutes", minutes);
+                result.put("scope", b.scope().wire());
             }
-            case UnblockIp u -> result.put("unblocked", blocklist.unblock(u.ip(), Optional.of(orgId), actor));
+            case UnblockIp u -> {
+                if (u.scope() == BlockScope.GLOBAL && !by.superAdmin()) {
+                    return new Result.Forbidden("Only a super admin may lift a global block");
+                }
+                if (!blocklist.unblock(u.ip(), scope(u.scope(), orgId), Optional.of(orgId), actor)) {
+                    return notBlocked(u, by);
+                }
+                result.put("unblocked", true);
+                result.put("scope", u.scope().wire());
+            }
             case SetEmergencyMode m -> result.put("changed", m.on()
                     ? emergency.enable(orgId, note.orElse("incident " + incidentId), actor) : emergency.disable(orgId, actor));
         }
         named.ifPresent(user -> result.put("user_id", user.toString()));
         return new Result.Applied(result);
+    }
+
+    private static IpBlocklist.Scope scope(BlockScope asked, UUID orgId) {
+        return asked == BlockScope.GLOBAL ? new IpBlocklist.Scope.Global() : new IpBlocklist.Scope.Org(orgId);
+    }
+
+    /** Nothing to lift in the scope asked for; an organization's admin learns that a global block is not theirs to lift. */
+    private Result notBlocked(UnblockIp u, Incidents.Responder by) {
+        if (u.scope() == BlockScope.ORG && blocklist.isBlocked(u.ip())) {
+            return by.superAdmin() ? new Result.NotBlocked("The address is blocked globally, not for this organization: use scope global")
+                    : new Result.Forbidden("The address is blocked globally; only a super admin may lift that block");
+        }
+        return new Result.NotBlocked(u.scope() == BlockScope.ORG ? "The address is not blocked for this organization"
+                : "The address is not blocked globally");
     }
 
     private SecurityConfig.IncidentThresholds thresholds(UUID orgId) {

@@ -5,14 +5,12 @@ import com.liftos.security.audit.AuditEventCounts.Tally;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.audit.SecurityEventListener;
 import com.liftos.security.audit.SecurityEventType;
-import com.liftos.security.auth.user.UserDirectory;
 import com.liftos.security.org.SecurityConfig;
-import com.liftos.security.store.Db;
-import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,12 +23,17 @@ import java.util.function.Function;
  * count of stored events ({@link AuditEventCounts}), so several instances sharing the database see the same totals
  * and {@link Incidents#detected} keeps one open incident per (org, type, subject).
  *
+ * <p>Accounts are locked by the login itself (atomically, in its transaction), which then reports BRUTE_FORCE_ATTEMPT;
+ * the detector only opens the incident for it and never locks an account.
+ *
  * <p>"API errors" are the failed events that are not logins or rate-limit refusals: PERMISSION_DENIED (403s),
  * failed credential access (404/410 reveals), refused refreshes and other {@code success=false} events of an org.
  */
 final class IncidentDetector implements SecurityEventListener {
     /** The LOGIN_FAILURE reason MFA records for a wrong code at the login's second step. */
     private static final String MFA_FAILURE = "invalid_mfa_code";
+    /** The BRUTE_FORCE_ATTEMPT details the incident's timeline repeats. */
+    private static final List<String> LOCKOUT_FACTS = List.of("failed_attempts", "locked_until", "scope");
 
     private static final Set<SecurityEventType> NOT_API_ERRORS = EnumSet.of(SecurityEventType.LOGIN_FAILURE,
             SecurityEventType.RATE_LIMIT_EXCEEDED, SecurityEventType.SUSPICIOUS_ACTIVITY, SecurityEventType.BRUTE_FORCE_ATTEMPT,
@@ -38,20 +41,16 @@ final class IncidentDetector implements SecurityEventListener {
             SecurityEventType.INCIDENT_UPDATED, SecurityEventType.DATA_PROCESSING);
     private static final Set<SecurityEventType> API_ERRORS = Set.copyOf(EnumSet.complementOf(EnumSet.copyOf(NOT_API_ERRORS)));
 
-    private final Db db;
     private final AuditEventCounts counts;
-    private final UserDirectory users;
     private final Incidents incidents;
     private final Containment containment;
     private final IpBlocklist blocklist;
     private final Function<UUID, SecurityConfig> configs;
     private final Clock clock;
 
-    IncidentDetector(Db db, AuditEventCounts counts, UserDirectory users, Incidents incidents, Containment containment,
-                     IpBlocklist blocklist, Function<UUID, SecurityConfig> configs, Clock clock) {
-        this.db = db;
+    IncidentDetector(AuditEventCounts counts, Incidents incidents, Containment containment, IpBlocklist blocklist,
+                     Function<UUID, SecurityConfig> configs, Clock clock) {
         this.counts = counts;
-        this.users = users;
         this.incidents = incidents;
         this.containment = containment;
         this.blocklist = blocklist;
@@ -63,12 +62,13 @@ final class IncidentDetector implements SecurityEventListener {
     public void onEvent(SecurityEvent e) {
         switch (e.type()) {
             case LOGIN_FAILURE -> {
-                bruteForce(e);
-                // Stuffing is guessing passwords across accounts; a wrong second factor after a right password is not.
+                // Password guessing; a wrong second factor after a right password is not.
                 if (!MFA_FAILURE.equals(e.details().get("reason"))) {
-                    credentialStuffing(e);
+                    distributedBruteForce(e);
+                    fromOneAddress(e);
                 }
             }
+            case BRUTE_FORCE_ATTEMPT -> accountLockedOut(e);
             case RATE_LIMIT_EXCEEDED -> apiAbuse(e);
             case LOGIN_SUCCESS, TOKEN_REFRESHED -> distinctIps(e);
             case SUSPICIOUS_ACTIVITY -> {
@@ -88,45 +88,49 @@ final class IncidentDetector implements SecurityEventListener {
         return org.map(configs).orElseGet(SecurityConfig::defaults).incidentThresholds();
     }
 
-    private void bruteForce(SecurityEvent e) {
-        if (e.actorId().isEmpty() || e.orgId().isEmpty()) {
+    /**
+     * The login locked an account (BRUTE_FORCE_ATTEMPT, the user as actor): the incident for the org's admins,
+     * contained by that lock. The lock itself is the login's; nothing is locked here.
+     */
+    private void accountLockedOut(SecurityEvent e) {
+        if (e.actorType() != SecurityEvent.ActorType.USER || e.actorId().isEmpty() || e.orgId().isEmpty()) {
+            return;
+        }
+        UUID user = e.actorId().get();
+        Map<String, Object> facts = new LinkedHashMap<>();
+        for (String fact : LOCKOUT_FACTS) {
+            Object value = e.details().get(fact);
+            if (value != null) {
+                facts.put(fact, value);
+            }
+        }
+        Incidents.Detection d = incidents.detected(e.orgId(), IncidentType.BRUTE_FORCE_ATTACK, "user:" + user, List.of(user),
+                List.of(e.eventId()), facts);
+        Map<String, Object> step = new LinkedHashMap<>(facts);
+        step.put("user_id", user.toString());
+        incidents.systemStep(d.incidentId(), "lock_user", step);
+        incidents.setStatus(d.incidentId(), Incident.Status.CONTAINED, clock.instant());
+    }
+
+    /**
+     * One account's password tried from many addresses within an hour. Nothing is blocked: the addresses are many
+     * and each may be shared; the account's own lockout protects it.
+     */
+    private void distributedBruteForce(SecurityEvent e) {
+        if (e.actorType() != SecurityEvent.ActorType.USER || e.actorId().isEmpty() || e.orgId().isEmpty()) {
             return;
         }
         UUID user = e.actorId().get();
         SecurityConfig.IncidentThresholds t = thresholds(e.orgId());
-        Instant now = clock.instant();
-        // Failures before the last unlock were already answered by that lock: an admin's unlock starts a new count.
-        Tally failures = counts.loginFailuresSinceUnlock(e, e.orgId().get(), user,
-                now.minus(Duration.ofMinutes(t.failedLoginWindowMinutes())));
-        if (failures.count() < t.failedLoginsPerUser() || users.isLocked(user, now)) {
-            return;
-        }
-        Incidents.Detection d = incidents.detected(e.orgId(), IncidentType.BRUTE_FORCE_ATTACK, "user:" + user, List.of(user),
-                failures.newest(), Map.of("failed_attempts", failures.count(), "time_window_minutes", t.failedLoginWindowMinutes()));
-        Instant until = now.plus(Duration.ofMinutes(t.lockMinutes()));
-        if (lockOnce(user, until, now)) {
-            incidents.recordBruteForce(e.orgId().get(), user, d.incidentId(), failures.count(), until);
-            incidents.systemStep(d.incidentId(), "lock_user", Map.of("user_id", user.toString(), "locked_until", until.toString()));
-            incidents.setStatus(d.incidentId(), Incident.Status.CONTAINED, now);
+        Tally ips = counts.failedLoginAddressesOf(e, e.orgId().get(), user, clock.instant().minus(Duration.ofHours(1)));
+        if (ips.count() >= t.failedLoginIpsPerUserPerHour()) {
+            incidents.detected(e.orgId(), IncidentType.DISTRIBUTED_BRUTE_FORCE, "user:" + user, List.of(user), ips.newest(),
+                    Map.of("distinct_ips", ips.count(), "time_window_minutes", 60));
         }
     }
 
-    /**
-     * Locks unless already locked, serialized per user across instances by a transaction-scoped advisory lock, so
-     * concurrent failures crossing the threshold lock (and audit BRUTE_FORCE_ATTEMPT) once.
-     */
-    private boolean lockOnce(UUID user, Instant until, Instant now) {
-        return db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
-                ps.setString(1, "incident-lock:" + user);
-                ps.executeQuery().close();
-            }
-            return !users.isLocked(user, now) && containment.lockUser(user, until, "brute_force_protection", Containment.Actor.system());
-        });
-    }
-
-    /** Many failures from one address across many accounts (unknown accounts each count as one). */
-    private void credentialStuffing(SecurityEvent e) {
+    /** Failures from one address: fast across many accounts (stuffing), else spread over days (low and slow). */
+    private void fromOneAddress(SecurityEvent e) {
         Optional<String> ip = e.clientIp().flatMap(IpBlocklist::normalize);
         if (ip.isEmpty() || blocklist.isBlocked(ip.get())) {
             return;
@@ -135,20 +139,54 @@ final class IncidentDetector implements SecurityEventListener {
         Instant now = clock.instant();
         Instant since = now.minus(Duration.ofMinutes(t.failedLoginWindowMinutes()));
         Tally failures = counts.passwordFailuresFrom(e, ip.get(), since);
-        if (failures.count() < t.failedLoginsPerIp()) {
-            return;
+        if (failures.count() >= t.failedLoginsPerIp()) {
+            credentialStuffing(e, ip.get(), failures, since, t, now);
+        } else {
+            lowAndSlow(e, ip.get(), t, now);
         }
-        long accounts = counts.accountsTriedFrom(e, ip.get(), since);
+    }
+
+    /** Many failures from one address across many accounts (unknown accounts each count as one). */
+    private void credentialStuffing(SecurityEvent e, String ip, Tally failures, Instant since, SecurityConfig.IncidentThresholds t,
+                                    Instant now) {
+        long accounts = counts.accountsTriedFrom(e, ip, since);
         if (accounts < t.distinctAccountsPerIp()) {
             return;
         }
         // An address attacks across orgs; the incident goes to the org of a known account it tried, if any.
-        Optional<UUID> org = e.orgId().or(() -> counts.orgOfLatestLoginFailureFrom(ip.get(), since));
-        Incidents.Detection d = incidents.detected(org, IncidentType.CREDENTIAL_STUFFING, "ip:" + ip.get(), List.of(),
-                failures.newest(), Map.of("failed_attempts", failures.count(), "accounts", accounts, "ip", ip.get()));
-        blocklist.block(ip.get(), Duration.ofMinutes(t.ipBlockMinutes()), "credential_stuffing", Optional.of(d.incidentId()),
+        Optional<UUID> org = e.orgId().or(() -> counts.orgOfLatestLoginFailureFrom(ip, since));
+        Incidents.Detection d = incidents.detected(org, IncidentType.CREDENTIAL_STUFFING, "ip:" + ip, List.of(),
+                failures.newest(), Map.of("failed_attempts", failures.count(), "accounts", accounts, "ip", ip));
+        IpBlocklist.Scope global = new IpBlocklist.Scope.Global();
+        blocklist.block(ip, global, Duration.ofMinutes(t.ipBlockMinutes()), "credential_stuffing", Optional.of(d.incidentId()),
                 org, Containment.Actor.system());
-        incidents.systemStep(d.incidentId(), "block_ip", Map.of("ip", ip.get(), "minutes", t.ipBlockMinutes()));
+        incidents.systemStep(d.incidentId(), "block_ip", Map.of("ip", ip, "minutes", t.ipBlockMinutes(), "scope", global.wire()));
+        incidents.setStatus(d.incidentId(), Incident.Status.CONTAINED, now);
+    }
+
+    /**
+     * At least {@code slow_failures_per_ip} failures from one address within {@code slow_window_hours}, checked on each
+     * failure that stays below the fast threshold (a failure above it is the stuffing detector's). An earlier burst
+     * does not exempt the address: otherwise one burst against one account would buy days of slow guessing.
+     * The address is blocked for the window it was judged on (its failures then age out of the count): for the
+     * organization all of them targeted, else (several organizations, or unknown accounts) globally.
+     */
+    private void lowAndSlow(SecurityEvent e, String ip, SecurityConfig.IncidentThresholds t, Instant now) {
+        AuditEventCounts.FailureSpread spread = counts.passwordFailureSpreadFrom(e, ip, now.minus(Duration.ofHours(t.slowWindowHours())));
+        if (spread.count() < t.slowFailuresPerIp()) {
+            return;
+        }
+        Optional<UUID> sole = spread.soleOrg();
+        if (sole.isPresent() && blocklist.isBlockedFor(ip, sole.get())) {
+            return; // already contained for that organization: its further refused attempts are no new finding
+        }
+        IpBlocklist.Scope scope = sole.<IpBlocklist.Scope>map(IpBlocklist.Scope.Org::new).orElseGet(IpBlocklist.Scope.Global::new);
+        Optional<UUID> org = sole.or(e::orgId).or(spread::latestOrg);
+        Incidents.Detection d = incidents.detected(org, IncidentType.LOW_AND_SLOW_ATTACK, "ip:" + ip, List.of(), spread.newest(),
+                Map.of("failed_attempts", spread.count(), "time_window_hours", t.slowWindowHours(), "ip", ip));
+        Duration block = Duration.ofHours(t.slowWindowHours());
+        blocklist.block(ip, scope, block, "low_and_slow_attack", Optional.of(d.incidentId()), org, Containment.Actor.system());
+        incidents.systemStep(d.incidentId(), "block_ip", Map.of("ip", ip, "minutes", block.toMinutes(), "scope", scope.wire()));
         incidents.setStatus(d.incidentId(), Incident.Status.CONTAINED, now);
     }
 

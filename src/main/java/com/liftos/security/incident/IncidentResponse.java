@@ -32,16 +32,20 @@ public final class IncidentResponse {
         this.routes = routes;
     }
 
+    /**
+     * {@code blocklist} is built before the features that consult it (the login asks
+     * {@link IpBlocklist#isBlockedFor} once it knows the account's organization) and shared with them.
+     */
     public static IncidentResponse start(Db db, AuditLog audit, AuditEventCounts counts, UserDirectory users,
-                                         EventFanout events, Containment containment, Function<UUID, SecurityConfig> configs,
-                                         Optional<Notifier> notifier, ObjectMapper json, Clock clock) {
-        IpBlocklist blocklist = new IpBlocklist(db, audit, clock);
+                                         EventFanout events, Containment containment, IpBlocklist blocklist,
+                                         Function<UUID, SecurityConfig> configs, Optional<Notifier> notifier,
+                                         ObjectMapper json, Clock clock) {
         EmergencyMode emergency = new EmergencyMode(db, audit, clock);
         IncidentStore store = new IncidentStore(db, json);
         Incidents incidents = new Incidents(db, audit, store,
                 new IncidentActions(store, containment, blocklist, emergency, users, configs),
                 new IncidentNotices(store, configs, notifier), clock);
-        events.add(new IncidentDetector(db, counts, users, incidents, containment, blocklist, configs, clock));
+        events.add(new IncidentDetector(counts, incidents, containment, blocklist, configs, clock));
         return new IncidentResponse(blocklist, emergency, new IncidentRoutes(incidents, json, clock));
     }
 
@@ -54,9 +58,14 @@ public final class IncidentResponse {
         return routes.routes();
     }
 
-    /** Refuses blocked client addresses; put it first, before authentication. */
+    /** Refuses globally blocked client addresses; put it first, before authentication. */
     public Guard ipGuard() {
         return new IpBlockGuard(blocklist);
+    }
+
+    /** Refuses callers whose organization blocked the client address; put it right after authentication. */
+    public Guard orgIpGuard() {
+        return new OrgIpBlockGuard(blocklist);
     }
 
     /** Refuses writes and reveals in orgs under emergency mode; put it after authentication and tenant isolation. */

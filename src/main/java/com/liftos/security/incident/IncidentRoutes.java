@@ -40,7 +40,7 @@ final class IncidentRoutes {
                 Route.post(BASE + "/{incidentId}/actions", Access.require("manage:users"), this::act));
     }
 
-    record ActionBody(String action, String note, UUID userId, String ip, Integer minutes, String severity) {}
+    record ActionBody(String action, String note, UUID userId, String ip, Integer minutes, String severity, String scope) {}
 
     private void list(Context ctx) {
         UUID orgId = uuid(ctx.pathParam("orgId"));
@@ -77,9 +77,11 @@ final class IncidentRoutes {
                 Optional.of(request.requestId()));
         Incidents.ActionOutcome outcome = incidents.act(orgId, id, new IncidentAction.Request(body.action(),
                 Optional.ofNullable(body.note()), Optional.ofNullable(body.userId()), Optional.ofNullable(body.ip()),
-                Optional.ofNullable(body.minutes()), Optional.ofNullable(body.severity())), actor);
+                Optional.ofNullable(body.minutes()), Optional.ofNullable(body.severity()), Optional.ofNullable(body.scope())),
+                new Incidents.Responder(actor, p.isSuperAdmin()));
         switch (outcome) {
-            case Incidents.ActionOutcome.NotFound n -> throw ApiException.notFound("No such incident");
+            case Incidents.ActionOutcome.NotFound n -> throw ApiException.notFound(n.message());
+            case Incidents.ActionOutcome.Forbidden f -> throw ApiException.forbidden(f.message());
             case Incidents.ActionOutcome.Invalid inv -> throw ApiException.badRequest("invalid_action", inv.message());
             case Incidents.ActionOutcome.Done done -> {
                 Map<String, Object> out = view(done.incident(), clock.instant());

@@ -90,27 +90,39 @@ final class Incidents {
 
         record Invalid(String message) implements ActionOutcome {}
 
-        record NotFound() implements ActionOutcome {}
+        /** Beyond the responder's reach (a global block asked for by an organization's admin). */
+        record Forbidden(String message) implements ActionOutcome {}
+
+        /** No such incident in the organization, or nothing to act on (an address not blocked in the scope asked for). */
+        record NotFound(String message) implements ActionOutcome {}
     }
 
+    /**
+     * Who responds: the actor recorded in the timeline and the trail, and whether they may act beyond the
+     * organization (a super admin may block and unblock addresses globally).
+     */
+    public record Responder(Containment.Actor actor, boolean superAdmin) {}
+
     /** Runs an admin's action on an incident of the organization, then records it in the timeline and the audit trail. */
-    public ActionOutcome act(UUID orgId, UUID incidentId, IncidentAction.Request request, Containment.Actor actor) {
+    public ActionOutcome act(UUID orgId, UUID incidentId, IncidentAction.Request request, Responder by) {
         Optional<Incident> found = find(orgId, incidentId);
         if (found.isEmpty()) {
-            return new ActionOutcome.NotFound();
+            return new ActionOutcome.NotFound("No such incident");
         }
         return switch (IncidentAction.read(request)) {
             case IncidentAction.Reading.Invalid invalid -> new ActionOutcome.Invalid(invalid.message());
-            case IncidentAction.Reading.Valid valid -> act(orgId, found.get(), valid.action(), request.note(), actor);
+            case IncidentAction.Reading.Valid valid -> act(orgId, found.get(), valid.action(), request.note(), by);
         };
     }
 
-    private ActionOutcome act(UUID orgId, Incident incident, IncidentAction action, Optional<String> note, Containment.Actor actor) {
+    private ActionOutcome act(UUID orgId, Incident incident, IncidentAction action, Optional<String> note, Responder by) {
         Instant now = clock.instant();
-        return switch (actions.run(orgId, incident, action, note, actor, now)) {
+        return switch (actions.run(orgId, incident, action, note, by, now)) {
             case IncidentActions.Result.Refused refused -> new ActionOutcome.Invalid(refused.message());
+            case IncidentActions.Result.Forbidden forbidden -> new ActionOutcome.Forbidden(forbidden.message());
+            case IncidentActions.Result.NotBlocked notBlocked -> new ActionOutcome.NotFound(notBlocked.message());
             case IncidentActions.Result.Applied applied -> {
-                record(incident, action, note, applied.result(), actor, now);
+                record(incident, action, note, applied.result(), by.actor(), now);
                 yield new ActionOutcome.Done(find(orgId, incident.id()).orElseThrow(), applied.result());
             }
         };
@@ -139,14 +151,6 @@ final class Incidents {
     /** Moves an incident to contained or resolved (the detector's automatic containment). */
     void setStatus(UUID incidentId, Incident.Status status, Instant now) {
         store.setStatus(incidentId, status, now);
-    }
-
-    /** BRUTE_FORCE_ATTEMPT: the detector locked {@code user} after {@code failures} failed logins. */
-    void recordBruteForce(UUID orgId, UUID user, UUID incidentId, long failures, Instant lockedUntil) {
-        audit.record(SecurityEvent.builder(SecurityEventType.BRUTE_FORCE_ATTEMPT, "lock_account").org(orgId)
-                .actor(null, SecurityEvent.ActorType.SYSTEM).resource("user:" + user).success(false)
-                .detail("failed_attempts", failures).detail("locked_until", lockedUntil.toString())
-                .detail("incident_id", incidentId.toString()).risk(0.8).build(clock.instant()));
     }
 
     /** Adds an automatic step (by the detector) to an incident's timeline. */

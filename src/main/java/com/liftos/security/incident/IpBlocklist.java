@@ -14,25 +14,58 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * IP addresses refused at the edge (credential stuffing, admin action) on every instance: the table is the truth,
- * each instance re-reads it at most every {@link #REFRESH} and applies its own changes at once.
+ * IP addresses refused on every instance (credential stuffing, slow attacks, admin action), each entry with a
+ * {@link Scope}: a global entry refuses every request from the address at the edge ({@link IpBlockGuard}); an
+ * organization's entry refuses the address only to that organization: its authenticated callers
+ * ({@link OrgIpBlockGuard}) and sign-ins into its accounts ({@link #isBlockedFor}, asked by the login code).
+ *
+ * <p>The table is the truth for both scopes: each instance re-reads every live entry at most every {@link #REFRESH}
+ * and applies its own changes at once, so a block or unblock on one instance reaches the others within that time.
  */
 public final class IpBlocklist {
     static final Duration REFRESH = Duration.ofSeconds(1);
+    private static final UUID GLOBAL = new UUID(0, 0);
     private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
     private static final Pattern IPV6_CHARS = Pattern.compile("[0-9a-fA-F:.]{2,45}");
 
     private final Db db;
     private final AuditLog audit;
     private final Clock clock;
-    private volatile Snapshot snapshot = new Snapshot(Map.of(), Instant.MIN);
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), Instant.MIN);
 
-    private record Snapshot(Map<String, Instant> blocked, Instant readAt) {}
+    /** Where an entry applies: every request from the address, or one organization's callers and accounts only. */
+    public sealed interface Scope {
+        /** The audited name: {@code global} or {@code org}. */
+        String wire();
+
+        record Global() implements Scope {
+            @Override
+            public String wire() {
+                return "global";
+            }
+        }
+
+        record Org(UUID orgId) implements Scope {
+            public Org {
+                Objects.requireNonNull(orgId);
+            }
+
+            @Override
+            public String wire() {
+                return "org";
+            }
+        }
+    }
+
+    private record OrgAddress(String ip, UUID orgId) {}
+
+    private record Snapshot(Map<String, Instant> global, Map<OrgAddress, Instant> scoped, Instant readAt) {}
 
     public IpBlocklist(Db db, AuditLog audit, Clock clock) {
         this.db = db;
@@ -59,52 +92,80 @@ public final class IpBlocklist {
         }
     }
 
+    /** Whether {@code ip} (canonical, as the edge resolves client addresses) is blocked globally. */
     public boolean isBlocked(String ip) {
         Instant now = clock.instant();
-        Snapshot s = snapshot;
-        if (now.isAfter(s.readAt().plus(REFRESH))) {
-            s = reload(now);
-        }
-        Instant until = s.blocked().get(ip);
+        return live(current(now).global().get(ip), now);
+    }
+
+    /**
+     * Whether {@code ip} is refused to organization {@code orgId}: blocked globally or for that organization. The
+     * login code asks this once it knows the account's organization (password login, MFA step, refresh).
+     */
+    public boolean isBlockedFor(String ip, UUID orgId) {
+        Instant now = clock.instant();
+        Snapshot s = current(now);
+        return live(s.global().get(ip), now) || live(s.scoped().get(new OrgAddress(ip, orgId)), now);
+    }
+
+    private static boolean live(Instant until, Instant now) {
         return until != null && now.isBefore(until);
     }
 
+    private Snapshot current(Instant now) {
+        Snapshot s = snapshot;
+        return now.isAfter(s.readAt().plus(REFRESH)) ? reload(now) : s;
+    }
+
     private Snapshot reload(Instant now) {
-        Map<String, Instant> blocked = db.run(c -> {
-            Map<String, Instant> m = new HashMap<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT ip, blocked_until FROM blocked_ips WHERE blocked_until > ?")) {
+        Snapshot s = db.run(c -> {
+            Map<String, Instant> global = new HashMap<>();
+            Map<OrgAddress, Instant> scoped = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT ip, org_id, blocked_until FROM blocked_ips WHERE blocked_until > ?")) {
                 ps.setTimestamp(1, Timestamp.from(now));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        m.put(rs.getString(1), rs.getTimestamp(2).toInstant());
+                        UUID org = rs.getObject(2, UUID.class);
+                        Instant until = rs.getTimestamp(3).toInstant();
+                        if (org == null) {
+                            global.put(rs.getString(1), until);
+                        } else {
+                            scoped.put(new OrgAddress(rs.getString(1), org), until);
+                        }
                     }
                 }
             }
-            return m;
+            return new Snapshot(Map.copyOf(global), Map.copyOf(scoped), now);
         });
-        Snapshot s = new Snapshot(Map.copyOf(blocked), now);
         snapshot = s;
         return s;
     }
 
-    /** Blocks {@code ip} for {@code duration} (extending a shorter block); IP_BLOCKED. */
-    public void block(String ip, Duration duration, String reason, Optional<UUID> incidentId, Optional<UUID> orgId,
+    /**
+     * Blocks {@code ip} in {@code scope} for {@code duration} (extending a shorter block of the same scope);
+     * IP_BLOCKED in {@code orgId}'s trail (the organization whose incident led to it), with the scope. An
+     * organization's entry is only ever that incident's organization's.
+     */
+    public void block(String ip, Scope scope, Duration duration, String reason, Optional<UUID> incidentId, Optional<UUID> orgId,
                       Containment.Actor actor) {
+        requireOwnOrg(scope, orgId);
         Instant now = clock.instant();
         Instant until = now.plus(duration);
         db.tx(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO blocked_ips (ip, blocked_until, reason, incident_id, created_at) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (ip) DO UPDATE SET blocked_until = greatest(blocked_ips.blocked_until, excluded.blocked_until),
+                    INSERT INTO blocked_ips (ip, org_id, blocked_until, reason, incident_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (ip, coalesce(org_id, '00000000-0000-0000-0000-000000000000'::uuid)) DO UPDATE
+                    SET blocked_until = greatest(blocked_ips.blocked_until, excluded.blocked_until),
                         reason = excluded.reason, incident_id = coalesce(excluded.incident_id, blocked_ips.incident_id)""")) {
                 ps.setString(1, ip);
-                ps.setTimestamp(2, Timestamp.from(until));
-                ps.setString(3, reason);
-                ps.setObject(4, incidentId.orElse(null));
-                ps.setTimestamp(5, Timestamp.from(now));
+                ps.setObject(2, scopeOrg(scope).orElse(null));
+                ps.setTimestamp(3, Timestamp.from(until));
+                ps.setString(4, reason);
+                ps.setObject(5, incidentId.orElse(null));
+                ps.setTimestamp(6, Timestamp.from(now));
                 ps.executeUpdate();
             }
-            audit.record(c, event(SecurityEventType.IP_BLOCKED, "block_ip", ip, orgId, actor).detail("reason", reason)
+            audit.record(c, event(SecurityEventType.IP_BLOCKED, "block_ip", ip, scope, orgId, actor).detail("reason", reason)
                     .detail("blocked_until", until.toString()).detail("incident_id", incidentId.map(UUID::toString).orElse(null))
                     .risk(0.7).build(now));
             return null;
@@ -112,17 +173,20 @@ public final class IpBlocklist {
         reload(now);
     }
 
-    /** Lifts a block; IP_UNBLOCKED. False when the address was not blocked. */
-    public boolean unblock(String ip, Optional<UUID> orgId, Containment.Actor actor) {
+    /** Lifts the entry of {@code scope} (no other); IP_UNBLOCKED. False when there was none. */
+    public boolean unblock(String ip, Scope scope, Optional<UUID> orgId, Containment.Actor actor) {
+        requireOwnOrg(scope, orgId);
         Instant now = clock.instant();
         boolean removed = db.tx(c -> {
             int n;
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM blocked_ips WHERE ip = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "DELETE FROM blocked_ips WHERE ip = ? AND coalesce(org_id, '00000000-0000-0000-0000-000000000000'::uuid) = ?")) {
                 ps.setString(1, ip);
+                ps.setObject(2, scopeOrg(scope).orElse(GLOBAL));
                 n = ps.executeUpdate();
             }
             if (n > 0) {
-                audit.record(c, event(SecurityEventType.IP_UNBLOCKED, "unblock_ip", ip, orgId, actor).build(now));
+                audit.record(c, event(SecurityEventType.IP_UNBLOCKED, "unblock_ip", ip, scope, orgId, actor).build(now));
             }
             return n > 0;
         });
@@ -130,10 +194,22 @@ public final class IpBlocklist {
         return removed;
     }
 
-    private static SecurityEvent.Builder event(SecurityEventType type, String action, String ip, Optional<UUID> orgId,
+    private static Optional<UUID> scopeOrg(Scope scope) {
+        return scope instanceof Scope.Org o ? Optional.of(o.orgId()) : Optional.empty();
+    }
+
+    /** An organization's entry is written on behalf of that organization only; anything else is a bug of the caller. */
+    private static void requireOwnOrg(Scope scope, Optional<UUID> orgId) {
+        if (scope instanceof Scope.Org o && !orgId.equals(Optional.of(o.orgId()))) {
+            throw new IllegalArgumentException("an organization's block is written in that organization's name");
+        }
+    }
+
+    private static SecurityEvent.Builder event(SecurityEventType type, String action, String ip, Scope scope, Optional<UUID> orgId,
                                                Containment.Actor actor) {
         // The blocked address goes in the erasable details (not the hashed resource); the caller's own in client_ip.
         SecurityEvent.Builder b = SecurityEvent.builder(type, action).resource("ip_blocklist").detail("ip", ip)
+                .detail("scope", scope.wire())
                 .actor(actor.userId().orElse(null), actor.userId().isPresent() ? SecurityEvent.ActorType.USER : SecurityEvent.ActorType.SYSTEM);
         orgId.ifPresent(b::org);
         actor.clientIp().ifPresent(b::clientIp);

@@ -26,7 +26,8 @@ public record SecurityConfig(
                                      Integer failedLoginsPerIp, Integer distinctAccountsPerIp,
                                      Integer lockMinutes, Integer ipBlockMinutes,
                                      Integer rateLimitHitsPerHour, Integer apiErrorsPer10Minutes,
-                                     Integer distinctIpsPerUserPerHour) {
+                                     Integer distinctIpsPerUserPerHour, Integer failedLoginIpsPerUserPerHour,
+                                     Integer slowFailuresPerIp, Integer slowWindowHours) {
         public IncidentThresholds {
             failedLoginsPerUser = failedLoginsPerUser == null ? 10 : failedLoginsPerUser;
             failedLoginWindowMinutes = failedLoginWindowMinutes == null ? 5 : failedLoginWindowMinutes;
@@ -37,10 +38,13 @@ public record SecurityConfig(
             rateLimitHitsPerHour = rateLimitHitsPerHour == null ? 100 : rateLimitHitsPerHour;
             apiErrorsPer10Minutes = apiErrorsPer10Minutes == null ? 50 : apiErrorsPer10Minutes;
             distinctIpsPerUserPerHour = distinctIpsPerUserPerHour == null ? 5 : distinctIpsPerUserPerHour;
+            failedLoginIpsPerUserPerHour = failedLoginIpsPerUserPerHour == null ? 5 : failedLoginIpsPerUserPerHour;
+            slowFailuresPerIp = slowFailuresPerIp == null ? 30 : slowFailuresPerIp;
+            slowWindowHours = slowWindowHours == null ? 72 : slowWindowHours;
         }
 
         public static IncidentThresholds defaults() {
-            return new IncidentThresholds(null, null, null, null, null, null, null, null, null);
+            return new IncidentThresholds(null, null, null, null, null, null, null, null, null, null, null, null);
         }
 
         List<String> problems() {
@@ -54,6 +58,9 @@ public record SecurityConfig(
             check(p, "rate_limit_hits_per_hour", rateLimitHitsPerHour, 1, 1_000_000);
             check(p, "api_errors_per_10_minutes", apiErrorsPer10Minutes, 1, 1_000_000);
             check(p, "distinct_ips_per_user_per_hour", distinctIpsPerUserPerHour, 2, 10_000);
+            check(p, "failed_login_ips_per_user_per_hour", failedLoginIpsPerUserPerHour, 2, 10_000);
+            check(p, "slow_failures_per_ip", slowFailuresPerIp, 2, 1_000_000);
+            check(p, "slow_window_hours", slowWindowHours, 1, 24 * 30);
             return p;
         }
 

@@ -72,27 +72,67 @@ class AuditEventCountsContractTest {
         stored(event(SecurityEventType.LOGIN_FAILURE, org, user, ip()).success(false), 30);
         SecurityEvent trigger = failure(org, user, ip(), "bad_password");
 
-        AuditEventCounts.Tally before = counts.loginFailuresSinceUnlock(trigger, org, user, SINCE);
+        AuditEventCounts.Tally before = counts.failedLoginAddressesOf(trigger, org, user, SINCE);
         assertThat(before.count()).isEqualTo(3);
         assertThat(before.newest().getFirst()).as("the trigger is the newest").isEqualTo(trigger.eventId());
         log.record(trigger);
-        assertThat(counts.loginFailuresSinceUnlock(trigger, org, user, SINCE).count()).isEqualTo(3);
+        assertThat(counts.failedLoginAddressesOf(trigger, org, user, SINCE).count()).isEqualTo(3);
     }
 
     @Test
-    void loginFailuresOfAUserCountFromTheLatestUnlockWithinTheWindowAndTheOrganization() {
+    void failedLoginAddressesOfAUserAreDistinctWithinTheWindowAndTheOrganizationWithoutWrongSecondFactors() {
         UUID org = UUID.randomUUID();
         UUID user = UUID.randomUUID();
+        String twice = ip();
         stored(event(SecurityEventType.LOGIN_FAILURE, org, user, ip()).success(false), 60 * 30);
-        stored(event(SecurityEventType.LOGIN_FAILURE, org, user, ip()).success(false), 300);
+        stored(event(SecurityEventType.LOGIN_FAILURE, org, user, twice).success(false), 300);
+        stored(event(SecurityEventType.LOGIN_FAILURE, org, user, twice).success(false), 250);
         stored(event(SecurityEventType.LOGIN_FAILURE, UUID.randomUUID(), user, ip()).success(false), 200);
         stored(event(SecurityEventType.LOGIN_FAILURE, org, UUID.randomUUID(), ip()).success(false), 200);
+        stored(event(SecurityEventType.LOGIN_FAILURE, org, user, ip()).success(false).detail("reason", "invalid_mfa_code"), 150);
+        stored(event(SecurityEventType.LOGIN_SUCCESS, org, user, ip()), 120);
         stored(event(SecurityEventType.LOGIN_FAILURE, org, user, ip()).success(false), 100);
-        SecurityEvent trigger = failure(org, user, ip(), "bad_password");
-        assertThat(counts.loginFailuresSinceUnlock(trigger, org, user, SINCE).count()).isEqualTo(3);
+        SecurityEvent trigger = failure(org, user, twice, "bad_password");
+        AuditEventCounts.Tally ips = counts.failedLoginAddressesOf(trigger, org, user, SINCE);
+        assertThat(ips.count()).as("twice, one more, and not the ones outside window, org, user or password step").isEqualTo(2);
+        assertThat(ips.newest()).as("every counted failure is evidence").hasSize(4);
+    }
 
-        stored(event(SecurityEventType.ACCOUNT_UNLOCKED, org, UUID.randomUUID(), null).resource("user:" + user), 150);
-        assertThat(counts.loginFailuresSinceUnlock(trigger, org, user, SINCE).count()).as("failures after the unlock").isEqualTo(2);
+    @Test
+    void theSpreadOfAnAddressesFailuresOverDaysNamesTheOrganizationsTheyTarget() {
+        String ip = ip();
+        UUID org = UUID.randomUUID();
+        for (int h = 50; h >= 1; h -= 7) {
+            stored(event(SecurityEventType.LOGIN_FAILURE, org, UUID.randomUUID(), ip).success(false), h * 3600L);
+        }
+        stored(event(SecurityEventType.LOGIN_FAILURE, UUID.randomUUID(), UUID.randomUUID(), ip).success(false)
+                .detail("reason", "invalid_mfa_code"), 30);
+        stored(event(SecurityEventType.LOGIN_FAILURE, UUID.randomUUID(), UUID.randomUUID(), ip).success(false), 80 * 3600);
+        stored(event(SecurityEventType.LOGIN_SUCCESS, UUID.randomUUID(), UUID.randomUUID(), ip), 20);
+        stored(event(SecurityEventType.LOGIN_FAILURE, UUID.randomUUID(), UUID.randomUUID(), ip()).success(false), 20);
+        Instant since = NOW.minus(Duration.ofHours(72));
+        SecurityEvent trigger = failure(org, UUID.randomUUID(), ip, "bad_password");
+
+        AuditEventCounts.FailureSpread spread = counts.passwordFailureSpreadFrom(trigger, ip, since);
+        assertThat(spread.count()).as("50, 43 ... 1 hours ago, and the trigger").isEqualTo(9);
+        assertThat(spread.newest()).hasSize(9).first().isEqualTo(trigger.eventId());
+        assertThat(spread.soleOrg()).as("every counted failure targets org").contains(org);
+        log.record(trigger);
+        assertThat(counts.passwordFailureSpreadFrom(trigger, ip, since).count()).isEqualTo(9);
+
+        UUID other = UUID.randomUUID();
+        stored(event(SecurityEventType.LOGIN_FAILURE, other, UUID.randomUUID(), ip).success(false), 15);
+        AuditEventCounts.FailureSpread two = counts.passwordFailureSpreadFrom(trigger, ip, since);
+        assertThat(two.soleOrg()).as("two organizations").isEmpty();
+        assertThat(two.latestOrg()).as("the trigger's, the newest").contains(org);
+
+        String unknown = ip();
+        stored(event(SecurityEventType.LOGIN_FAILURE, org, UUID.randomUUID(), unknown).success(false), 60);
+        SecurityEvent anonymous = failure(null, null, unknown, "invalid_credentials");
+        AuditEventCounts.FailureSpread withUnknown = counts.passwordFailureSpreadFrom(anonymous, unknown, since);
+        assertThat(withUnknown.count()).isEqualTo(2);
+        assertThat(withUnknown.soleOrg()).as("an unknown account targets no organization").isEmpty();
+        assertThat(withUnknown.latestOrg()).contains(org);
     }
 
     @Test
@@ -174,12 +214,13 @@ class AuditEventCountsContractTest {
     void evidenceIsTheNewestFiftyNewestFirst() {
         UUID org = UUID.randomUUID();
         UUID user = UUID.randomUUID();
+        String ip = ip();
         List<UUID> ids = new ArrayList<>();
         for (int i = 60; i >= 1; i--) {
-            ids.add(stored(event(SecurityEventType.LOGIN_FAILURE, org, user, ip()).success(false), i).eventId());
+            ids.add(stored(event(SecurityEventType.LOGIN_FAILURE, org, user, ip).success(false), i).eventId());
         }
-        SecurityEvent trigger = failure(org, user, ip(), "bad_password");
-        AuditEventCounts.Tally t = counts.loginFailuresSinceUnlock(trigger, org, user, SINCE);
+        SecurityEvent trigger = failure(org, user, ip, "bad_password");
+        AuditEventCounts.Tally t = counts.passwordFailuresFrom(trigger, ip, SINCE);
         assertThat(t.count()).isEqualTo(61);
         assertThat(t.newest()).hasSize(AuditEventCounts.EVIDENCE);
         assertThat(t.newest().getFirst()).isEqualTo(trigger.eventId());
