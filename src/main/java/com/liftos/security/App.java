@@ -160,7 +160,7 @@ public final class App implements AutoCloseable {
             Budgets budgets = config.features().rateLimitingEnabled()
                     ? Budgets.on(rateLimiter, config.edge().callerBudgets()) : Budgets.off();
             Auth auth = Auth.start(config, db, users, orgs, orgConfigs, hasher, audit, new Bodies(json), mfaFactors, ipAllowList::permits,
-                    jwtKey, serviceKey, budgets, mailer.map(App::lockNotices).orElseGet(OwnerNotices::none), clock, random);
+                    (org, ip) -> IpBlocklist.normalize(ip).map(address -> blocklist.isBlockedFor(address, org)).orElse(false), jwtKey, serviceKey, budgets, mailer.map(App::lockNotices).orElseGet(OwnerNotices::none), clock, random);
             resources.add(auth);
             metrics.more().counter("liftos.login.password.checks", List.of(), auth.logins(), Logins::passwordChecks);
             ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.of(mfaAdoption(users, mfaFactors, org)), (org, now) ->

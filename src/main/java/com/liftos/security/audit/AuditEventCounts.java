@@ -49,7 +49,8 @@ public interface AuditEventCounts {
 
     /**
      * The failures of {@link #passwordFailuresFrom} with the organizations they target: their count, the evidence,
-     * and the organizations they name. Meant for long windows (days).
+     * and the organizations they name, leaving out failures of accounts that signed in from the same address since
+     * {@code since} (typos, not guesses). Meant for long windows (days).
      */
     FailureSpread passwordFailureSpreadFrom(SecurityEvent trigger, String ip, Instant since);
 

@@ -67,9 +67,13 @@ final class JdbcAuditEventCounts implements AuditEventCounts {
         return db.run(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     WITH ev AS (
-                        SELECT event_id, org_id, occurred_at FROM audit_events
+                        SELECT event_id, org_id, occurred_at FROM audit_events f
                         WHERE event_type = 'LOGIN_FAILURE' AND client_ip = ? AND occurred_at > ? AND event_id <> ?
                           AND coalesce(details->>'reason', '') <> 'invalid_mfa_code'
+                          -- a typo is followed by the right password from the same address: not a guess
+                          AND (f.actor_id IS NULL OR NOT EXISTS (SELECT 1 FROM audit_events s
+                               WHERE s.event_type = 'LOGIN_SUCCESS' AND s.client_ip = f.client_ip
+                                 AND s.actor_id = f.actor_id AND s.occurred_at > ?))
                         UNION ALL
                         SELECT ?::uuid, ?::uuid, ?::timestamptz
                     )
@@ -80,9 +84,10 @@ final class JdbcAuditEventCounts implements AuditEventCounts {
                 ps.setString(1, ip);
                 ps.setTimestamp(2, Timestamp.from(since));
                 ps.setObject(3, trigger.eventId());
-                ps.setObject(4, trigger.eventId());
-                ps.setObject(5, trigger.orgId().orElse(null));
-                ps.setTimestamp(6, Timestamp.from(trigger.occurredAt()));
+                ps.setTimestamp(4, Timestamp.from(since));
+                ps.setObject(5, trigger.eventId());
+                ps.setObject(6, trigger.orgId().orElse(null));
+                ps.setTimestamp(7, Timestamp.from(trigger.occurredAt()));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     return new FailureSpread(rs.getLong(1), ids(rs.getArray(2)), Optional.ofNullable(rs.getObject(3, UUID.class)),

@@ -3,6 +3,7 @@ package com.liftos.security.auth;
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.auth.account.Accounts;
 import com.liftos.security.auth.account.Logins;
+import com.liftos.security.auth.account.AddressBlocks;
 import com.liftos.security.auth.account.NetworkPolicy;
 import com.liftos.security.auth.account.OwnerNotices;
 import com.liftos.security.ratelimit.Budgets;
@@ -84,7 +85,7 @@ public final class Auth implements AutoCloseable {
     /** {@code orgConfigs}: the organizations' security configurations as a login reads them (cached). */
     public static Auth start(Config config, Db db, Users users, Organizations orgs, Function<UUID, SecurityConfig> orgConfigs,
                              PasswordHasher hasher, AuditLog audit,
-                             Bodies bodies, SecondFactor secondFactor, NetworkPolicy network, KeyPair jwtFileKey,
+                             Bodies bodies, SecondFactor secondFactor, NetworkPolicy network, AddressBlocks blocks, KeyPair jwtFileKey,
                              byte[] serviceKeyFile, Budgets budgets, OwnerNotices notices, Clock clock, SecureRandom random) {
         Config.Auth settings = config.auth();
         Duration accessLifetime = Duration.ofMinutes(settings.accessTokenMinutes());
@@ -99,7 +100,7 @@ public final class Auth implements AutoCloseable {
         HashingGate gate = new HashingGate(concurrency, Duration.ofSeconds(10));
         ChallengeTokens challenges = new ChallengeTokens(keys, config.http().issuer(), clock);
         Logins logins = new Logins(db, users, orgConfigs, hasher, gate, sessions, secondFactor, challenges, audit, clock, network,
-                budgets, notices, KeyDerivation.derive(serviceKeyFile, "liftos/device-token/v1"), config.http().publicUrl(), random);
+                blocks, budgets, notices, KeyDerivation.derive(serviceKeyFile, "liftos/device-token/v1"), config.http().publicUrl(), random);
         Accounts accounts = new Accounts(db, users, orgs, sessions, logins, hasher, gate, audit, clock);
         ServiceAccounts serviceAccounts = new ServiceAccounts(db, KeyDerivation.derive(serviceKeyFile, "liftos/client-secret/v1"),
                 clock, random, state);

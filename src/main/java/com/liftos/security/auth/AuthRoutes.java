@@ -255,6 +255,7 @@ final class AuthRoutes {
                 case ACCOUNT_LOCKED -> new ApiException(403, "account_locked", "This account is locked; try again later");
                 case NETWORK_NOT_ALLOWED -> new ApiException(403, "ip_not_allowed",
                         "Sign-in from this address is not allowed for this organization");
+                case ADDRESS_BLOCKED -> new ApiException(403, "ip_blocked", "Requests from this address are blocked");
                 case ACCOUNT_DISABLED -> new ApiException(403, "account_disabled", "This account is disabled");
                 case SESSION_LIMIT -> ApiException.conflict("session_limit",
                         "The maximum number of concurrent sessions is reached; log out of another session first");

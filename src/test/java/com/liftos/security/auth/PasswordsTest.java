@@ -187,7 +187,7 @@ class PasswordsTest {
                         .POST(java.net.http.HttpRequest.BodyPublishers.ofString(app.body(Map.of("email", email, "password", pw))))
                         .build()).statusCode()));
             }
-            // 403 is account_locked: the brute-force detector locks the account once the wrong half passes ten.
+            // 403 is account_locked: the login's lockout locks the account's unknown devices at the tenth wrong one.
             for (Future<Integer> f : results) {
                 assertThat(f.get()).isIn(200, 401, 403, 503);
             }

@@ -3,14 +3,11 @@ package com.liftos.security.incident;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.liftos.security.audit.SecurityEvent;
-import com.liftos.security.audit.SecurityEventType;
 import com.liftos.security.testing.TestApp;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -82,25 +79,18 @@ class IncidentApiTest {
      * Stands in for the login's lockout (which locks the account in its own transaction and reports it): the lock
      * written to {@code users}, then BRUTE_FORCE_ATTEMPT as the login emits it.
      */
-    static void loginLockedOut(UUID user, Instant until) {
-        app.app().db().run(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE users SET locked_until = ? WHERE id = ?")) {
-                ps.setTimestamp(1, Timestamp.from(until));
-                ps.setObject(2, user);
-                return ps.executeUpdate();
-            }
-        });
-        app.app().audit().log().record(SecurityEvent.builder(SecurityEventType.BRUTE_FORCE_ATTEMPT, "lock_account").org(org)
-                .actor(user, SecurityEvent.ActorType.USER).resource("user:" + user).clientIp("198.51.100.10").success(false)
-                .detail("failed_attempts", 10).detail("locked_until", until.toString()).detail("scope", "unknown_devices")
-                .risk(0.8).build(Instant.now()));
+    /** Ten wrong passwords from ten addresses: the login's own lockout locks the account's unknown devices. */
+    static void loginLockedOut(String email) {
+        for (int i = 0; i < 10; i++) {
+            assertThat(login(email, "Wrong-Password-" + i + "!", "198.51.100." + (40 + i)).statusCode()).isEqualTo(401);
+        }
     }
 
     @Test
     void aLockoutByTheLoginOpensAContainedBruteForceIncidentAndAnAdminUnlocks() throws Exception {
         String email = email("brute");
         UUID user = app.createUser(app.loginAdmin(), org, email, PASSWORD);
-        loginLockedOut(user, Instant.now().plus(Duration.ofMinutes(15)));
+        loginLockedOut(email);
         JsonNode incident = awaitIncident("brute_force_attack", "user:" + user);
         assertThat(incident.get("severity").asText()).isEqualTo("high");
         assertThat(incident.get("response_target_minutes").asInt()).isEqualTo(60);

@@ -34,8 +34,8 @@ class MfaHttpTest {
     static void start() {
         CLOCK = MutableClock.atTotpStepStart();
         app = TestApp.start(Map.of(), CLOCK);
-        // Ten wrong codes would also trip the brute-force detector (issue 5), which locks the account; this class
-        // tests MFA's own throttle, so the org's detector threshold is raised out of the way.
+        // This class tests MFA's own throttle; the password lockout (failed_logins_per_user) is raised out of the way
+        // so that the class's many logins of one account never meet it.
         var set = app.putJson("/v1/orgs/" + app.adminOrgId() + "/security-config",
                 app.body(Map.of("incident_thresholds", Map.of("failed_logins_per_user", 1000))), app.loginAdmin());
         if (set.statusCode() != 200) {

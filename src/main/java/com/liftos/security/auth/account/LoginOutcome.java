@@ -62,6 +62,7 @@ public sealed interface LoginOutcome {
         ACCOUNT_LOCKED("account_locked"),
         ACCOUNT_DISABLED("account_disabled"),
         NETWORK_NOT_ALLOWED("ip_not_allowed"),
+        ADDRESS_BLOCKED("ip_blocked"),
         SESSION_LIMIT("session_limit");
 
         private final String audited;

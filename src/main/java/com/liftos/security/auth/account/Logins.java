@@ -48,6 +48,7 @@ public final class Logins {
     private final AuditLog audit;
     private final Clock clock;
     private final NetworkPolicy network;
+    private final AddressBlocks blocks;
     private final Lockouts lockouts;
     private final DeviceTokens devices;
     private final Budgets budgets;
@@ -64,8 +65,10 @@ public final class Logins {
      */
     public Logins(Db db, Users users, Function<UUID, SecurityConfig> orgConfigs, PasswordHasher hasher, HashingGate gate, Sessions sessions,
                   SecondFactor secondFactor, ChallengeTokens challenges, AuditLog audit, Clock clock, NetworkPolicy network,
-                  Budgets budgets, OwnerNotices notices, byte[] deviceKey, URI publicUrl, SecureRandom random) {
+                  AddressBlocks blocks, Budgets budgets, OwnerNotices notices, byte[] deviceKey, URI publicUrl,
+                  SecureRandom random) {
         this.network = network;
+        this.blocks = blocks;
         this.lockouts = new Lockouts(db, random);
         this.devices = new DeviceTokens(deviceKey, random);
         this.budgets = budgets;
@@ -175,6 +178,9 @@ public final class Logins {
         }
         if (!network.permits(user.orgId(), client.ip())) {
             return refuse(Optional.of(user), client, LoginOutcome.Reason.NETWORK_NOT_ALLOWED, now);
+        }
+        if (blocks.blocks(user.orgId(), client.ip())) {
+            return refuse(Optional.of(user), client, LoginOutcome.Reason.ADDRESS_BLOCKED, now);
         }
         if (hasher.needsRehash(cred.get().passwordHash())) {
             String upgraded = gate.run(() -> hasher.hash(password));
