@@ -192,16 +192,20 @@ final class Lockouts {
         }
     }
 
-    /** The end of the lock on a user's unknown devices, if one holds at {@code now}. */
-    Optional<Instant> lockedUntil(UUID userId, Instant now) {
+    /**
+     * Deletes counts nobody needs any more: no lock in force, no unlock link alive, the window over for a day
+     * (an attacker's guessed emails each leave a row; this bounds them). Returns the rows deleted.
+     */
+    int purge(Instant now) {
         return db.run(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT max(locked_until) FROM login_lockouts WHERE account_key = ? AND device = '' AND locked_until > ?")) {
-                ps.setString(1, "u:" + userId);
+            try (PreparedStatement ps = c.prepareStatement("""
+                    DELETE FROM login_lockouts WHERE window_started_at < ? AND (locked_until IS NULL OR locked_until < ?)
+                      AND (unlock_expires_at IS NULL OR unlock_expires_at < ?)""")) {
+                Timestamp dayAgo = Timestamp.from(now.minus(Duration.ofDays(1)));
+                ps.setTimestamp(1, dayAgo);
                 ps.setTimestamp(2, Timestamp.from(now));
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.ofNullable(rs.getTimestamp(1)).map(Timestamp::toInstant) : Optional.empty();
-                }
+                ps.setTimestamp(3, Timestamp.from(now));
+                return ps.executeUpdate();
             }
         });
     }

@@ -249,6 +249,11 @@ public final class Logins {
         budgets.signInFailed(client.ip(), "u:" + user.id(), perAccountAndAddress(orgConfigs.apply(user.orgId())), false);
     }
 
+    /** Deletes lockout counts that ended more than a day ago (bounded growth); returns the rows deleted. */
+    public int purgeStaleLockouts() {
+        return lockouts.purge(clock.instant());
+    }
+
     /** Password hashes checked by logins so far (every attempt that got past the budgets and the lockout). */
     public long passwordChecks() {
         return passwordChecks.sum();

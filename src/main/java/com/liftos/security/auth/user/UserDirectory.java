@@ -17,9 +17,6 @@ public interface UserDirectory {
     /** Whether {@code userId} is a user of {@code orgId} (false for an unknown user or one of another organization). */
     boolean isMember(UUID orgId, UUID userId);
 
-    /** Whether the user's lock is in force at {@code now}; false for an unknown or never locked user. */
-    boolean isLocked(UUID userId, Instant now);
-
     /** The ids of the organization's active users, in no particular order. */
     List<UUID> activeUserIds(UUID orgId);
 

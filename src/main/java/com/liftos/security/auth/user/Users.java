@@ -116,19 +116,6 @@ public final class Users implements UserDirectory {
     }
 
     @Override
-    public boolean isLocked(UUID userId, Instant now) {
-        return db.run(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT locked_until > ? FROM users WHERE id = ?")) {
-                ps.setTimestamp(1, Timestamp.from(now));
-                ps.setObject(2, userId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() && rs.getBoolean(1);
-                }
-            }
-        });
-    }
-
-    @Override
     public List<UUID> activeUserIds(UUID orgId) {
         return db.run(c -> {
             List<UUID> ids = new ArrayList<>();

@@ -79,16 +79,6 @@ class UserDirectoryContractTest {
     }
 
     @Test
-    void aLockIsInForceOnlyUntilItsEnd() {
-        UUID user = user(org());
-        assertThat(directory.isLocked(user, NOW)).as("never locked").isFalse();
-        sql("UPDATE users SET locked_until = ? WHERE id = ?", NOW.plusSeconds(60), user);
-        assertThat(directory.isLocked(user, NOW)).isTrue();
-        assertThat(directory.isLocked(user, NOW.plusSeconds(61))).isFalse();
-        assertThat(directory.isLocked(UUID.randomUUID(), NOW)).as("unknown user").isFalse();
-    }
-
-    @Test
     void activeUsersAndAccountFiguresCountOnlyTheOrganizationsActiveAccounts() {
         UUID org = org();
         UUID admin = user(org, "admin", "viewer");
