@@ -192,8 +192,10 @@ final class Rotations implements AutoCloseable {
         if (connection == null) {
             return;
         }
-        try (Connection c = connection) {
-            connection = null;
+        Connection c = connection;
+        connection = null;
+        try {
+            c.close();
         } catch (SQLException e) {
             // A broken connection: the pool discards it.
             LOG.debug("refresh writer connection released after an error: {}", e.getSQLState());
