@@ -115,12 +115,13 @@ public final class Sessions implements AutoCloseable {
      */
     public static List<Purge> purges(Duration sessions, Duration retiredTokens) {
         return List.of(
-                Purge.olderThan("refresh_tokens", retiredTokens, """
-                        DELETE FROM refresh_tokens WHERE ctid >= ?::tid AND ctid < ?::tid
-                          AND status = 'rotated' AND carries_family AND used_at < ?"""),
+                // Sessions first: their tokens go with them, and the vacuum after the tokens' own purge covers those too.
                 Purge.olderThan("auth_sessions", sessions, """
                         DELETE FROM auth_sessions WHERE ctid >= ?::tid AND ctid < ?::tid
-                          AND (ended_at < ? OR expires_at < ? OR last_seen_at + make_interval(secs => idle_timeout_seconds) < ?)"""));
+                          AND (ended_at < ? OR expires_at < ? OR last_seen_at + make_interval(secs => idle_timeout_seconds) < ?)"""),
+                Purge.olderThan("refresh_tokens", retiredTokens, """
+                        DELETE FROM refresh_tokens WHERE ctid >= ?::tid AND ctid < ?::tid
+                          AND status = 'rotated' AND carries_family AND used_at < ?"""));
     }
 
     /** Writes the rotations already queued, then stops taking more. */
