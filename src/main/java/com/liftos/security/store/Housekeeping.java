@@ -49,7 +49,7 @@ public final class Housekeeping implements AutoCloseable {
     static final int PAGES_PER_STATEMENT = 128;
     static final long STATISTICS_EVERY_SECONDS = 5;
     /** Statistics are refreshed from this size on (pages) even if never taken: below it any plan is cheap. */
-    private static final int SMALL_TABLE_PAGES = 8;
+    private static final int SMALL_TABLE_PAGES = 4;
     private static final Pattern TABLE = Pattern.compile("[a-z_][a-z0-9_]*");
 
     private final DataSource dataSource;
