@@ -58,6 +58,8 @@ import com.liftos.security.rbac.SessionFacts;
 import com.liftos.security.store.Database;
 import com.liftos.security.http.DatabaseHealth;
 import com.liftos.security.store.Db;
+import com.liftos.security.store.Housekeeping;
+import com.liftos.security.store.Purge;
 import com.liftos.security.store.Migrations;
 import com.liftos.security.vault.Vault;
 import com.liftos.security.vault.VaultPersonalData;
@@ -68,6 +70,7 @@ import java.io.PrintStream;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.ArrayList;
@@ -92,14 +95,17 @@ public final class App implements AutoCloseable {
     private final RouteTable routes;
 
     private final Audit audit;
+    private final Housekeeping housekeeping;
 
-    private App(List<AutoCloseable> resources, HttpServer http, Db db, Auth auth, RouteTable routes, Audit audit) {
+    private App(List<AutoCloseable> resources, HttpServer http, Db db, Auth auth, RouteTable routes, Audit audit,
+                Housekeeping housekeeping) {
         this.resources = resources;
         this.http = http;
         this.db = db;
         this.auth = auth;
         this.routes = routes;
         this.audit = audit;
+        this.housekeeping = housekeeping;
     }
 
     public static App start(Config config, Clock clock, PrintStream console) {
@@ -169,6 +175,9 @@ public final class App implements AutoCloseable {
                     audit, json, orgConfigs, config.mfa(), clock);
             IncidentResponse incidents = IncidentResponse.start(db, audit, auditing.counts(), users, events,
                     containment(auth, vault), blocklist, orgConfigs, mailer.map(m -> (Notifier) m::send), json, clock);
+            Housekeeping housekeeping = Housekeeping.start(database.dataSource(), clock, purges(config.retention()),
+                    Duration.ofSeconds(config.retention().purgeIntervalSeconds()));
+            resources.add(housekeeping);
             // Each feature's share of a subject's data, in export order; the accounts are exported first and erased last.
             Privacy privacy = new Privacy(db, audit, orgs, new AccountPersonalData(db, json), List.of(new MfaPersonalData(json),
                     new VaultPersonalData(json), auditing.personalData(), incidents.personalData()), erasureLevers(auth, vault), json, clock);
@@ -202,11 +211,20 @@ public final class App implements AutoCloseable {
                     version(), config.http().host(), http.port(),
                     java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() - (tReady - t0) / 1_000_000,
                     (tKeys - t0) / 1_000_000, (tDb - tKeys) / 1_000_000, (tReady - tDb) / 1_000_000);
-            return new App(resources, http, db, auth, routes, auditing);
+            return new App(resources, http, db, auth, routes, auditing, housekeeping);
         } catch (RuntimeException e) {
             closeAll(resources);
             throw e;
         }
+    }
+
+    /** Every feature's retention rules, run by one housekeeping job (audit purges its chains itself). */
+    private static List<Purge> purges(Config.Retention retention) {
+        List<Purge> all = new ArrayList<>(Auth.purges(retention));
+        all.add(Vault.accessLogPurge(Duration.ofDays(retention.vaultAccessLogDays())));
+        all.addAll(Mfa.purges());
+        all.addAll(IncidentResponse.purges(Duration.ofDays(retention.incidentEvidenceDays())));
+        return all;
     }
 
     /** Each permission refusal of the gate as a PERMISSION_DENIED event. */
@@ -363,6 +381,11 @@ public final class App implements AutoCloseable {
     /** The audit trail (log, verification, pseudonymization). */
     public Audit audit() {
         return audit;
+    }
+
+    /** Retention purges and planner statistics (run on their schedule; tests run them on demand). */
+    public Housekeeping housekeeping() {
+        return housekeeping;
     }
 
     public static String version() {

@@ -29,6 +29,7 @@ import com.liftos.security.identity.Principal;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.store.Db;
+import com.liftos.security.store.Purge;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -94,8 +95,9 @@ public final class Auth implements AutoCloseable {
         TokenState state = new TokenState(db, clock);
         state.awaitListening(Duration.ofSeconds(5));
         Sessions sessions = new Sessions(db, orgConfigs, accessTokens, state, audit, clock, random,
-                Duration.ofDays(settings.refreshTokenDays()), settings.sessionLimitRefuses(),
-                config.features().deviceFingerprintingEnabled(), budgets);
+                new Sessions.RefreshPolicy(Duration.ofDays(settings.refreshTokenDays()),
+                        Duration.ofSeconds(settings.refreshReuseIntervalSeconds()), settings.testHangAfterRefreshCommit()),
+                serviceKeyFile, settings.sessionLimitRefuses(), config.features().deviceFingerprintingEnabled(), budgets);
         int concurrency = settings.hashConcurrency() > 0 ? settings.hashConcurrency() : HashingGate.fromHeap(settings.argon2MemoryKiB());
         HashingGate gate = new HashingGate(concurrency, Duration.ofSeconds(10));
         ChallengeTokens challenges = new ChallengeTokens(keys, config.http().issuer(), clock);
@@ -114,6 +116,15 @@ public final class Auth implements AutoCloseable {
                 .routes());
         auth.routes.addAll(new DiscoveryRoutes(keys, config.http().issuer()).routes());
         return auth;
+    }
+
+    /** The identity tables' retention rules (sessions, refresh tokens, revocations), for {@code store.Housekeeping}. */
+    public static List<Purge> purges(Config.Retention retention) {
+        List<Purge> all = new ArrayList<>(Sessions.purges(Duration.ofDays(retention.sessionDays()),
+                Duration.ofHours(retention.retiredRefreshTokenHours())));
+        all.addAll(TokenState.purges());
+        all.addAll(Logins.purges());
+        return List.copyOf(all);
     }
 
     /** Verifies a bearer access token: signature, claims, revocation and session liveness. */

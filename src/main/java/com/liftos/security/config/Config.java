@@ -22,7 +22,8 @@ public record Config(
         Auth auth,
         Edge edge,
         Audit audit,
-        Mfa mfa) {
+        Mfa mfa,
+        Retention retention) {
 
     /**
      * HTTP listener and edge settings; {@code publicUrl}: where people's browsers reach the service (links in mail),
@@ -95,9 +96,26 @@ public record Config(
      * @param refreshTokenDays refresh token (and session) absolute lifetime
      * @param sessionLimitRefuses when true a login over max_concurrent_sessions is refused instead of ending the oldest
      * @param refreshCookie also set the refresh token as an HttpOnly, Secure, SameSite=Strict cookie
+     * @param refreshReuseIntervalSeconds how long after a rotation the retired token, presented again by the same
+     *        device while its successor is unused, gets that successor again (0 = never: always reuse)
+     * @param testHangAfterRefreshCommit fault injection for tests only ({@code LIFTOS_TEST_HANG_AFTER_REFRESH_COMMIT}):
+     *        a refresh sent with this device id never answers once its rotation committed
      */
     public record Auth(int argon2MemoryKiB, int argon2Iterations, int argon2Parallelism, int hashConcurrency,
-                       int accessTokenMinutes, int refreshTokenDays, boolean sessionLimitRefuses, boolean refreshCookie) {}
+                       int accessTokenMinutes, int refreshTokenDays, boolean sessionLimitRefuses, boolean refreshCookie,
+                       int refreshReuseIntervalSeconds, Optional<String> testHangAfterRefreshCommit) {}
+
+    /**
+     * How long rows nobody needs any more are kept, and how often the purge runs (every instance may; one does).
+     *
+     * @param purgeIntervalSeconds              how often the retention purge runs
+     * @param sessionDays                       ended, expired or idle sessions (and their refresh tokens)
+     * @param retiredRefreshTokenHours          rows of retired refresh tokens (reuse is still recognised after)
+     * @param vaultAccessLogDays                the vault's reveal log (usage analytics and counts cover this window)
+     * @param incidentEvidenceDays              repeated detections of an incident and the evidence of resolved ones
+     */
+    public record Retention(int purgeIntervalSeconds, int sessionDays, int retiredRefreshTokenHours, int vaultAccessLogDays,
+                            int incidentEvidenceDays) {}
 
     /** Outgoing mail for one-time codes and incident notices; absent host means mail is not configured. */
     public record Smtp(Optional<String> host, int port, Optional<String> username, Optional<char[]> password,

@@ -24,7 +24,7 @@ public final class ConfigLoader {
     public static final List<Variable> VARIABLES = List.of(
             new Variable("DATABASE_URL", "", "PostgreSQL URL (postgresql://, postgresql+asyncpg://, jdbc:postgresql://); empty = embedded PostgreSQL under LIFTOS_DATA_DIR"),
             new Variable("LIFTOS_DATA_DIR", "./data", "Data directory: embedded database, keys, state"),
-            new Variable("LIFTOS_DB_POOL_SIZE", "16", "Maximum database connections (at least 2: the refresh writer keeps one while refreshes flow)"),
+            new Variable("LIFTOS_DB_POOL_SIZE", "16", "Maximum database connections (at least 2: the refresh writer keeps one while refreshes flow; the retention purge holds one while it runs)"),
             new Variable("LIFTOS_HTTP_HOST", "127.0.0.1", "Address the HTTP server binds to"),
             new Variable("LIFTOS_HTTP_PORT", "8080", "HTTP port (0 = any free port)"),
             new Variable("LIFTOS_PUBLIC_URL", "http://<host>:<port>", "Where browsers reach the service: the base of links in mail (account unlock)"),
@@ -67,6 +67,12 @@ public final class ConfigLoader {
             new Variable("LIFTOS_REFRESH_TOKEN_DAYS", "30", "Refresh token and session absolute lifetime"),
             new Variable("LIFTOS_SESSION_LIMIT_MODE", "end_oldest", "Over max_concurrent_sessions: end_oldest or refuse"),
             new Variable("LIFTOS_REFRESH_COOKIE", "false", "Also send the refresh token in an HttpOnly, Secure, SameSite=Strict cookie"),
+            new Variable("LIFTOS_REFRESH_REUSE_INTERVAL_SECONDS", "5", "A retired refresh token presented again this soon by the same device, while its successor is unused, gets that successor again instead of revoking the session (0 = off)"),
+            new Variable("LIFTOS_PURGE_INTERVAL_SECONDS", "600", "How often the retention purge runs (instances take turns)"),
+            new Variable("LIFTOS_SESSION_RETENTION_DAYS", "90", "Ended, expired or idle sessions and their refresh tokens are deleted this long after"),
+            new Variable("LIFTOS_RETIRED_REFRESH_TOKEN_RETENTION_HOURS", "24", "Rows of retired refresh tokens are deleted this long after their rotation (replaying one is still detected as reuse)"),
+            new Variable("LIFTOS_VAULT_ACCESS_LOG_RETENTION_DAYS", "400", "Retention of the vault's reveal log (usage analytics and access counts cover this window)"),
+            new Variable("LIFTOS_INCIDENT_EVIDENCE_RETENTION_DAYS", "365", "Repeated detections of an incident, and the evidence list of incidents resolved, are dropped this long after"),
             new Variable("LIFTOS_ALERT_WEBHOOK_URLS", "", "Comma-separated http(s) URLs that receive high and critical security events (signed POST)"),
             new Variable("LIFTOS_ALERT_WEBHOOK_SECRET", "", "HMAC-SHA256 secret for the X-LiftOS-Signature header (at least 16 characters; required with webhook URLs)"),
             new Variable("LIFTOS_ALERT_RETRY_BASE_MS", "5000", "First retry delay of a failed webhook delivery (doubles per attempt, 8 attempts)"),
@@ -167,7 +173,16 @@ public final class ConfigLoader {
                 r.integer("LIFTOS_ACCESS_TOKEN_MINUTES", 60, 1, 24 * 60),
                 r.integer("LIFTOS_REFRESH_TOKEN_DAYS", 30, 1, 365),
                 limitMode.equals("refuse"),
-                r.bool("LIFTOS_REFRESH_COOKIE", false));
+                r.bool("LIFTOS_REFRESH_COOKIE", false),
+                r.integer("LIFTOS_REFRESH_REUSE_INTERVAL_SECONDS", 5, 0, 300),
+                // Tests only (fault injection); deliberately not in VARIABLES, so no template or table offers it.
+                r.optional("LIFTOS_TEST_HANG_AFTER_REFRESH_COMMIT"));
+        Config.Retention retention = new Config.Retention(
+                r.integer("LIFTOS_PURGE_INTERVAL_SECONDS", 600, 10, 86_400),
+                r.integer("LIFTOS_SESSION_RETENTION_DAYS", 90, 1, 36_500),
+                r.integer("LIFTOS_RETIRED_REFRESH_TOKEN_RETENTION_HOURS", 24, 1, 24 * 36_500),
+                r.integer("LIFTOS_VAULT_ACCESS_LOG_RETENTION_DAYS", 400, 1, 36_500),
+                r.integer("LIFTOS_INCIDENT_EVIDENCE_RETENTION_DAYS", 365, 1, 36_500));
         List<URI> webhooks = new ArrayList<>();
         for (String u : r.list("LIFTOS_ALERT_WEBHOOK_URLS", List.of())) {
             try {
@@ -207,7 +222,7 @@ public final class ConfigLoader {
         }
         return new Config(dataDir, db, pool,
                 new Config.Http(host, port, maxBody, proxies, origins, issuer, publicUrl),
-                keys, features, redis, bootstrap, smtp, auth, edge, audit, mfa);
+                keys, features, redis, bootstrap, smtp, auth, edge, audit, mfa, retention);
     }
 
     private static Config.Mfa mfa(Reader r) {

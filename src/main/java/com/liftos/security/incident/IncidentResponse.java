@@ -9,8 +9,10 @@ import com.liftos.security.http.Guard;
 import com.liftos.security.http.Route;
 import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.store.Db;
+import com.liftos.security.store.Purge;
 import com.liftos.security.subject.PersonalData;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -47,6 +49,24 @@ public final class IncidentResponse {
                 new IncidentNotices(store, configs, notifier), clock);
         events.add(new IncidentDetector(counts, incidents, containment, blocklist, configs, clock));
         return new IncidentResponse(blocklist, emergency, new IncidentRoutes(incidents, json, clock));
+    }
+
+    /**
+     * Incident tables' retention rules, for {@code store.Housekeeping}: repeated detections ({@code detected_again}
+     * timeline entries, one per hit of a long-running incident; the incident keeps their count in {@code hits}) and
+     * the evidence list (audit event ids) of incidents resolved before {@code evidence}; IP blocks a day after they
+     * ran out. The incident itself, its first detection and every response step stay.
+     */
+    public static List<Purge> purges(Duration evidence) {
+        return List.of(
+                Purge.olderThan("incident_timeline", evidence, """
+                        DELETE FROM incident_timeline WHERE ctid >= ?::tid AND ctid < ?::tid
+                          AND action = 'detected_again' AND at < ?"""),
+                Purge.olderThan("incidents", evidence, """
+                        UPDATE incidents SET evidence = '{}' WHERE ctid >= ?::tid AND ctid < ?::tid
+                          AND status = 'resolved' AND resolved_at < ? AND cardinality(evidence) > 0"""),
+                Purge.olderThan("blocked_ips", Duration.ofDays(1),
+                        "DELETE FROM blocked_ips WHERE ctid >= ?::tid AND ctid < ?::tid AND blocked_until < ?"));
     }
 
     /** Incident response's share of a data subject's data (GDPR erasure forgets their addresses). */

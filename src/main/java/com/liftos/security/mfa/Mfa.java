@@ -12,6 +12,7 @@ import com.liftos.security.http.Route;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.store.Db;
+import com.liftos.security.store.Purge;
 import com.liftos.security.vault.Secrets;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -54,6 +55,23 @@ public final class Mfa {
         SentCodes sent = new SentCodes(db, methods, hasher, clock, random);
         CodeCheck codes = new CodeCheck(db, methods, totp, sent, recovery);
         return new MfaFactors(db, methods, totp, sent, recovery, codes, new WrongCodes(db, clock), orgs);
+    }
+
+    /**
+     * The MFA tables' retention rules, for {@code store.Housekeeping}: throttling logs past the time they are counted
+     * over, one-time codes and login challenges past their expiry. Each write already drops its own user's old rows;
+     * this catches the users who do not come back.
+     */
+    public static List<Purge> purges() {
+        return List.of(
+                Purge.olderThan("mfa_failures", WrongCodes.KEPT,
+                        "DELETE FROM mfa_failures WHERE ctid >= ?::tid AND ctid < ?::tid AND failed_at < ?"),
+                Purge.olderThan("mfa_otp_sends", SentCodes.SENDS_KEPT,
+                        "DELETE FROM mfa_otp_sends WHERE ctid >= ?::tid AND ctid < ?::tid AND sent_at < ?"),
+                Purge.olderThan("mfa_otp_codes", Duration.ZERO,
+                        "DELETE FROM mfa_otp_codes WHERE ctid >= ?::tid AND ctid < ?::tid AND expires_at < ?"),
+                Purge.olderThan("mfa_login_challenges", MfaLogin.TOKEN_LIFETIME,
+                        "DELETE FROM mfa_login_challenges WHERE ctid >= ?::tid AND ctid < ?::tid AND expires_at < ?"));
     }
 
     public static Mfa start(MfaFactors factors, Auth auth, Users users, Optional<Mailer> mailer, Optional<SmsSender> sms,

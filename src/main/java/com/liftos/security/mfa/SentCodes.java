@@ -25,6 +25,8 @@ final class SentCodes {
     static final int ATTEMPTS = 5;
     static final Duration SEND_INTERVAL = Duration.ofSeconds(30);
     static final int SENDS_PER_HOUR = 5;
+    /** Sends are counted over the last hour; older ones are dropped after this. */
+    static final Duration SENDS_KEPT = Duration.ofHours(2);
 
     private final Db db;
     private final Methods methods;
@@ -76,7 +78,7 @@ final class SentCodes {
             try (PreparedStatement ps = c.prepareStatement(
                     "DELETE FROM mfa_otp_sends WHERE user_id = ? AND sent_at < ?")) {
                 ps.setObject(1, user.id());
-                ps.setTimestamp(2, Timestamp.from(now.minus(Duration.ofHours(2))));
+                ps.setTimestamp(2, Timestamp.from(now.minus(SENDS_KEPT)));
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO mfa_otp_sends (user_id, channel, sent_at) VALUES (?, ?, ?)")) {

@@ -17,6 +17,8 @@ import java.util.UUID;
 final class WrongCodes {
     static final int BEFORE_LOCKOUT = 10;
     static final Duration WINDOW = Duration.ofMinutes(15);
+    /** Failures are kept this long (well past {@link #WINDOW}). */
+    static final Duration KEPT = Duration.ofDays(1);
 
     private final Db db;
     private final Clock clock;
@@ -37,7 +39,7 @@ final class WrongCodes {
             }
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM mfa_failures WHERE user_id = ? AND failed_at < ?")) {
                 ps.setObject(1, userId);
-                ps.setTimestamp(2, Timestamp.from(now.minus(Duration.ofDays(1))));
+                ps.setTimestamp(2, Timestamp.from(now.minus(KEPT)));
                 ps.executeUpdate();
             }
             return null;

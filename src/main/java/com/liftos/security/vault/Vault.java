@@ -2,6 +2,7 @@ package com.liftos.security.vault;
 
 import com.liftos.security.audit.AuditLog;
 import com.liftos.security.store.Db;
+import com.liftos.security.store.Purge;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -33,6 +34,15 @@ public interface Vault {
      */
     static Vault open(Db db, AuditLog audit, Path masterKeyFile, Clock clock, SecureRandom random) {
         return new VaultService(db, audit, Keyring.open(db, masterKeyFile, clock, random), clock);
+    }
+
+    /**
+     * The reveal log's retention rule, for {@code store.Housekeeping}: usage analytics and access counts then cover
+     * the last {@code retention}.
+     */
+    static Purge accessLogPurge(Duration retention) {
+        return Purge.olderThan("vault_access_log", retention,
+                "DELETE FROM vault_access_log WHERE ctid >= ?::tid AND ctid < ?::tid AND accessed_at < ?");
     }
 
     /** Stores (creates, or replaces with version + 1) the credential {@code provider}/{@code keyName}. */

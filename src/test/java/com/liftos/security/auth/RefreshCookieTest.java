@@ -13,7 +13,7 @@ class RefreshCookieTest {
 
     @Test
     void refreshTokenLivesInAHardenedCookie() {
-        try (TestApp app = TestApp.start(Map.of("LIFTOS_REFRESH_COOKIE", "true"))) {
+        try (TestApp app = TestApp.start(Map.of("LIFTOS_REFRESH_COOKIE", "true", "LIFTOS_REFRESH_REUSE_INTERVAL_SECONDS", "0"))) {
             HttpResponse<String> login = app.postJson("/v1/auth/login",
                     app.body(Map.of("email", TestApp.ADMIN_EMAIL, "password", TestApp.ADMIN_PASSWORD)));
             assertThat(login.statusCode()).isEqualTo(200);
@@ -31,7 +31,7 @@ class RefreshCookieTest {
             assertThat(app.json(refreshed).has("access_token")).isTrue();
             String next = refreshed.headers().firstValue("Set-Cookie").orElseThrow();
             assertThat(next.substring(0, next.indexOf(';'))).isNotEqualTo(value);
-            // the old cookie is now a retired token
+            // the old cookie is now a retired token (reuse interval off: no replay)
             assertThat(app.send(app.request("/v1/auth/refresh").header("Cookie", value)
                     .POST(HttpRequest.BodyPublishers.noBody()).build()).statusCode()).isEqualTo(401);
         }

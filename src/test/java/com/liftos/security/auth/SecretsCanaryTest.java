@@ -24,7 +24,9 @@ class SecretsCanaryTest {
         LogCapture logs = new LogCapture();
         List<String> secrets = new ArrayList<>();
         List<String> bodies = new ArrayList<>();
-        try (TestApp app = TestApp.start()) {
+        // Reuse interval off: the old token presented again must be refused (within the interval it would get its
+        // successor back, whose body legitimately holds a token).
+        try (TestApp app = TestApp.start(Map.of("LIFTOS_REFRESH_REUSE_INTERVAL_SECONDS", "0"))) {
             String canaryPassword = "Canary-Pa55word-" + UUID.randomUUID().toString().substring(0, 8) + "!";
             secrets.add(canaryPassword);
             String email = "canary-" + UUID.randomUUID() + "@example.test";

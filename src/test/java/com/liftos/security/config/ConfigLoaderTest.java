@@ -71,6 +71,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void retentionAndReuseIntervalHaveDefaultsAndBounds() {
+        Config c = ConfigLoader.load(Map.of());
+        assertThat(c.auth().refreshReuseIntervalSeconds()).isEqualTo(5);
+        assertThat(c.auth().testHangAfterRefreshCommit()).isEmpty();
+        assertThat(c.retention()).isEqualTo(new Config.Retention(600, 90, 24, 400, 365));
+        assertThat(ConfigLoader.load(Map.of("LIFTOS_REFRESH_REUSE_INTERVAL_SECONDS", "0")).auth().refreshReuseIntervalSeconds()).isZero();
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("LIFTOS_REFRESH_REUSE_INTERVAL_SECONDS", "-1",
+                "LIFTOS_RETIRED_REFRESH_TOKEN_RETENTION_HOURS", "0", "LIFTOS_PURGE_INTERVAL_SECONDS", "1")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(3));
+        // the fault-injection switch is for tests: no template or documentation table offers it
+        assertThat(ConfigLoader.VARIABLES).noneMatch(v -> v.name().startsWith("LIFTOS_TEST_"));
+    }
+
+    @Test
     void cidrMatching() {
         assertThat(Cidr.parse("10.1.0.0/16").orElseThrow().contains("10.1.200.3")).isTrue();
         assertThat(Cidr.parse("10.1.0.0/16").orElseThrow().contains("10.2.0.1")).isFalse();

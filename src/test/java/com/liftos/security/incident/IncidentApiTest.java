@@ -172,8 +172,9 @@ class IncidentApiTest {
                 .header("X-Forwarded-For", "192.0.2.9")
                 .POST(HttpRequest.BodyPublishers.ofString(app.body(Map.of("refresh_token", stolen)))).build());
         assertThat(rotated.statusCode()).as(rotated.body()).isEqualTo(200);
+        // The thief's device: a retired token from another device is reuse even within the reuse interval.
         HttpResponse<String> reuse = app.send(app.request("/v1/auth/refresh").header("Content-Type", "application/json")
-                .header("X-Forwarded-For", "192.0.2.9")
+                .header("X-Forwarded-For", "192.0.2.9").header("User-Agent", "thief-agent/1.0")
                 .POST(HttpRequest.BodyPublishers.ofString(app.body(Map.of("refresh_token", stolen)))).build());
         assertThat(reuse.statusCode()).isNotEqualTo(200);
         JsonNode incident = awaitIncident("token_theft", "user:" + user);

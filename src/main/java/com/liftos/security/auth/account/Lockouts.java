@@ -1,6 +1,7 @@
 package com.liftos.security.auth.account;
 
 import com.liftos.security.store.Db;
+import com.liftos.security.store.Purge;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -193,21 +194,30 @@ final class Lockouts {
     }
 
     /**
-     * Deletes counts nobody needs any more: no lock in force, no unlock link alive, the window over for a day
-     * (an attacker's guessed emails each leave a row; this bounds them). Returns the rows deleted.
+     * The retention rule of {@code login_lockouts}: counts nobody needs any more (no lock in force, no unlock link
+     * alive, the window over for a day) are deleted; an attacker's guessed emails each leave a row, this bounds them.
      */
-    int purge(Instant now) {
-        return db.run(c -> {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    DELETE FROM login_lockouts WHERE window_started_at < ? AND (locked_until IS NULL OR locked_until < ?)
-                      AND (unlock_expires_at IS NULL OR unlock_expires_at < ?)""")) {
-                Timestamp dayAgo = Timestamp.from(now.minus(Duration.ofDays(1)));
-                ps.setTimestamp(1, dayAgo);
-                ps.setTimestamp(2, Timestamp.from(now));
-                ps.setTimestamp(3, Timestamp.from(now));
-                return ps.executeUpdate();
+    static Purge purge() {
+        return new Purge() {
+            @Override
+            public String table() {
+                return "login_lockouts";
             }
-        });
+
+            @Override
+            public int purge(Connection c, Instant now, Pages pages) throws SQLException {
+                try (PreparedStatement ps = c.prepareStatement("""
+                        DELETE FROM login_lockouts WHERE ctid >= ?::tid AND ctid < ?::tid AND window_started_at < ?
+                          AND (locked_until IS NULL OR locked_until < ?) AND (unlock_expires_at IS NULL OR unlock_expires_at < ?)""")) {
+                    ps.setString(1, pages.fromTid());
+                    ps.setString(2, pages.toTid());
+                    ps.setTimestamp(3, Timestamp.from(now.minus(Duration.ofDays(1))));
+                    ps.setTimestamp(4, Timestamp.from(now));
+                    ps.setTimestamp(5, Timestamp.from(now));
+                    return ps.executeUpdate();
+                }
+            }
+        };
     }
 
     private String newToken() {

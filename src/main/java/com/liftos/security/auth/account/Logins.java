@@ -12,6 +12,7 @@ import com.liftos.security.auth.user.User;
 import com.liftos.security.auth.user.Users;
 import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.store.Db;
+import com.liftos.security.store.Purge;
 import com.liftos.security.ratelimit.Budgets;
 import com.liftos.security.ratelimit.Limit;
 import java.net.URI;
@@ -249,9 +250,9 @@ public final class Logins {
         budgets.signInFailed(client.ip(), "u:" + user.id(), perAccountAndAddress(orgConfigs.apply(user.orgId())), false);
     }
 
-    /** Deletes lockout counts that ended more than a day ago (bounded growth); returns the rows deleted. */
-    public int purgeStaleLockouts() {
-        return lockouts.purge(clock.instant());
+    /** The retention rules of the login's own tables (lockout counts nobody needs any more). */
+    public static List<Purge> purges() {
+        return List.of(Lockouts.purge());
     }
 
     /** Password hashes checked by logins so far (every attempt that got past the budgets and the lockout). */

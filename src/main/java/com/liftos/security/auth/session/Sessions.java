@@ -9,8 +9,8 @@ import com.liftos.security.auth.user.User;
 import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.ratelimit.Budgets;
 import com.liftos.security.store.Db;
+import com.liftos.security.store.Purge;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -23,22 +23,30 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * User sessions and their refresh-token families. {@link #open} is the one way to hand a user a token pair
  * (password login here; the MFA step calls it with its own {@code amr}).
  *
- * <p>Refresh tokens are 256-bit random values; only their SHA-256 is stored (a high-entropy secret needs no slow
- * hash). Each refresh retires the presented token and issues a child; a retired token presented again revokes the
- * whole family (RFC 9700 §4.14.2). Rotations are group-committed ({@link Rotations}); of concurrent refreshes with
- * one token exactly one rotates it.
+ * <p>Refresh tokens carry their session (family) and 256 secret bits ({@link RefreshTokens}); only their SHA-256 is
+ * stored (a high-entropy secret needs no slow hash). Each refresh retires the presented token and issues its
+ * successor; a retired token presented again revokes the whole family (RFC 9700 §4.14.2) — unless it is a replay:
+ * presented again within the reuse interval, from the session's device, while the successor is unused, it gets that
+ * same successor (a client whose answer was lost retries with the token it still has). Rotations are
+ * group-committed ({@link Rotations}); of concurrent refreshes with one token exactly one rotates it.
+ *
+ * <p>Retired tokens are purged ({@link #purges}) once the retention for them has passed; the family tag in every
+ * token keeps such a token recognisable as reuse for as long as its session row exists.
  */
 public final class Sessions implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Sessions.class);
     /**
      * TOKEN_REFRESHED is written for a session's first rotation in this time, and for every rotation from an
      * address other than the session's own. Auditing every rotation cut refresh throughput by about 90 %
@@ -54,19 +62,37 @@ public final class Sessions implements AutoCloseable {
     private final AccessTokens tokens;
     private final TokenState state;
     private final AuditLog audit;
-    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
     private final Clock clock;
-    private final SecureRandom random;
     private final Duration refreshLifetime;
+    private final RefreshPolicy policy;
+    private final RefreshTokens refreshTokens;
     private final boolean limitRefuses;
     /** SECURITY_DEVICE_FINGERPRINTING_ENABLED: when off, no new-device flags and refresh tokens are not bound to a device. */
     private final boolean fingerprintDevices;
     private final Rotations rotations;
     private final Budgets budgets;
 
+    /**
+     * How refresh tokens behave.
+     *
+     * @param lifetime                refresh token lifetime (sliding with each rotation) and session absolute lifetime
+     * @param reuseInterval           how long after a rotation the retired token may be replayed (zero: never)
+     * @param hangAfterCommitDeviceId fault injection for tests only ({@code LIFTOS_TEST_HANG_AFTER_REFRESH_COMMIT}): a
+     *                                refresh sent with this {@code device_id} never answers once its rotation committed
+     */
+    public record RefreshPolicy(Duration lifetime, Duration reuseInterval, Optional<String> hangAfterCommitDeviceId) {
+        public RefreshPolicy {
+            if (reuseInterval.isNegative()) {
+                throw new IllegalArgumentException("reuse interval must not be negative");
+            }
+        }
+    }
+
+    /** {@code serviceKeyFile}: keys the refresh tokens' family tags and successors ({@link RefreshTokens}). */
     public Sessions(Db db, Function<UUID, SecurityConfig> orgConfigs, AccessTokens tokens, TokenState state, AuditLog audit, Clock clock,
-                    SecureRandom random, Duration refreshLifetime, boolean limitRefuses, boolean fingerprintDevices, Budgets budgets) {
+                    SecureRandom random, RefreshPolicy policy, byte[] serviceKeyFile, boolean limitRefuses, boolean fingerprintDevices,
+                    Budgets budgets) {
         this.fingerprintDevices = fingerprintDevices;
         this.budgets = budgets;
         this.db = db;
@@ -75,10 +101,32 @@ public final class Sessions implements AutoCloseable {
         this.state = state;
         this.audit = audit;
         this.clock = clock;
-        this.random = random;
-        this.refreshLifetime = refreshLifetime;
+        this.refreshLifetime = policy.lifetime();
+        this.policy = policy;
+        this.refreshTokens = new RefreshTokens(serviceKeyFile, random);
         this.limitRefuses = limitRefuses;
-        this.rotations = new Rotations(db.dataSource(), clock, refreshLifetime, REFRESH_AUDIT_EVERY);
+        this.rotations = new Rotations(db.dataSource(), clock, refreshLifetime, REFRESH_AUDIT_EVERY, policy.reuseInterval());
+    }
+
+    /**
+     * The retention rules of sessions and refresh tokens, for {@code store.Housekeeping}:
+     * <ul>
+     *   <li>a retired token's row goes {@code retiredTokens} after its rotation: its family tag keeps it recognisable
+     *   as reuse, and nothing else needs it (rows of tokens issued before V16, which carry no family, stay with their
+     *   session);</li>
+     *   <li>a session (with every token of its family) goes {@code sessions} after it ended, expired or went idle; a
+     *   token of it is then merely unknown, as its family has nothing left to revoke.</li>
+     * </ul>
+     */
+    public static List<Purge> purges(Duration sessions, Duration retiredTokens) {
+        return List.of(
+                // Sessions first: their tokens go with them, and the vacuum after the tokens' own purge covers those too.
+                Purge.olderThan("auth_sessions", sessions, """
+                        DELETE FROM auth_sessions WHERE ctid >= ?::tid AND ctid < ?::tid
+                          AND (ended_at < ? OR expires_at < ? OR last_seen_at + make_interval(secs => idle_timeout_seconds) < ?)"""),
+                Purge.olderThan("refresh_tokens", retiredTokens, """
+                        DELETE FROM refresh_tokens WHERE ctid >= ?::tid AND ctid < ?::tid
+                          AND status = 'rotated' AND carries_family AND used_at < ?"""));
     }
 
     /** Writes the rotations already queued, then stops taking more. */
@@ -112,7 +160,7 @@ public final class Sessions implements AutoCloseable {
         Client client = fingerprintDevices ? presented : presented.unfingerprinted();
         Instant now = clock.instant();
         UUID sid = UUID.randomUUID();
-        String refresh = newRefreshToken(Optional.of(sid));
+        String refresh = refreshTokens.first(sid);
         record Created(boolean newDevice, boolean ipChanged, double risk, List<UUID> ended) {}
         SecurityConfig cfg = orgConfigs.apply(user.orgId());
         // Four round trips: lock the user (and record the login time and the device), read what the lock now
@@ -143,8 +191,8 @@ public final class Sessions implements AutoCloseable {
                             risk_score)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         RETURNING id)
-                    INSERT INTO refresh_tokens (token_hash, session_id, parent_hash, status, created_at, expires_at)
-                    SELECT ?, id, NULL, 'active', ?, ? FROM session""")) {
+                    INSERT INTO refresh_tokens (token_hash, session_id, parent_hash, status, created_at, expires_at, carries_family)
+                    SELECT ?, id, NULL, 'active', ?, ?, true FROM session""")) {
                 Timestamp ts = Timestamp.from(now);
                 Timestamp expires = Timestamp.from(now.plus(refreshLifetime));
                 ps.setObject(1, sid);
@@ -185,16 +233,21 @@ public final class Sessions implements AutoCloseable {
 
     /**
      * Rotates {@code refreshToken}. Rotations of concurrent callers are written together (see {@link Rotations});
-     * of concurrent presentations of one token exactly one rotates it and the rest see a retired token (and revoke
-     * the family). A rotation is audited (TOKEN_REFRESHED, through the audit log's group commit) before it returns:
-     * a session's first in {@link #REFRESH_AUDIT_EVERY}, and any from another address than the session's.
+     * of concurrent presentations of one token exactly one rotates it and the rest see a retired token: a replay
+     * (within the reuse interval, same device, successor unused) gets the same successor, anything else revokes the
+     * family. A rotation is audited (TOKEN_REFRESHED, through the audit log's group commit) before it returns:
+     * a session's first in {@link #REFRESH_AUDIT_EVERY}, any from another address than the session's, every replay.
      */
     public RefreshOutcome refresh(String refreshToken, Client caller) {
         Client client = fingerprintDevices ? caller : caller.unfingerprinted();
-        if (refreshToken.length() < 20 || refreshToken.length() > 200) {
+        Optional<UUID> family = refreshTokens.family(refreshToken);
+        // A token of the earlier format names no family: one lookup finds it, and its successor has the new format.
+        Optional<UUID> sid = family.isPresent() ? family
+                : RefreshTokens.earlierFormat(refreshToken) ? sessionOfStoredToken(hash(refreshToken)) : Optional.empty();
+        if (sid.isEmpty()) {
             return new RefreshOutcome.Invalid();
         }
-        Optional<UUID> family = familyOf(refreshToken);
+        // The family's budget is asked before the database; only a token whose family tag verifies names one.
         Optional<Budgets.Refusal> throttled = family.flatMap(budgets::refreshRefusal);
         if (throttled.isPresent()) {
             throttled.get().event("refresh").ifPresent(b -> audit.record(b.resource("session:" + family.get())
@@ -202,26 +255,96 @@ public final class Sessions implements AutoCloseable {
                     .actor(null, SecurityEvent.ActorType.ANONYMOUS).build(clock.instant())));
             return new RefreshOutcome.Throttled(throttled.get().retryAfterSeconds());
         }
-        String next = newRefreshToken(family);
+        String next = refreshTokens.successor(sid.get(), refreshToken);
         Optional<Rotations.Found> found = rotations.rotate(
                 new Rotations.Rotation(hash(refreshToken), hash(next), client.device().fingerprint(), client.ip()));
         if (found.isEmpty()) {
-            return new RefreshOutcome.Invalid();
+            // It names a family but is no longer stored: a retired token purged after its retention.
+            return family.isPresent() ? purgedTokenPresented(family.get(), client) : new RefreshOutcome.Invalid();
         }
         Rotations.Found f = found.get();
-        if (!f.rotated()) {
-            return refused(f, client);
+        if (f.rotated()) {
+            budgets.refreshed(f.sid());
+            hangIfMarked(caller);
+            auditRefresh(f, client, "refresh");
+            return answer(f, next, f.at().plus(refreshLifetime));
         }
-        budgets.refreshed(f.sid());
+        if (f.replayed()) {
+            auditRefresh(f, client, "refresh_replayed");
+            return answer(f, next, f.replay().flatMap(Rotations.Replay::successorExpiresAt).orElseThrow());
+        }
+        return refused(f, client);
+    }
+
+    private RefreshOutcome answer(Rotations.Found f, String refreshToken, Instant refreshExpiresAt) {
         AccessTokens.Issued token = issueFor(f.user(), f.sid(), f.authTime(), f.amr());
-        if (f.auditDue()) {
-            audit.record(SecurityEvent.builder(SecurityEventType.TOKEN_REFRESHED, "refresh")
-                    .org(f.user().orgId()).actor(f.user().id(), SecurityEvent.ActorType.USER).resource("session:" + f.sid())
-                    .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
-                    .detail("session_id", f.sid().toString()).build(f.at()));
+        return new RefreshOutcome.Rotated(new TokenPair(token.token(), token.issuedAt(), token.expiresAt(), refreshToken,
+                refreshExpiresAt, f.sid(), token.jti()));
+    }
+
+    /** TOKEN_REFRESHED for a sampled rotation, and for every replay. */
+    private void auditRefresh(Rotations.Found f, Client client, String action) {
+        boolean replay = !f.rotated();
+        if (!replay && !f.auditDue()) {
+            return;
         }
-        return new RefreshOutcome.Rotated(new TokenPair(token.token(), token.issuedAt(), token.expiresAt(), next,
-                f.at().plus(refreshLifetime), f.sid(), token.jti()));
+        SecurityEvent.Builder b = SecurityEvent.builder(SecurityEventType.TOKEN_REFRESHED, action)
+                .org(f.user().orgId()).actor(f.user().id(), SecurityEvent.ActorType.USER).resource("session:" + f.sid())
+                .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
+                .detail("session_id", f.sid().toString());
+        if (replay) {
+            b.detail("reuse_interval_seconds", policy.reuseInterval().toSeconds());
+        }
+        audit.record(b.build(f.at()));
+    }
+
+    /**
+     * Fault injection for tests ({@code LIFTOS_TEST_HANG_AFTER_REFRESH_COMMIT}): the marked refresh has committed its
+     * rotation and now never answers, so a test can kill the process between commit and answer.
+     */
+    private void hangIfMarked(Client caller) {
+        if (policy.hangAfterCommitDeviceId().isEmpty() || !caller.device().deviceId().equals(policy.hangAfterCommitDeviceId())) {
+            return;
+        }
+        LOG.warn("LIFTOS_TEST_HANG_AFTER_REFRESH_COMMIT: a marked refresh committed and will never be answered");
+        while (true) {
+            LockSupport.park(this);
+        }
+    }
+
+    /**
+     * A token whose family tag verifies but whose row is gone: a retired token purged after its retention (every
+     * token handed out was stored first). Reuse, as long as its session is on record.
+     */
+    private RefreshOutcome purgedTokenPresented(UUID sid, Client client) {
+        record Family(UUID userId, UUID orgId) {}
+        Instant now = clock.instant();
+        Optional<Family> known = db.tx(c -> {
+            Optional<Family> fam;
+            try (PreparedStatement ps = c.prepareStatement("SELECT user_id, org_id FROM auth_sessions WHERE id = ?")) {
+                ps.setObject(1, sid);
+                try (ResultSet rs = ps.executeQuery()) {
+                    fam = rs.next() ? Optional.of(new Family(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class))) : Optional.empty();
+                }
+            }
+            if (fam.isPresent()) {
+                end(c, sid, "refresh_token_reuse", now);
+                audit.record(c, reuseEvent(fam.get().userId(), fam.get().orgId(), sid, client, now).detail("token_purged", true).build(now));
+            }
+            return fam;
+        });
+        if (known.isEmpty()) {
+            return new RefreshOutcome.Invalid();
+        }
+        afterEnding(List.of(sid));
+        return new RefreshOutcome.ReuseDetected();
+    }
+
+    private static SecurityEvent.Builder reuseEvent(UUID userId, UUID orgId, UUID sid, Client client, Instant now) {
+        return SecurityEvent.builder(SecurityEventType.SUSPICIOUS_ACTIVITY, "refresh_token_reuse")
+                .org(orgId).actor(userId, SecurityEvent.ActorType.USER).resource("session:" + sid)
+                .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
+                .success(false).detail("session_id", sid.toString()).detail("session_revoked", true).risk(0.9);
     }
 
     /** Why a presented refresh token did not rotate, with what that requires: revocation, audit, or nothing. */
@@ -235,11 +358,7 @@ public final class Sessions implements AutoCloseable {
                 if (!f.ended()) {
                     end(c, sid, "refresh_token_reuse", now);
                 }
-                audit.record(c, SecurityEvent.builder(SecurityEventType.SUSPICIOUS_ACTIVITY, "refresh_token_reuse")
-                        .org(orgId).actor(userId, SecurityEvent.ActorType.USER).resource("session:" + sid)
-                        .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
-                        .success(false).detail("session_id", sid.toString()).detail("session_revoked", true)
-                        .risk(0.9).build(now));
+                audit.record(c, reuseEvent(userId, orgId, sid, client, now).build(now));
                 return null;
             });
             afterEnding(List.of(sid));
@@ -265,9 +384,16 @@ public final class Sessions implements AutoCloseable {
         return new RefreshOutcome.Invalid();
     }
 
-    /** The session id a refresh token belongs to, if the token is known (for revocation, RFC 7009). */
+    /**
+     * The session (family) a refresh token belongs to, for revocation (RFC 7009): the one it names, or, for a token of
+     * the earlier format, the one stored with it.
+     */
     public Optional<UUID> sessionOfRefreshToken(String refreshToken) {
-        byte[] h = hash(refreshToken);
+        Optional<UUID> family = refreshTokens.family(refreshToken);
+        return family.isPresent() ? family : sessionOfStoredToken(hash(refreshToken));
+    }
+
+    private Optional<UUID> sessionOfStoredToken(byte[] h) {
         return db.run(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT session_id FROM refresh_tokens WHERE token_hash = ?")) {
                 ps.setBytes(1, h);
@@ -443,33 +569,6 @@ public final class Sessions implements AutoCloseable {
                 UUID[] beyond = (UUID[]) rs.getArray(2).getArray();
                 return new Prior(lastIp, List.of(beyond));
             }
-        }
-    }
-
-    /**
-     * {@code <session id>.<256 random bits>}, base64url. The session id in front lets a refresh be counted against
-     * its family's budget before the database is asked; it cannot be forged, since the stored hash covers the whole
-     * token. Tokens issued before this format (no dot) still rotate, into tokens of the old format.
-     */
-    private String newRefreshToken(Optional<UUID> family) {
-        byte[] b = new byte[32];
-        random.nextBytes(b);
-        String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-        return family.map(sid -> B64.encodeToString(ByteBuffer.allocate(16).putLong(sid.getMostSignificantBits())
-                .putLong(sid.getLeastSignificantBits()).array()) + "." + secret).orElse(secret);
-    }
-
-    /** The session family a refresh token names in front, if it has the current format (unverified until rotation). */
-    static Optional<UUID> familyOf(String refreshToken) {
-        int dot = refreshToken.indexOf('.');
-        if (dot != 22) {
-            return Optional.empty();
-        }
-        try {
-            ByteBuffer b = ByteBuffer.wrap(Base64.getUrlDecoder().decode(refreshToken.substring(0, dot)));
-            return Optional.of(new UUID(b.getLong(), b.getLong()));
-        } catch (IllegalArgumentException | java.nio.BufferUnderflowException e) {
-            return Optional.empty();
         }
     }
 

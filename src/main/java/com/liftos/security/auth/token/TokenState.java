@@ -1,6 +1,7 @@
 package com.liftos.security.auth.token;
 
 import com.liftos.security.store.Db;
+import com.liftos.security.store.Purge;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -80,6 +81,19 @@ public final class TokenState implements AutoCloseable {
         this.clock = clock;
         this.listener = Thread.ofPlatform().daemon().name("liftos-auth-revocations").unstarted(this::listen);
         listener.start();
+    }
+
+    /**
+     * Retention of the revocation tables, for {@code store.Housekeeping}: a revoked {@code jti} is needed until its
+     * token expires, an instance's heartbeat row until it stopped beating (a killed instance leaves its row); a day
+     * past either covers any clock skew.
+     */
+    public static List<Purge> purges() {
+        return List.of(
+                Purge.olderThan("revoked_access_tokens", Duration.ofDays(1),
+                        "DELETE FROM revoked_access_tokens WHERE ctid >= ?::tid AND ctid < ?::tid AND expires_at < ?"),
+                Purge.olderThan("auth_instances", Duration.ofDays(1),
+                        "DELETE FROM auth_instances WHERE ctid >= ?::tid AND ctid < ?::tid AND heartbeat_at < ?"));
     }
 
     /** Waits (up to {@code max}) until the revocation listener is live; tests and start-up use it. */

@@ -4,23 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.liftos.security.testing.TestApp;
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -30,14 +23,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Refresh token rotation with reuse detection (RFC 9700 §4.14.2). */
+/**
+ * Refresh token rotation with strict reuse detection (RFC 9700 §4.14.2): the reuse interval is off here, so any retired
+ * token presented again revokes its family ({@link RefreshReuseIntervalTest} covers the interval).
+ */
 class RefreshRotationTest {
     static TestApp app;
     static final String PASSWORD = "Refr3sh-Password!";
 
     @BeforeAll
     static void start() {
-        app = TestApp.start(Map.of("LIFTOS_DB_POOL_SIZE", "24"));
+        app = TestApp.start(Map.of("LIFTOS_DB_POOL_SIZE", "24", "LIFTOS_REFRESH_REUSE_INTERVAL_SECONDS", "0"));
     }
 
     @AfterAll
@@ -209,34 +205,6 @@ class RefreshRotationTest {
                 return out;
             }
         });
-    }
-
-    /** The rotation writer plans with a setting of its own; the connection it hands back to the pool is as it was lent. */
-    @Test
-    void theRotationWriterHandsItsConnectionBackUnchanged() throws Exception {
-        JsonNode login = app.loginResponse(newUser(), PASSWORD);
-        HikariDataSource shared = (HikariDataSource) app.app().db().dataSource();
-        HikariConfig one = new HikariConfig();
-        one.setJdbcUrl(shared.getJdbcUrl());
-        one.setUsername(shared.getUsername());
-        one.setPassword(shared.getPassword());
-        one.setMaximumPoolSize(1);
-        one.setConnectionTimeout(2_000);
-        try (HikariDataSource pool = new HikariDataSource(one);
-             Rotations rotations = new Rotations(pool, Clock.systemUTC(), Duration.ofDays(30), Duration.ofMinutes(15))) {
-            Optional<Rotations.Found> found = rotations.rotate(new Rotations.Rotation(
-                    Sessions.hash(login.get("refresh_token").asText()), Sessions.hash("successor-" + UUID.randomUUID()),
-                    "another-device", "127.0.0.1"));
-            assertThat(found).isPresent();
-            assertThat(found.get().rotated()).isFalse();
-            assertThat(found.get().deviceMatches()).isFalse();
-            Thread.sleep(500);
-            try (Connection c = pool.getConnection(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SHOW enable_seqscan")) {
-                rs.next();
-                assertThat(rs.getString(1)).isEqualTo("on");
-            }
-        }
     }
 
     @Test
