@@ -26,7 +26,6 @@ import com.liftos.security.identity.Principal;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.store.Db;
-import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -82,11 +81,11 @@ public final class Auth implements AutoCloseable {
     /** {@code orgConfigs}: the organizations' security configurations as a login reads them (cached). */
     public static Auth start(Config config, Db db, Users users, Organizations orgs, Function<UUID, SecurityConfig> orgConfigs,
                              PasswordHasher hasher, AuditLog audit,
-                             Bodies bodies, SecondFactor secondFactor, NetworkPolicy network, KeyPair jwtFileKey,
-                             byte[] serviceKeyFile, Clock clock, SecureRandom random) {
+                             Bodies bodies, SecondFactor secondFactor, NetworkPolicy network, byte[] serviceKey,
+                             Clock clock, SecureRandom random) {
         Config.Auth settings = config.auth();
         Duration accessLifetime = Duration.ofMinutes(settings.accessTokenMinutes());
-        JwtKeys keys = new JwtKeys(db, jwtFileKey, serviceKeyFile, accessLifetime, clock, random);
+        JwtKeys keys = new JwtKeys(db, Optional.of(config.keys().legacyJwtPrivateKey()), serviceKey, accessLifetime, clock, random);
         AccessTokens accessTokens = new AccessTokens(keys, config.http().issuer(), accessLifetime, clock);
         TokenState state = new TokenState(db, clock);
         state.awaitListening(Duration.ofSeconds(5));
@@ -98,7 +97,7 @@ public final class Auth implements AutoCloseable {
         ChallengeTokens challenges = new ChallengeTokens(keys, config.http().issuer(), clock);
         Logins logins = new Logins(db, users, orgConfigs, hasher, gate, sessions, secondFactor, challenges, audit, clock, network);
         Accounts accounts = new Accounts(db, users, orgs, sessions, logins, hasher, gate, audit, clock);
-        ServiceAccounts serviceAccounts = new ServiceAccounts(db, KeyDerivation.derive(serviceKeyFile, "liftos/client-secret/v1"),
+        ServiceAccounts serviceAccounts = new ServiceAccounts(db, KeyDerivation.derive(serviceKey, "liftos/client-secret/v1"),
                 clock, random, state);
         ClientCredentials clientCredentials = new ClientCredentials(serviceAccounts, accessTokens, network, audit, clock);
         TokenResponder responder = new TokenResponder(settings.refreshCookie(), clock);

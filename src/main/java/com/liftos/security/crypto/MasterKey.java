@@ -32,11 +32,15 @@ public final class MasterKey {
     private final AesKey key;
     private final Kind kind;
     private final byte[] checkValue;
+    private final byte[] kdfSalt;
+    private final int kdfIterations;
 
-    private MasterKey(AesKey key, Kind kind) {
+    private MasterKey(AesKey key, Kind kind, byte[] kdfSalt, int kdfIterations) {
         this.key = key;
         this.kind = kind;
         this.checkValue = computeCheckValue(key);
+        this.kdfSalt = kdfSalt.clone();
+        this.kdfIterations = kdfIterations;
     }
 
     /** Reads {@code file} (must be mode 0600) and derives the KEK; {@code salt} is used only for a passphrase. */
@@ -63,12 +67,12 @@ public final class MasterKey {
             if (raw != null && raw.length == AesKey.LENGTH) {
                 AesKey k = AesKey.of(raw);
                 Arrays.fill(raw, (byte) 0);
-                return new MasterKey(k, Kind.RAW_KEY);
+                return new MasterKey(k, Kind.RAW_KEY, salt, iterations);
             }
             if (raw != null) {
                 Arrays.fill(raw, (byte) 0);
             }
-            return new MasterKey(derive(text, salt, iterations, name), Kind.PASSPHRASE);
+            return new MasterKey(derive(text, salt, iterations, name), Kind.PASSPHRASE, salt, iterations);
         } finally {
             Arrays.fill(text, (byte) 0);
         }
@@ -140,6 +144,38 @@ public final class MasterKey {
 
     public boolean matches(byte[] storedCheckValue) {
         return MessageDigest.isEqual(checkValue, storedCheckValue);
+    }
+
+    /** The PBKDF2 salt this key was loaded with (used only when the file holds a passphrase; not secret). */
+    public byte[] kdfSalt() {
+        return kdfSalt.clone();
+    }
+
+    /** The PBKDF2 iteration count this key was loaded with. */
+    public int kdfIterations() {
+        return kdfIterations;
+    }
+
+    /**
+     * A 256-bit key for one purpose, HKDF-SHA256 (RFC 5869, zero salt) of the KEK with {@code purpose} as info:
+     * independent of the KEK and of every other purpose's key. Wipe it after use.
+     */
+    public byte[] derive(String purpose) {
+        byte[] raw = key.exportBytes(InsecureKeyAccess.TOKEN);
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(new byte[32], "HmacSHA256"));
+            byte[] prk = mac.doFinal(raw);
+            mac.init(new SecretKeySpec(prk, "HmacSHA256"));
+            Arrays.fill(prk, (byte) 0);
+            mac.update(purpose.getBytes(StandardCharsets.UTF_8));
+            mac.update((byte) 1);
+            return mac.doFinal();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        } finally {
+            Arrays.fill(raw, (byte) 0);
+        }
     }
 
     @Override
