@@ -39,17 +39,20 @@ public final class TestApp implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
 
     private TestApp(Map<String, String> extraEnv, Clock clock) {
-        this(extraEnv, clock, null);
+        this(extraEnv, clock, null, null);
     }
 
-    /** With {@code shared} set: a second instance on the same schema, its own data directory, the same master key. */
-    private TestApp(Map<String, String> extraEnv, Clock clock, TestApp shared) {
+    /**
+     * On {@code schema} (a fresh one when null) with a data directory of its own; with {@code shared} set, given only
+     * that instance's master key.
+     */
+    private TestApp(Map<String, String> extraEnv, Clock clock, TestDatabase.Schema schema, TestApp shared) {
         try {
             this.dataDir = Files.createTempDirectory("liftos-test-data");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.schema = shared == null ? TestDatabase.fresh() : shared.schema;
+        this.schema = shared != null ? shared.schema : schema != null ? schema : TestDatabase.fresh();
         Map<String, String> env = new HashMap<>();
         env.put("LIFTOS_DATA_DIR", dataDir.toString());
         env.put("DATABASE_URL", schema.databaseUrl());
@@ -91,7 +94,12 @@ public final class TestApp implements AutoCloseable {
      * {@code other}'s master key file (multi-instance tests): every other key comes from the database.
      */
     public static TestApp startSharing(TestApp other, Map<String, String> extraEnv, Clock clock) {
-        return new TestApp(extraEnv, clock, other);
+        return new TestApp(extraEnv, clock, null, other);
+    }
+
+    /** An instance on an existing {@code schema} with a data directory of its own (fleet tests pass the master key in {@code extraEnv}). */
+    public static TestApp startOn(TestDatabase.Schema schema, Map<String, String> extraEnv) {
+        return new TestApp(extraEnv, Clock.systemUTC(), schema, null);
     }
 
     public App app() { return app; }
