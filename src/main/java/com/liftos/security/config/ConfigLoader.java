@@ -23,7 +23,7 @@ public final class ConfigLoader {
     /** Every variable the service reads, with its default and meaning; {@code liftos setup} writes these to .env.template. */
     public static final List<Variable> VARIABLES = List.of(
             new Variable("DATABASE_URL", "", "PostgreSQL URL (postgresql://, postgresql+asyncpg://, jdbc:postgresql://); empty = embedded PostgreSQL under LIFTOS_DATA_DIR"),
-            new Variable("LIFTOS_DATA_DIR", "./data", "Data directory: embedded database, keys, state"),
+            new Variable("LIFTOS_DATA_DIR", "./data", "Data directory: embedded database, the default master key file, state"),
             new Variable("LIFTOS_DB_POOL_SIZE", "16", "Maximum database connections (at least 2: the refresh writer keeps one while refreshes flow)"),
             new Variable("LIFTOS_HTTP_HOST", "127.0.0.1", "Address the HTTP server binds to"),
             new Variable("LIFTOS_HTTP_PORT", "8080", "HTTP port (0 = any free port)"),

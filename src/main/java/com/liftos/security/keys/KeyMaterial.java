@@ -36,10 +36,6 @@ public final class KeyMaterial {
         return bytes.clone();
     }
 
-    int length() {
-        return bytes.length;
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof KeyMaterial other && MessageDigest.isEqual(bytes, other.bytes);

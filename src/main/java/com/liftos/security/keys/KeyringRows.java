@@ -18,17 +18,17 @@ final class KeyringRows {
     /** How a key came to be: created here, or read from an earlier release's key file. */
     enum Origin { GENERATED, IMPORTED }
 
-    record Row(KeyPurpose purpose, byte[] wrapped, String origin) {}
+    record Row(KeyPurpose purpose, byte[] wrapped) {}
 
     private KeyringRows() {}
 
     static List<Row> under(Connection c, int kekId) throws SQLException {
         List<Row> rows = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT purpose, wrapped, origin FROM keyring_keys WHERE kek_id = ? ORDER BY purpose")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT purpose, wrapped FROM keyring_keys WHERE kek_id = ? ORDER BY purpose")) {
             ps.setInt(1, kekId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(new Row(KeyPurpose.ofStored(rs.getString(1)), rs.getBytes(2), rs.getString(3)));
+                    rows.add(new Row(KeyPurpose.ofStored(rs.getString(1)), rs.getBytes(2)));
                 }
             }
         }

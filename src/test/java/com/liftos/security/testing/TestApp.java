@@ -55,7 +55,7 @@ public final class TestApp implements AutoCloseable {
         this.schema = shared != null ? shared.schema : schema != null ? schema : TestDatabase.fresh();
         Map<String, String> env = new HashMap<>();
         env.put("LIFTOS_DATA_DIR", dataDir.toString());
-        env.put("DATABASE_URL", schema.databaseUrl());
+        env.put("DATABASE_URL", this.schema.databaseUrl());
         env.put("LIFTOS_HTTP_PORT", "0");
         env.put("LIFTOS_DB_POOL_SIZE", "8");
         env.put("LIFTOS_BOOTSTRAP_ADMIN_EMAIL", ADMIN_EMAIL);
