@@ -12,6 +12,9 @@ import javax.crypto.Mac;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
+import org.bouncycastle.crypto.params.HKDFParameters;
 
 /**
  * The key-encryption key (KEK) read from {@code MASTER_ENCRYPTION_KEY_PATH}. A file holding base64 of exactly
@@ -163,16 +166,11 @@ public final class MasterKey {
     public byte[] derive(String purpose) {
         byte[] raw = key.exportBytes(InsecureKeyAccess.TOKEN);
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(new byte[32], "HmacSHA256"));
-            byte[] prk = mac.doFinal(raw);
-            mac.init(new SecretKeySpec(prk, "HmacSHA256"));
-            Arrays.fill(prk, (byte) 0);
-            mac.update(purpose.getBytes(StandardCharsets.UTF_8));
-            mac.update((byte) 1);
-            return mac.doFinal();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is not available", e);
+            HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
+            hkdf.init(new HKDFParameters(raw, null, purpose.getBytes(StandardCharsets.UTF_8)));
+            byte[] out = new byte[AesKey.LENGTH];
+            hkdf.generateBytes(out, 0, out.length);
+            return out;
         } finally {
             Arrays.fill(raw, (byte) 0);
         }
