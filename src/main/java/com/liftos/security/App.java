@@ -27,8 +27,11 @@ import com.liftos.security.vault.Caller;
 import com.liftos.security.auth.password.PasswordHasher;
 import com.liftos.security.auth.user.Users;
 import com.liftos.security.config.Config;
+import com.liftos.security.audit.AuditKey;
 import com.liftos.security.crypto.CryptoProviders;
-import com.liftos.security.crypto.KeyFiles;
+import com.liftos.security.crypto.InsecureKeyAccess;
+import com.liftos.security.keys.InstanceKeys;
+import com.liftos.security.keys.MasterKeyTerm;
 import com.liftos.security.http.Bodies;
 import com.liftos.security.http.CoreGuards;
 import com.liftos.security.http.EdgeFilters;
@@ -67,13 +70,13 @@ import com.liftos.security.vault.VaultRoutes;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
-import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -83,7 +86,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The whole service, wired with plain constructors in one place. {@link #start} opens the database, migrates,
- * creates missing keys, bootstraps the first organization and starts HTTP; {@link #close} undoes it in reverse.
+ * checks the master key and loads (on a new database: creates) the keys in the database, bootstraps the first
+ * organization and starts HTTP; {@link #close} undoes it in reverse.
  */
 public final class App implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(App.class);
@@ -96,9 +100,10 @@ public final class App implements AutoCloseable {
 
     private final Audit audit;
     private final Housekeeping housekeeping;
+    private final InstanceKeys keys;
 
     private App(List<AutoCloseable> resources, HttpServer http, Db db, Auth auth, RouteTable routes, Audit audit,
-                Housekeeping housekeeping) {
+                Housekeeping housekeeping, InstanceKeys keys) {
         this.resources = resources;
         this.http = http;
         this.db = db;
@@ -106,49 +111,54 @@ public final class App implements AutoCloseable {
         this.routes = routes;
         this.audit = audit;
         this.housekeeping = housekeeping;
+        this.keys = keys;
+    }
+
+    /** Where an earlier release kept its key files: imported once when present. */
+    public static InstanceKeys.LegacyFiles legacyKeyFiles(Config.Keys keys) {
+        return new InstanceKeys.LegacyFiles(keys.legacyServiceKey(), keys.legacyAuditSigningKey());
     }
 
     public static App start(Config config, Clock clock, PrintStream console) {
         List<AutoCloseable> resources = new ArrayList<>();
         long t0 = System.nanoTime();
-        // The database (embedded start, pool, migrations) opens on its own thread while this one loads crypto and keys.
+        // The database (embedded start, pool, migrations) opens on its own thread while another loads the crypto provider.
         CompletableFuture<Database> opening = CompletableFuture.supplyAsync(() -> openAndMigrate(config),
                 task -> Thread.ofPlatform().name("liftos-db-open").start(task));
-        // Loading the native crypto provider is slow too; it also runs beside the key checks.
         CompletableFuture<String> crypto = CompletableFuture.supplyAsync(CryptoProviders::install,
                 task -> Thread.ofPlatform().name("liftos-crypto-init").start(task));
         try {
             SecureRandom random = new SecureRandom();
-            KeyPair jwtKey;
-            byte[] serviceKey;
             try {
-                for (String line : new Setup(config, random).ensureKeys()) {
-                    LOG.info(line);
-                }
-                jwtKey = KeyFiles.readRsaKeyPair(config.keys().jwtPrivateKey());
-                KeyFiles.readPrivate(config.keys().masterKey());
-                serviceKey = KeyFiles.readPrivate(config.keys().serviceKey());
+                crypto.join();
             } catch (RuntimeException e) {
                 opening.thenAccept(Database::close);
                 throw e;
             }
-            crypto.join();
-            long tKeys = System.nanoTime();
             Database database = await(opening);
             resources.add(database);
             long tDb = System.nanoTime();
 
             ObjectMapper json = Json.newMapper();
             Db db = new Db(database.dataSource());
+            Organizations orgs = new Organizations(db, json, clock);
+            // The master key file is the one secret an instance is given; every other key is in the database,
+            // wrapped under it: created by the first instance to start, imported from an earlier release's files.
+            MasterKeyTerm master = Vault.provision(db, config.keys().masterKey(), random);
+            InstanceKeys keys = InstanceKeys.open(db, master, legacyKeyFiles(config.keys()), () -> orgs.count() == 0, random, LOG::info);
+            byte[] serviceKey = keys.service().bytes(InsecureKeyAccess.get());
+            byte[] auditKey = keys.auditSigning().bytes(InsecureKeyAccess.get());
+            long tKeys = System.nanoTime();
+
             EventFanout events = new EventFanout();
             resources.add(events);
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            Organizations orgs = new Organizations(db, json, clock);
-            Audit auditing = Audit.start(db, json, clock, random, config, events, metrics, orgs);
+            Audit auditing = Audit.start(db, json, clock, random, config, AuditKey.of(auditKey), events, metrics, orgs);
+            Arrays.fill(auditKey, (byte) 0);
             resources.add(auditing);
             AuditLog audit = auditing.log();
             Users users = new Users(db, clock);
-            Vault vault = Vault.open(db, audit, config.keys().masterKey(), clock, random);
+            Vault vault = Vault.open(db, audit, master, clock, random);
             PasswordHasher hasher = Auth.hasher(config.auth(), random);
 
             Bootstrap.run(config.bootstrap(), db, orgs, users, hasher, audit, clock, random, console);
@@ -166,7 +176,9 @@ public final class App implements AutoCloseable {
             Budgets budgets = config.features().rateLimitingEnabled()
                     ? Budgets.on(rateLimiter, config.edge().callerBudgets()) : Budgets.off();
             Auth auth = Auth.start(config, db, users, orgs, orgConfigs, hasher, audit, new Bodies(json), mfaFactors, ipAllowList::permits,
-                    (org, ip) -> IpBlocklist.normalize(ip).map(address -> blocklist.isBlockedFor(address, org)).orElse(false), jwtKey, serviceKey, budgets, mailer.map(App::lockNotices).orElseGet(OwnerNotices::none), clock, random);
+                    (org, ip) -> IpBlocklist.normalize(ip).map(address -> blocklist.isBlockedFor(address, org)).orElse(false),
+                    serviceKey, budgets, mailer.map(App::lockNotices).orElseGet(OwnerNotices::none), clock, random);
+            Arrays.fill(serviceKey, (byte) 0); // every key derived from it exists now
             resources.add(auth);
             metrics.more().counter("liftos.login.password.checks", List.of(), auth.logins(), Logins::passwordChecks);
             ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.of(mfaAdoption(users, mfaFactors, org)), (org, now) ->
@@ -207,11 +219,11 @@ public final class App implements AutoCloseable {
             http.start();
             resources.add(http);
             long tReady = System.nanoTime();
-            LOG.info("LiftOS Security {} listening on http://{}:{} (jvm {} ms, keys {} ms, then waited {} ms for the database, http {} ms)",
+            LOG.info("LiftOS Security {} listening on http://{}:{} (jvm {} ms, database {} ms, keys {} ms, http {} ms)",
                     version(), config.http().host(), http.port(),
                     java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() - (tReady - t0) / 1_000_000,
-                    (tKeys - t0) / 1_000_000, (tDb - tKeys) / 1_000_000, (tReady - tDb) / 1_000_000);
-            return new App(resources, http, db, auth, routes, auditing, housekeeping);
+                    (tDb - t0) / 1_000_000, (tKeys - tDb) / 1_000_000, (tReady - tKeys) / 1_000_000);
+            return new App(resources, http, db, auth, routes, auditing, housekeeping, keys);
         } catch (RuntimeException e) {
             closeAll(resources);
             throw e;
@@ -386,6 +398,11 @@ public final class App implements AutoCloseable {
     /** Retention purges and planner statistics (run on their schedule; tests run them on demand). */
     public Housekeeping housekeeping() {
         return housekeeping;
+    }
+
+    /** The instance keyring's keys this instance runs with (the same on every instance of the database). */
+    public InstanceKeys keys() {
+        return keys;
     }
 
     public static String version() {

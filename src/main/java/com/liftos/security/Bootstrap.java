@@ -16,6 +16,7 @@ import com.liftos.security.identity.Role;
 import com.liftos.security.store.Db;
 import java.io.PrintStream;
 import java.security.SecureRandom;
+import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
@@ -27,6 +28,9 @@ import java.util.Optional;
  * never to the log.
  */
 final class Bootstrap {
+    /** The advisory lock key of the bootstrap transaction ("LiftBoot"). */
+    private static final long BOOTSTRAP_LOCK = 0x4c696674426f6f74L;
+
     private Bootstrap() {}
 
     static void run(Config.Bootstrap settings, Db db, Organizations orgs, Users users, PasswordHasher hasher,
@@ -44,6 +48,14 @@ final class Bootstrap {
         String hash = hasher.hash(password);
         record Created(Organization org, User admin) {}
         Created created = db.tx(c -> {
+            // Instances starting together on a new database: one bootstraps, the others find its organization.
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+                ps.setLong(1, BOOTSTRAP_LOCK);
+                ps.execute();
+            }
+            if (orgs.count(c) > 0) {
+                return null;
+            }
             Organization org = orgs.create(c, settings.orgName());
             User admin = users.create(c, org.id(), email, Optional.of("Administrator"), hash,
                     List.of(Role.SUPER_ADMIN.id(), Role.ADMIN.id()));
@@ -53,6 +65,10 @@ final class Bootstrap {
                     .org(org.id()).resource("user:" + admin.id()).detail("roles", admin.roles()).build(clock.instant()));
             return new Created(org, admin);
         });
+        if (created == null) {
+            Arrays.fill(password, '\0');
+            return;
+        }
         console.println("LiftOS Security: created organization '" + created.org().name() + "' (" + created.org().id() + ")");
         console.println("LiftOS Security: first admin " + email + " (super_admin)");
         if (generated) {

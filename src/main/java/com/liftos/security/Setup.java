@@ -1,28 +1,39 @@
 package com.liftos.security;
 
+import com.liftos.security.auth.token.JwtKeys;
 import com.liftos.security.config.Config;
 import com.liftos.security.config.ConfigLoader;
-import com.liftos.security.crypto.KeyFiles;
+import com.liftos.security.crypto.InsecureKeyAccess;
+import com.liftos.security.keys.InstanceKeys;
+import com.liftos.security.keys.MasterKeyTerm;
 import com.liftos.security.org.Organizations;
+import com.liftos.security.store.Db;
+import com.liftos.security.vault.Vault;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
- * What the seed's {@code setup_security.py} does: key files (kept when present), the organization's default
- * security configuration, and the {@code .env.template}. Tables are created by the caller's migration run.
- * Returns one human-readable line per step.
+ * What the seed's {@code setup_security.py} does: keys, the organization's default security configuration, and the
+ * {@code .env.template}. Tables are created by the caller's migration run. The master key is the one key file
+ * (created for a new database when missing, never replaced); every other key is provisioned in the database,
+ * wrapped under it, exactly as a first start does. Returns one human-readable line per step.
  */
 public final class Setup {
+    /** The Secret {@code deploy/kubernetes/deployment.yaml} mounts the master key from, and the file name in it. */
+    public static final String KUBERNETES_SECRET = "liftos-security-master-key";
+    public static final String KUBERNETES_SECRET_KEY = "master_encryption_key.txt";
+
     private final Config config;
     private final SecureRandom random;
 
@@ -31,48 +42,43 @@ public final class Setup {
         this.random = random;
     }
 
-    /** Creates missing key files; never replaces existing ones. */
-    public List<String> ensureKeys() {
+    /**
+     * The master key file (created when missing and the database has none yet), then the keys in the database:
+     * service key, audit signing key (imported from an earlier release's files when present) and a JWT signing key.
+     */
+    public List<String> provisionKeys(Db db, Organizations orgs) {
         List<String> report = new ArrayList<>();
+        Path masterFile = config.keys().masterKey();
+        boolean existed = Files.exists(masterFile);
+        MasterKeyTerm master = Vault.provision(db, masterFile, random);
+        report.add(existed ? "Master encryption key kept: " + masterFile
+                : "Master encryption key generated (256-bit, mode 0600): " + masterFile);
+        InstanceKeys keys = InstanceKeys.open(db, master, App.legacyKeyFiles(config.keys()), () -> orgs.count() == 0, random, report::add);
+        byte[] serviceKey = keys.service().bytes(InsecureKeyAccess.get());
         try {
-            Config.Keys keys = config.keys();
-            if (Files.exists(keys.jwtPrivateKey())) {
-                report.add("JWT signing key kept: " + keys.jwtPrivateKey());
-                if (!Files.exists(keys.jwtPublicKey())) {
-                    KeyPair existing = KeyFiles.readRsaKeyPair(keys.jwtPrivateKey());
-                    KeyFiles.writeNew(keys.jwtPublicKey(), KeyFiles.publicKeyPem(existing));
-                    report.add("JWT public key written: " + keys.jwtPublicKey());
-                }
-            } else {
-                KeyPair pair = KeyFiles.generateRsa(random);
-                KeyFiles.writeNew(keys.jwtPrivateKey(), KeyFiles.privateKeyPem(pair));
-                Files.deleteIfExists(keys.jwtPublicKey());
-                KeyFiles.writeNew(keys.jwtPublicKey(), KeyFiles.publicKeyPem(pair));
-                report.add("JWT signing key pair generated (RSA-2048, mode 0600): " + keys.jwtPrivateKey());
-            }
-            if (Files.exists(keys.serviceKey())) {
-                report.add("Service key kept: " + keys.serviceKey());
-            } else {
-                writeRandomKey(keys.serviceKey());
-                report.add("Service key generated (256-bit, mode 0600): " + keys.serviceKey());
-            }
-            if (Files.exists(keys.masterKey())) {
-                report.add("Master encryption key kept: " + keys.masterKey());
-            } else {
-                writeRandomKey(keys.masterKey());
-                report.add("Master encryption key generated (256-bit, mode 0600): " + keys.masterKey());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("key files could not be written: " + e.getMessage(), e);
+            JwtKeys jwt = new JwtKeys(db, Optional.of(config.keys().legacyJwtPrivateKey()), serviceKey,
+                    Duration.ofMinutes(config.auth().accessTokenMinutes()), Clock.systemUTC(), random);
+            jwt.fileKeyReport().ifPresent(report::add);
+            report.add("Keys in the database, wrapped under the master key (term " + master.id() + "): service key,"
+                    + " audit signing key, JWT signing keys " + String.join(", ", jwt.publishedKeyIds()));
+        } finally {
+            Arrays.fill(serviceKey, (byte) 0);
         }
         return report;
     }
 
-    private void writeRandomKey(Path file) throws IOException {
-        byte[] key = new byte[32];
-        random.nextBytes(key);
-        KeyFiles.writeNew(file, (Base64.getEncoder().encodeToString(key) + "\n").getBytes(StandardCharsets.US_ASCII));
-        java.util.Arrays.fill(key, (byte) 0);
+    /**
+     * How to create the one Kubernetes Secret every instance needs: the master key, under the name and file name
+     * {@code deploy/kubernetes/deployment.yaml} mounts. The command reads the file, so the key is never printed.
+     */
+    public List<String> kubernetesSecret() {
+        String file = config.keys().masterKey().toAbsolutePath().toString();
+        String quoted = file.matches("[A-Za-z0-9_./-]+") ? file : "'" + file.replace("'", "'\\''") + "'";
+        return List.of(
+                "Kubernetes: the master key is the only key an instance needs besides DATABASE_URL; create its Secret with",
+                "  kubectl create secret generic " + KUBERNETES_SECRET + " --from-file=" + KUBERNETES_SECRET_KEY + "=" + quoted,
+                "  (deploy/kubernetes/deployment.yaml mounts it read-only; keep a copy of the file offline: without it nothing"
+                        + " in the database can be opened)");
     }
 
     /** Stores the default security configuration for {@code orgId}, creating the organization when missing. */

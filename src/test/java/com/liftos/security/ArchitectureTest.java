@@ -144,6 +144,7 @@ class ArchitectureTest {
                 case 5 -> "mfa";
                 case 6 -> "incident";
                 case 7 -> "privacy";
+                case 8 -> "keys";
                 default -> throw new IllegalStateException("no owner for migration range of V" + version);
             };
         }

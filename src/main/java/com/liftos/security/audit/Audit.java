@@ -44,10 +44,9 @@ public final class Audit implements AutoCloseable {
     private final Optional<AlertWebhooks> alerts;
     private final ScheduledExecutorService jobs;
 
-    private Audit(Db db, ObjectMapper json, Clock clock, SecureRandom random, Config config, EventFanout events,
+    private Audit(Db db, ObjectMapper json, Clock clock, SecureRandom random, Config config, AuditKey key, EventFanout events,
                   MeterRegistry metrics, Organizations orgs) {
         Config.Audit settings = config.audit();
-        AuditKey key = AuditKey.loadOrCreate(AuditKey.pathNextTo(config.keys().masterKey()), random);
         this.query = new AuditQuery(db, json);
         this.counts = AuditEventCounts.stored(db);
         this.alerts = settings.alertWebhookUrls().isEmpty() ? Optional.empty()
@@ -72,10 +71,10 @@ public final class Audit implements AutoCloseable {
         alerts.ifPresent(a -> jobs.scheduleWithFixedDelay(() -> quietly("alert delivery", a::deliverDue), 1, 1, TimeUnit.SECONDS));
     }
 
-    /** Builds and starts the audit feature (creates the checkpoint signing key next to the master key when absent). */
-    public static Audit start(Db db, ObjectMapper json, Clock clock, SecureRandom random, Config config, EventFanout events,
-                              MeterRegistry metrics, Organizations orgs) {
-        return new Audit(db, json, clock, random, config, events, metrics, orgs);
+    /** Builds and starts the audit feature; {@code key} signs checkpoints and retention anchors (the instance keyring's). */
+    public static Audit start(Db db, ObjectMapper json, Clock clock, SecureRandom random, Config config, AuditKey key,
+                              EventFanout events, MeterRegistry metrics, Organizations orgs) {
+        return new Audit(db, json, clock, random, config, key, events, metrics, orgs);
     }
 
     public AuditLog log() {

@@ -30,7 +30,6 @@ import com.liftos.security.org.Organizations;
 import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.store.Db;
 import com.liftos.security.store.Purge;
-import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -86,25 +85,25 @@ public final class Auth implements AutoCloseable {
     /** {@code orgConfigs}: the organizations' security configurations as a login reads them (cached). */
     public static Auth start(Config config, Db db, Users users, Organizations orgs, Function<UUID, SecurityConfig> orgConfigs,
                              PasswordHasher hasher, AuditLog audit,
-                             Bodies bodies, SecondFactor secondFactor, NetworkPolicy network, AddressBlocks blocks, KeyPair jwtFileKey,
-                             byte[] serviceKeyFile, Budgets budgets, OwnerNotices notices, Clock clock, SecureRandom random) {
+                             Bodies bodies, SecondFactor secondFactor, NetworkPolicy network, AddressBlocks blocks,
+                             byte[] serviceKey, Budgets budgets, OwnerNotices notices, Clock clock, SecureRandom random) {
         Config.Auth settings = config.auth();
         Duration accessLifetime = Duration.ofMinutes(settings.accessTokenMinutes());
-        JwtKeys keys = new JwtKeys(db, jwtFileKey, serviceKeyFile, accessLifetime, clock, random);
+        JwtKeys keys = new JwtKeys(db, Optional.of(config.keys().legacyJwtPrivateKey()), serviceKey, accessLifetime, clock, random);
         AccessTokens accessTokens = new AccessTokens(keys, config.http().issuer(), accessLifetime, clock);
         TokenState state = new TokenState(db, clock);
         state.awaitListening(Duration.ofSeconds(5));
         Sessions sessions = new Sessions(db, orgConfigs, accessTokens, state, audit, clock, random,
                 new Sessions.RefreshPolicy(Duration.ofDays(settings.refreshTokenDays()),
                         Duration.ofSeconds(settings.refreshReuseIntervalSeconds()), settings.testHangAfterRefreshCommit()),
-                serviceKeyFile, settings.sessionLimitRefuses(), config.features().deviceFingerprintingEnabled(), budgets);
+                serviceKey, settings.sessionLimitRefuses(), config.features().deviceFingerprintingEnabled(), budgets);
         int concurrency = settings.hashConcurrency() > 0 ? settings.hashConcurrency() : HashingGate.fromHeap(settings.argon2MemoryKiB());
         HashingGate gate = new HashingGate(concurrency, Duration.ofSeconds(10));
         ChallengeTokens challenges = new ChallengeTokens(keys, config.http().issuer(), clock);
         Logins logins = new Logins(db, users, orgConfigs, hasher, gate, sessions, secondFactor, challenges, audit, clock, network,
-                blocks, budgets, notices, KeyDerivation.derive(serviceKeyFile, "liftos/device-token/v1"), config.http().publicUrl(), random);
+                blocks, budgets, notices, KeyDerivation.derive(serviceKey, "liftos/device-token/v1"), config.http().publicUrl(), random);
         Accounts accounts = new Accounts(db, users, orgs, sessions, logins, hasher, gate, audit, clock);
-        ServiceAccounts serviceAccounts = new ServiceAccounts(db, KeyDerivation.derive(serviceKeyFile, "liftos/client-secret/v1"),
+        ServiceAccounts serviceAccounts = new ServiceAccounts(db, KeyDerivation.derive(serviceKey, "liftos/client-secret/v1"),
                 clock, random, state);
         ClientCredentials clientCredentials = new ClientCredentials(serviceAccounts, accessTokens, network, audit, clock, budgets);
         TokenResponder responder = new TokenResponder(settings.refreshCookie(), clock);

@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -50,8 +51,9 @@ import org.postgresql.copy.CopyManager;
  * table, sequence values) and {@code manifest.sig} ({@link BackupKey}). It is written with mode 0600 under a temporary
  * name, synced, then moved into place; it never replaces an existing file. A SYSTEM_BACKUP event records it.
  *
- * <p>Key material is not in the database, so it is not in the backup: credentials stay sealed under the data keys,
- * which stay wrapped under the master key; the key files are kept (and restored) separately.
+ * <p>No key is in the backup in clear: credentials stay sealed under the data keys, and the data keys and the
+ * instance keyring ({@code keyring_keys}: service key, audit signing key) stay wrapped under the master key, which is
+ * kept outside the database. Restoring needs that master key and nothing else.
  *
  * <p>{@link #restore} checks the signature and every table's checksum first, then, in one transaction, refuses a
  * target that is not migrated to exactly the backup's migrations or that holds any row, loads every table with
@@ -66,13 +68,11 @@ public final class Backups {
 
     private final Db db;
     private final AuditLog audit;
-    private final BackupKey key;
     private final Clock clock;
 
-    public Backups(Db db, AuditLog audit, BackupKey key, Clock clock) {
+    public Backups(Db db, AuditLog audit, Clock clock) {
         this.db = db;
         this.audit = audit;
-        this.key = key;
         this.clock = clock;
     }
 
@@ -83,7 +83,7 @@ public final class Backups {
      * Writes a backup to {@code out}, which must not exist (else {@link IllegalStateException}); throws on I/O or
      * database failure, leaving nothing behind.
      */
-    public BackupFile create(Path out) {
+    public BackupFile create(Path out, BackupKey key) {
         Path target = out.toAbsolutePath();
         if (Files.exists(target)) {
             throw new IllegalStateException(target + " exists; a backup never replaces a file");
@@ -97,7 +97,7 @@ public final class Backups {
             try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE);
                  ZipOutputStream zip = new ZipOutputStream(new DigestOutputStream(
                          new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16), fileDigest))) {
-                manifest = db.tx(c -> snapshot(c, zip));
+                manifest = db.tx(c -> snapshot(c, zip, key));
                 zip.finish();
                 zip.flush();
                 channel.force(true);
@@ -117,7 +117,7 @@ public final class Backups {
         }
     }
 
-    private Manifest snapshot(Connection c, ZipOutputStream zip) throws SQLException {
+    private Manifest snapshot(Connection c, ZipOutputStream zip, BackupKey key) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
         }
@@ -135,7 +135,7 @@ public final class Backups {
                 zip.closeEntry();
                 tables.add(new Manifest.TableData(table.name(), table.columns(), rows, HexFormat.of().formatHex(digest.digest())));
             }
-            Manifest manifest = new Manifest(clock.instant(), migrations, tables, catalog.sequences());
+            Manifest manifest = new Manifest(clock.instant(), migrations, tables, catalog.sequences(), key.kdf());
             byte[] json = manifest.toJson();
             zip.putNextEntry(new ZipEntry(MANIFEST));
             zip.write(json);
@@ -149,8 +149,12 @@ public final class Backups {
         }
     }
 
-    /** Restores {@code in} into the connection's schema, which must be migrated and empty; all or nothing. */
-    public RestoreOutcome restore(Path in) {
+    /**
+     * Restores {@code in} into the connection's schema, which must be migrated and empty; all or nothing.
+     * {@code keyFor} gives the backup key from the master key parameters the manifest names (read before its
+     * signature is checked, since the key that checks it depends on them).
+     */
+    public RestoreOutcome restore(Path in, Function<Manifest.MasterKeyKdf, BackupKey> keyFor) {
         try (ZipFile zip = new ZipFile(in.toFile())) {
             ZipEntry manifestEntry = zip.getEntry(MANIFEST);
             ZipEntry signatureEntry = zip.getEntry(SIGNATURE);
@@ -158,9 +162,14 @@ public final class Backups {
                 return refused(RestoreOutcome.Reason.NOT_A_BACKUP, in + " has no signed manifest; it is not a LiftOS backup");
             }
             byte[] manifestBytes = read(zip, manifestEntry, MANIFEST_MAX_BYTES);
-            if (!key.verifies(manifestBytes, read(zip, signatureEntry, 256))) {
+            Optional<Manifest.MasterKeyKdf> kdf = Manifest.masterKeyKdf(manifestBytes);
+            if (kdf.isEmpty()) {
+                return refused(RestoreOutcome.Reason.NOT_A_BACKUP, "the manifest is not format " + Manifest.FORMAT
+                        + " version " + Manifest.FORMAT_VERSION);
+            }
+            if (!keyFor.apply(kdf.get()).verifies(manifestBytes, read(zip, signatureEntry, 256))) {
                 return refused(RestoreOutcome.Reason.TAMPERED, "the manifest's signature does not match: the file was altered,"
-                        + " or it was made with another service key (LIFTOS_SERVICE_KEY_PATH)");
+                        + " or it was made under another master key (MASTER_ENCRYPTION_KEY_PATH)");
             }
             Optional<Manifest> parsed = Manifest.parse(manifestBytes);
             if (parsed.isEmpty()) {

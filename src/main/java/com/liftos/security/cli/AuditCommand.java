@@ -7,8 +7,13 @@ import com.liftos.security.config.Config;
 import com.liftos.security.config.ConfigException;
 import com.liftos.security.store.Database;
 import com.liftos.security.store.Db;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import com.liftos.security.crypto.InsecureKeyAccess;
+import com.liftos.security.keys.InstanceKeys;
+import com.liftos.security.keys.KeyPurpose;
+import com.liftos.security.keys.MasterKeyTerm;
+import com.liftos.security.vault.Vault;
+import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -45,14 +50,22 @@ final class AuditCommand implements Callable<Integer> {
             LiftosCommand cli = audit.parent;
             Config config = cli.config();
             Optional<UUID> only = Optional.ofNullable(org).map(Verify::chain);
-            Path keyFile = AuditKey.pathNextTo(config.keys().masterKey());
-            Optional<AuditKey> key = Files.exists(keyFile) ? Optional.of(AuditKey.load(keyFile)) : Optional.empty();
-            if (key.isEmpty()) {
-                cli.err.println("liftos audit verify: " + keyFile + " not found; signed checkpoints cannot be checked");
-            }
             long t0 = System.nanoTime();
             try (Database database = Database.open(config)) {
-                ChainVerifier verifier = new ChainVerifier(new Db(database.dataSource()), key);
+                Db db = new Db(database.dataSource());
+                MasterKeyTerm master = Vault.unlock(db, config.keys().masterKey(), new SecureRandom());
+                Optional<AuditKey> key = InstanceKeys.stored(db, master, KeyPurpose.AUDIT_SIGNING).map(k -> {
+                    byte[] raw = k.bytes(InsecureKeyAccess.get());
+                    try {
+                        return AuditKey.of(raw);
+                    } finally {
+                        Arrays.fill(raw, (byte) 0);
+                    }
+                });
+                if (key.isEmpty()) {
+                    cli.err.println("liftos audit verify: the database keyring has no audit signing key; signed checkpoints cannot be checked");
+                }
+                ChainVerifier verifier = new ChainVerifier(db, key);
                 List<ChainStatus> results = only.map(id -> List.of(verifier.verify(id))).orElseGet(verifier::verifyAll);
                 boolean allIntact = true;
                 long records = 0;

@@ -6,21 +6,24 @@ import com.liftos.security.backup.Backups;
 import com.liftos.security.backup.RestoreOutcome;
 import com.liftos.security.config.Config;
 import com.liftos.security.config.ConfigException;
-import com.liftos.security.crypto.KeyFiles;
+import com.liftos.security.crypto.MasterKey;
 import com.liftos.security.http.Json;
 import com.liftos.security.store.Database;
 import com.liftos.security.store.Db;
+import com.liftos.security.vault.Vault;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code liftos backup create --out FILE} and {@code liftos backup restore --in FILE}: see {@link Backups}. */
-@Command(name = "backup", mixinStandardHelpOptions = true, description = "Back up and restore the database (key files are kept apart).",
+@Command(name = "backup", mixinStandardHelpOptions = true, description = "Back up and restore the database (the master key is kept apart).",
         subcommands = {BackupCommand.Create.class, BackupCommand.Restore.class})
 final class BackupCommand implements Callable<Integer> {
     @ParentCommand
@@ -32,13 +35,12 @@ final class BackupCommand implements Callable<Integer> {
         return LiftosCommand.CONFIG_ERROR;
     }
 
-    /** Runs {@code work} on the configured database with the installation's backup key. */
-    private <T> T withBackups(java.util.function.Function<Backups, T> work) {
+    /** Runs {@code work} on the configured database. */
+    private <T> T withBackups(BiFunction<Backups, Db, T> work) {
         Config config = parent.config();
-        BackupKey key = BackupKey.fromServiceKey(KeyFiles.readPrivate(config.keys().serviceKey()));
         try (Database database = Database.open(config)) {
             Db db = new Db(database.dataSource());
-            return work.apply(new Backups(db, new JdbcAuditLog(db, Json.newMapper(), e -> { }), key, Clock.systemUTC()));
+            return work.apply(new Backups(db, new JdbcAuditLog(db, Json.newMapper(), e -> { }), Clock.systemUTC()), db);
         }
     }
 
@@ -57,7 +59,10 @@ final class BackupCommand implements Callable<Integer> {
             if (Files.exists(out)) {
                 throw new ConfigException(List.of("--out: " + out + " exists; choose a new file"));
             }
-            Backups.BackupFile file = backup.withBackups(b -> b.create(out));
+            Path masterKey = backup.parent.config().keys().masterKey();
+            // The key is checked against the database it signs for: a backup no master key can restore is refused here.
+            Backups.BackupFile file = backup.withBackups((b, db) ->
+                    b.create(out, BackupKey.of(Vault.unlock(db, masterKey, new SecureRandom()).key())));
             backup.parent.out.println("backup written: " + file.path() + " (" + file.manifest().tables().size() + " tables, "
                     + file.manifest().totalRows() + " rows, schema version " + file.manifest().schemaVersion() + ", sha256 "
                     + file.fileSha256() + ")");
@@ -67,8 +72,8 @@ final class BackupCommand implements Callable<Integer> {
 
     @Command(name = "restore", mixinStandardHelpOptions = true,
             description = "Load a backup into an empty database that 'liftos migrate' prepared with the same release. Checks"
-                    + " the signature and every checksum first; all or nothing. Recorded as SYSTEM_RESTORE. Use the key files"
-                    + " of the installation that made the backup.")
+                    + " the signature and every checksum first; all or nothing. Recorded as SYSTEM_RESTORE. Use the master key"
+                    + " the backup was made under (MASTER_ENCRYPTION_KEY_PATH).")
     static final class Restore implements Callable<Integer> {
         @ParentCommand
         BackupCommand backup;
@@ -81,7 +86,10 @@ final class BackupCommand implements Callable<Integer> {
             if (!Files.isRegularFile(in)) {
                 throw new ConfigException(List.of("--in: " + in + " is not a file"));
             }
-            return switch (backup.withBackups(b -> b.restore(in))) {
+            Path masterKey = backup.parent.config().keys().masterKey();
+            // The target is empty: the master key file is read with the parameters the backup names, not checked against it.
+            return switch (backup.withBackups((b, db) -> b.restore(in,
+                    kdf -> BackupKey.of(MasterKey.load(masterKey, kdf.saltBytes(), kdf.iterations()))))) {
                 case RestoreOutcome.Restored r -> {
                     backup.parent.out.println("restored " + r.manifest().tables().size() + " tables, " + r.manifest().totalRows()
                             + " rows (backup of " + r.manifest().createdAt() + ", schema version " + r.manifest().schemaVersion()

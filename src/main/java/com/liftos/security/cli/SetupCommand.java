@@ -3,6 +3,7 @@ package com.liftos.security.cli;
 import com.liftos.security.Setup;
 import com.liftos.security.config.Config;
 import com.liftos.security.config.ConfigException;
+import com.liftos.security.crypto.CryptoProviders;
 import com.liftos.security.http.Json;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.store.Database;
@@ -19,9 +20,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** The seed's setup_security.py: tables, JWT keys, master key, org security configuration, .env.template. */
+/**
+ * The seed's setup_security.py: tables, the master key file and the keys in the database, the org security
+ * configuration, .env.template, and the one Kubernetes Secret to create.
+ */
 @Command(name = "setup", mixinStandardHelpOptions = true,
-        description = "Create tables, key files (kept when present), the organization's default security configuration and .env.template.")
+        description = "Create tables, the master key file (kept when present) and the keys in the database, the organization's"
+                + " default security configuration and .env.template; print the Kubernetes Secret to create.")
 final class SetupCommand implements Callable<Integer> {
     @ParentCommand
     LiftosCommand parent;
@@ -40,15 +45,18 @@ final class SetupCommand implements Callable<Integer> {
             org = Setup.parseOrgId(orgId).orElseThrow(() -> new ConfigException(List.of("org-id: must be a UUID")));
         }
         Setup setup = new Setup(config, new SecureRandom());
+        CryptoProviders.install();
         try (Database database = Database.open(config)) {
             int applied = new Migrations(database.dataSource()).migrate();
             parent.out.println(applied > 0 ? "Tables created (" + applied + " migrations applied)" : "Tables up to date");
-            setup.ensureKeys().forEach(parent.out::println);
+            Db db = new Db(database.dataSource());
+            Organizations orgs = new Organizations(db, Json.newMapper(), Clock.systemUTC());
+            setup.provisionKeys(db, orgs).forEach(parent.out::println);
             if (org != null) {
-                Organizations orgs = new Organizations(new Db(database.dataSource()), Json.newMapper(), Clock.systemUTC());
                 parent.out.println(setup.ensureOrganization(orgs, org));
             }
             parent.out.println(setup.writeEnvTemplate(envTemplate));
+            setup.kubernetesSecret().forEach(parent.out::println);
         }
         return 0;
     }

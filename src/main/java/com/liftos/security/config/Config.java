@@ -67,12 +67,12 @@ public record Config(
         }
     }
 
-    /** Where the key files live. */
     /**
-     * Where the key files live. {@code serviceKey} keys the HMACs of service-account secrets and MFA codes and seals
-     * rotated JWT keys; it is separate from the master key so a master-key rotation leaves those intact.
+     * The one key file: {@code masterKey}. Every other key (JWT signing keys, service key, audit signing key) lives in
+     * the database wrapped under it. The {@code legacy*} paths are where an earlier release kept those keys in files:
+     * read only to import them once (at start, or by {@code liftos keys import-files}), never needed afterwards.
      */
-    public record Keys(Path jwtPrivateKey, Path jwtPublicKey, Path masterKey, Path serviceKey) {}
+    public record Keys(Path masterKey, Path legacyJwtPrivateKey, Path legacyServiceKey, Path legacyAuditSigningKey) {}
 
     /** The seed's SECURITY_* switches. */
     public record Features(boolean auditEnabled, boolean rateLimitingEnabled,

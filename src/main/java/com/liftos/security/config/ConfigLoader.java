@@ -23,7 +23,7 @@ public final class ConfigLoader {
     /** Every variable the service reads, with its default and meaning; {@code liftos setup} writes these to .env.template. */
     public static final List<Variable> VARIABLES = List.of(
             new Variable("DATABASE_URL", "", "PostgreSQL URL (postgresql://, postgresql+asyncpg://, jdbc:postgresql://); empty = embedded PostgreSQL under LIFTOS_DATA_DIR"),
-            new Variable("LIFTOS_DATA_DIR", "./data", "Data directory: embedded database, keys, state"),
+            new Variable("LIFTOS_DATA_DIR", "./data", "Data directory: embedded database, the default master key file, state"),
             new Variable("LIFTOS_DB_POOL_SIZE", "16", "Maximum database connections (at least 2: the refresh writer keeps one while refreshes flow; the retention purge holds one while it runs)"),
             new Variable("LIFTOS_HTTP_HOST", "127.0.0.1", "Address the HTTP server binds to"),
             new Variable("LIFTOS_HTTP_PORT", "8080", "HTTP port (0 = any free port)"),
@@ -41,10 +41,9 @@ public final class ConfigLoader {
             new Variable("LIFTOS_GRANTS_PER_CLIENT_PER_MINUTE", "3000", "client_credentials grants per client id per minute"),
             new Variable("LIFTOS_INTROSPECTIONS_PER_CLIENT_PER_MINUTE", "120000", "Token introspections per authenticated client per minute"),
             new Variable("LIFTOS_ISSUER", "liftos.com", "JWT issuer (iss)"),
-            new Variable("JWT_PRIVATE_KEY_PATH", "<data>/keys/jwt_private_key.pem", "RSA private key (PEM, PKCS#8) for signing access tokens"),
-            new Variable("JWT_PUBLIC_KEY_PATH", "<data>/keys/jwt_public_key.pem", "RSA public key (PEM) for verifying access tokens"),
-            new Variable("MASTER_ENCRYPTION_KEY_PATH", "<data>/keys/master_encryption_key.txt", "Master key: base64 of 32 random bytes, or a passphrase"),
-            new Variable("LIFTOS_SERVICE_KEY_PATH", "<data>/keys/service_key.txt", "256-bit key for service-account secret and MFA code HMACs and for sealing rotated JWT keys"),
+            new Variable("MASTER_ENCRYPTION_KEY_PATH", "<data>/keys/master_encryption_key.txt", "Master key: base64 of 32 random bytes, or a passphrase; the only key file (every other key lives in the database, wrapped under it)"),
+            new Variable("JWT_PRIVATE_KEY_PATH", "<data>/keys/jwt_private_key.pem", "Deprecated: an earlier release's JWT signing key file, imported into the database once when present, then no longer read"),
+            new Variable("LIFTOS_SERVICE_KEY_PATH", "<data>/keys/service_key.txt", "Deprecated: an earlier release's service key file, imported into the database keyring once when present, then no longer read"),
             new Variable("SECURITY_AUDIT_ENABLED", "true", "Record security events"),
             new Variable("SECURITY_RATE_LIMITING_ENABLED", "true", "Enforce rate limits"),
             new Variable("SECURITY_DEVICE_FINGERPRINTING_ENABLED", "true", "Fingerprint devices at login (new-device flags, refresh tokens bound to the device)"),
@@ -121,11 +120,12 @@ public final class ConfigLoader {
         String issuer = r.string("LIFTOS_ISSUER", "liftos.com");
         Config.Edge edge = edge(r);
         Path keysDir = dataDir.resolve("keys");
-        Config.Keys keys = new Config.Keys(
+        Path masterKey = r.path("MASTER_ENCRYPTION_KEY_PATH", keysDir.resolve("master_encryption_key.txt"));
+        // An earlier release kept the audit signing key next to the master key, with no variable of its own.
+        Config.Keys keys = new Config.Keys(masterKey,
                 r.path("JWT_PRIVATE_KEY_PATH", keysDir.resolve("jwt_private_key.pem")),
-                r.path("JWT_PUBLIC_KEY_PATH", keysDir.resolve("jwt_public_key.pem")),
-                r.path("MASTER_ENCRYPTION_KEY_PATH", keysDir.resolve("master_encryption_key.txt")),
-                r.path("LIFTOS_SERVICE_KEY_PATH", keysDir.resolve("service_key.txt")));
+                r.path("LIFTOS_SERVICE_KEY_PATH", keysDir.resolve("service_key.txt")),
+                masterKey.toAbsolutePath().resolveSibling("audit_signing_key.txt"));
         Config.Features features = new Config.Features(
                 r.bool("SECURITY_AUDIT_ENABLED", true),
                 r.bool("SECURITY_RATE_LIMITING_ENABLED", true),

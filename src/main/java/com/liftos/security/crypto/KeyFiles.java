@@ -52,14 +52,16 @@ public final class KeyFiles {
         return true;
     }
 
-    /** Reads a key file after checking it is private to its owner. */
+    /**
+     * Reads a key file after checking that no other user can read it: private to its owner (mode 0600 or 0400), or a
+     * Kubernetes Secret as the kubelet mounts it for a pod with {@code fsGroup} (see {@link #secretOfOwnGroup}).
+     */
     public static byte[] readPrivate(Path file) {
         try {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-            for (PosixFilePermission p : perms) {
-                if (p.name().startsWith("GROUP_") || p.name().startsWith("OTHERS_")) {
-                    throw new KeyFileException(file + " is readable by other users (mode must be 0600; run: chmod 600 " + file + ")");
-                }
+            boolean ownerOnly = perms.stream().noneMatch(p -> p.name().startsWith("GROUP_") || p.name().startsWith("OTHERS_"));
+            if (!ownerOnly && !secretOfOwnGroup(file, perms)) {
+                throw new KeyFileException(file + " is readable by other users (mode must be 0600; run: chmod 600 " + file + ")");
             }
             return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
@@ -68,6 +70,27 @@ public final class KeyFiles {
             throw new KeyFileException(file + " is not readable by this user");
         } catch (IOException e) {
             throw new KeyFileException(file + " cannot be read (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    /**
+     * The one group-readable key file accepted: owned by root, readable (not writable) by its group and by no one
+     * else, the group being this process's own. That is a Secret volume of a pod whose {@code fsGroup} equals its
+     * {@code runAsGroup}: the kubelet cannot give the file to the pod's user, so it gives it to the pod's group, and
+     * no other user is in that group. Anything else (another group, any bit for others) is refused.
+     */
+    private static boolean secretOfOwnGroup(Path file, Set<PosixFilePermission> perms) {
+        if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.GROUP_EXECUTE)
+                || perms.stream().anyMatch(p -> p.name().startsWith("OTHERS_"))) {
+            return false;
+        }
+        try {
+            int owner = (Integer) Files.getAttribute(file, "unix:uid");
+            int group = (Integer) Files.getAttribute(file, "unix:gid");
+            int ownGroup = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
+            return owner == 0 && group == ownGroup;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
+            return false;
         }
     }
 

@@ -12,6 +12,9 @@ import javax.crypto.Mac;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
+import org.bouncycastle.crypto.params.HKDFParameters;
 
 /**
  * The key-encryption key (KEK) read from {@code MASTER_ENCRYPTION_KEY_PATH}. A file holding base64 of exactly
@@ -32,11 +35,15 @@ public final class MasterKey {
     private final AesKey key;
     private final Kind kind;
     private final byte[] checkValue;
+    private final byte[] kdfSalt;
+    private final int kdfIterations;
 
-    private MasterKey(AesKey key, Kind kind) {
+    private MasterKey(AesKey key, Kind kind, byte[] kdfSalt, int kdfIterations) {
         this.key = key;
         this.kind = kind;
         this.checkValue = computeCheckValue(key);
+        this.kdfSalt = kdfSalt.clone();
+        this.kdfIterations = kdfIterations;
     }
 
     /** Reads {@code file} (must be mode 0600) and derives the KEK; {@code salt} is used only for a passphrase. */
@@ -63,12 +70,12 @@ public final class MasterKey {
             if (raw != null && raw.length == AesKey.LENGTH) {
                 AesKey k = AesKey.of(raw);
                 Arrays.fill(raw, (byte) 0);
-                return new MasterKey(k, Kind.RAW_KEY);
+                return new MasterKey(k, Kind.RAW_KEY, salt, iterations);
             }
             if (raw != null) {
                 Arrays.fill(raw, (byte) 0);
             }
-            return new MasterKey(derive(text, salt, iterations, name), Kind.PASSPHRASE);
+            return new MasterKey(derive(text, salt, iterations, name), Kind.PASSPHRASE, salt, iterations);
         } finally {
             Arrays.fill(text, (byte) 0);
         }
@@ -140,6 +147,33 @@ public final class MasterKey {
 
     public boolean matches(byte[] storedCheckValue) {
         return MessageDigest.isEqual(checkValue, storedCheckValue);
+    }
+
+    /** The PBKDF2 salt this key was loaded with (used only when the file holds a passphrase; not secret). */
+    public byte[] kdfSalt() {
+        return kdfSalt.clone();
+    }
+
+    /** The PBKDF2 iteration count this key was loaded with. */
+    public int kdfIterations() {
+        return kdfIterations;
+    }
+
+    /**
+     * A 256-bit key for one purpose, HKDF-SHA256 (RFC 5869, zero salt) of the KEK with {@code purpose} as info:
+     * independent of the KEK and of every other purpose's key. Wipe it after use.
+     */
+    public byte[] derive(String purpose) {
+        byte[] raw = key.exportBytes(InsecureKeyAccess.TOKEN);
+        try {
+            HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
+            hkdf.init(new HKDFParameters(raw, null, purpose.getBytes(StandardCharsets.UTF_8)));
+            byte[] out = new byte[AesKey.LENGTH];
+            hkdf.generateBytes(out, 0, out.length);
+            return out;
+        } finally {
+            Arrays.fill(raw, (byte) 0);
+        }
     }
 
     @Override

@@ -44,11 +44,11 @@ public final class Mfa {
 
     /**
      * The factor store. TOTP secrets are sealed with {@code secrets} (the vault's envelope encryption); code
-     * hashes are keyed with a key derived (HKDF) from the service key file ({@code LIFTOS_SERVICE_KEY_PATH}).
+     * hashes are keyed with a key derived (HKDF) from the service key (the instance keyring's).
      */
-    public static MfaFactors factors(Db db, Organizations orgs, Secrets secrets, byte[] serviceKeyFile, Clock clock,
+    public static MfaFactors factors(Db db, Organizations orgs, Secrets secrets, byte[] serviceKey, Clock clock,
                                      SecureRandom random) {
-        CodeHasher hasher = new CodeHasher(KeyDerivation.derive(serviceKeyFile, "liftos/mfa-codes/v1"));
+        CodeHasher hasher = new CodeHasher(KeyDerivation.derive(serviceKey, "liftos/mfa-codes/v1"));
         RecoveryCodes recovery = new RecoveryCodes(db, hasher, clock, random);
         Methods methods = new Methods(db, recovery, clock);
         TotpSecrets totp = new TotpSecrets(db, methods, secrets, clock, random);

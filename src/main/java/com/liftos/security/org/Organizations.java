@@ -115,13 +115,15 @@ public final class Organizations {
     }
 
     public long count() {
-        return db.run(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM organizations");
-                 ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        });
+        return db.run(this::count);
+    }
+
+    public long count(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM organizations");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     /** The organization's configuration; defaults when none is stored. */

@@ -3,8 +3,14 @@ package com.liftos.security.vault;
 import com.liftos.security.crypto.Aead;
 import com.liftos.security.crypto.AesKey;
 import com.liftos.security.crypto.DecryptionFailedException;
+import com.liftos.security.crypto.KeyFileException;
+import com.liftos.security.crypto.KeyFiles;
 import com.liftos.security.crypto.MasterKey;
+import com.liftos.security.keys.MasterKeyTerm;
 import com.liftos.security.store.Db;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -14,10 +20,14 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The key hierarchy as this process sees it: one KEK (the master key it was started with, checked against the
@@ -28,6 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * own KEK while the rotation adds copies under the new one.
  */
 final class Keyring {
+    private static final Logger LOG = LoggerFactory.getLogger(Keyring.class);
     /** A stored master key term. */
     record Kek(int id, byte[] checkValue, KekState state) {}
 
@@ -74,10 +85,67 @@ final class Keyring {
      * {@link MasterKeyMismatchException} before anything is written with it.
      */
     static Keyring open(Db db, Path keyFile, Clock clock, SecureRandom random) {
+        return new Keyring(db, unlock(db, keyFile, random), clock, random);
+    }
+
+    Keyring(Db db, MasterKeyTerm term, Clock clock, SecureRandom random) {
+        this(db, term.key(), term.id(), clock, random);
+    }
+
+    /** The master key of {@code keyFile}, checked as {@link #open} does. */
+    static MasterKeyTerm unlock(Db db, Path keyFile, SecureRandom random) {
         VaultSettings settings = VaultSettings.ensure(db, random);
         MasterKey master = settings.load(keyFile);
-        int id = requireActive(db, master, keyFile);
-        return new Keyring(db, master, id, clock, random);
+        return new ActiveTerm(requireActive(db, master, keyFile), master);
+    }
+
+    /**
+     * As {@link #unlock}, but on a database that has no master key yet a missing {@code keyFile} is created first
+     * (32 random bytes, base64, mode 0600). On a database that has one, a missing file is an error: a new key
+     * could never open what the database holds.
+     */
+    static MasterKeyTerm provision(Db db, Path keyFile, SecureRandom random) {
+        if (!Files.exists(keyFile)) {
+            boolean registered = db.run(c -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM vault_keks)");
+                     ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getBoolean(1);
+                }
+            });
+            if (registered) {
+                throw new KeyFileException(keyFile + " does not exist, and this database's keys are wrapped under its master key:"
+                        + " put that key there (MASTER_ENCRYPTION_KEY_PATH), e.g. from the Secret 'liftos setup' described");
+            }
+            byte[] raw = new byte[AesKey.LENGTH];
+            random.nextBytes(raw);
+            byte[] text = (Base64.getEncoder().encodeToString(raw) + "\n").getBytes(StandardCharsets.US_ASCII);
+            try {
+                if (KeyFiles.writeNew(keyFile, text)) {
+                    LOG.info("master encryption key generated (256-bit, mode 0600): {}", keyFile);
+                }
+            } catch (IOException e) {
+                throw new KeyFileException(keyFile + " does not exist and cannot be created (" + e.getClass().getSimpleName()
+                        + "); provide the master key there (MASTER_ENCRYPTION_KEY_PATH)");
+            } finally {
+                Arrays.fill(raw, (byte) 0);
+                Arrays.fill(text, (byte) 0);
+            }
+        }
+        return unlock(db, keyFile, random);
+    }
+
+    /** A master key checked as the active term; {@link #holdActive} share-locks its row as {@link #requireKekActive} does. */
+    private record ActiveTerm(int id, MasterKey key) implements MasterKeyTerm {
+        @Override
+        public boolean holdActive(Connection c) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("SELECT state FROM vault_keks WHERE id = ? FOR SHARE")) {
+                ps.setInt(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() && KekState.of(rs.getString(1)) == KekState.ACTIVE;
+                }
+            }
+        }
     }
 
     static int requireActive(Db db, MasterKey master, Path keyFile) {

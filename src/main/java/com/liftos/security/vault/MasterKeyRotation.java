@@ -6,6 +6,7 @@ import com.liftos.security.audit.SecurityEventType;
 import com.liftos.security.crypto.Aead;
 import com.liftos.security.crypto.AesKey;
 import com.liftos.security.crypto.MasterKey;
+import com.liftos.security.keys.KeyringRewrap;
 import com.liftos.security.store.Db;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -23,8 +24,9 @@ import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * {@code liftos vault rotate-master-key}: re-wraps every organization's data keys under a new KEK. Work is
- * proportional to data keys (organizations), never to credentials.
+ * {@code liftos vault rotate-master-key}: re-wraps every organization's data keys, and the instance keyring's keys
+ * ({@link KeyringRewrap}: service key, audit signing key), under a new KEK. Work is proportional to data keys
+ * (organizations), never to credentials.
  *
  * <p>Crash safety: the new KEK is recorded as {@code pending} first; each batch of re-wrapped copies commits on
  * its own, next to the old copies; a final transaction makes the new KEK active, retires the old one and deletes
@@ -103,9 +105,11 @@ public final class MasterKeyRotation {
         Aead aead = new Aead(random);
         int batchSize = pausePerKey.isZero() ? 500 : 1;
         int rewrapped = 0;
+        int keyringRewrapped = 0;
         while (true) {
             List<Wrapped> batch = db.run(c -> missing(c, currentId, newId, batchSize));
             if (batch.isEmpty()) {
+                keyringRewrapped += KeyringRewrap.copy(db, current, currentId, next, newId, random);
                 if (finish(currentId, newId)) {
                     break;
                 }
@@ -134,8 +138,10 @@ public final class MasterKeyRotation {
             rewrapped += out.size();
         }
         int verified = verify(next, newId);
-        progress.accept("master-key rotation finished: " + rewrapped + " data keys re-wrapped in this run, "
-                + verified + " verified under KEK " + newId + "; now set MASTER_ENCRYPTION_KEY_PATH to " + newKeyFile + " and restart the service");
+        int keyringVerified = KeyringRewrap.verify(db, next, newId);
+        progress.accept("master-key rotation finished: " + rewrapped + " data keys and " + keyringRewrapped
+                + " keyring keys re-wrapped in this run, " + verified + " data keys and " + keyringVerified + " keyring keys verified under KEK "
+                + newId + "; now set MASTER_ENCRYPTION_KEY_PATH to " + newKeyFile + " and restart the service");
         return new Result(false, newId, rewrapped, organizations());
     }
 
@@ -190,6 +196,9 @@ public final class MasterKeyRotation {
                     }
                 }
             }
+            if (KeyringRewrap.missingCount(c, currentId, newId) > 0) {
+                return false;
+            }
             try (PreparedStatement ps = c.prepareStatement("UPDATE vault_keks SET state = 'retired', retired_at = ? WHERE id = ?")) {
                 ps.setTimestamp(1, java.sql.Timestamp.from(now));
                 ps.setInt(2, currentId);
@@ -205,6 +214,7 @@ public final class MasterKeyRotation {
                 ps.setInt(1, currentId);
                 dropped = ps.executeUpdate();
             }
+            KeyringRewrap.dropTerm(c, currentId);
             audit.record(c, SecurityEvent.builder(SecurityEventType.KEY_ROTATION, "master_key_rotated")
                     .resource("vault:kek:" + newId).detail("from_kek", currentId).detail("to_kek", newId)
                     .detail("data_keys", dropped).risk(0.3).build(now));

@@ -1,6 +1,7 @@
 package com.liftos.security.vault;
 
 import com.liftos.security.audit.AuditLog;
+import com.liftos.security.keys.MasterKeyTerm;
 import com.liftos.security.store.Db;
 import com.liftos.security.store.Purge;
 import java.nio.file.Path;
@@ -33,7 +34,30 @@ public interface Vault {
      * when it is not the key this database was sealed with.
      */
     static Vault open(Db db, AuditLog audit, Path masterKeyFile, Clock clock, SecureRandom random) {
-        return new VaultService(db, audit, Keyring.open(db, masterKeyFile, clock, random), clock);
+        return open(db, audit, unlock(db, masterKeyFile, random), clock, random);
+    }
+
+    /** Opens the vault with a master key already checked by {@link #unlock} or {@link #provision}. */
+    static Vault open(Db db, AuditLog audit, MasterKeyTerm master, Clock clock, SecureRandom random) {
+        return new VaultService(db, audit, new Keyring(db, master, clock, random), clock);
+    }
+
+    /**
+     * Loads the master key file (a passphrase is derived once, with the installation's salt) and checks it against
+     * the database's key check values: the first start of a database registers it as term 1; afterwards it must be
+     * the active term, else {@link MasterKeyMismatchException} (one line naming the file) before anything is
+     * written with it.
+     */
+    static MasterKeyTerm unlock(Db db, Path masterKeyFile, SecureRandom random) {
+        return Keyring.unlock(db, masterKeyFile, random);
+    }
+
+    /**
+     * As {@link #unlock}, creating a missing key file (32 random bytes, mode 0600) when the database has no master key
+     * yet: what a first start does. A missing file on a database that has one is refused.
+     */
+    static MasterKeyTerm provision(Db db, Path masterKeyFile, SecureRandom random) {
+        return Keyring.provision(db, masterKeyFile, random);
     }
 
     /**

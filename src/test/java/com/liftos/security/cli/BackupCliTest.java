@@ -99,7 +99,8 @@ class BackupCliTest {
             assertThat(run(app.dataDir(), app.schema(), "backup", "create", "--out", file.toString()).code())
                     .as("never replaces a file").isEqualTo(LiftosCommand.CONFIG_ERROR);
 
-            // No key material and no credential in clear in the file: every key file's content is absent.
+            // No key material and no credential in clear in the file: the master key file's content is absent, and so
+            // are the keys of the database keyring (only their wrapped form is in the backup).
             String contents = entriesAsText(file);
             assertThat(contents).contains(email).doesNotContain(SECRET).doesNotContain(PASSWORD);
             try (var keys = Files.list(app.dataDir().resolve("keys"))) {
@@ -111,6 +112,11 @@ class BackupCliTest {
                     }
                 }
             }
+            byte[] serviceKey = app.app().keys().service().bytes(com.liftos.security.crypto.InsecureKeyAccess.get());
+            byte[] auditKey = app.app().keys().auditSigning().bytes(com.liftos.security.crypto.InsecureKeyAccess.get());
+            assertThat(contents).doesNotContain(new String(serviceKey, StandardCharsets.US_ASCII))
+                    .doesNotContain(java.util.Base64.getEncoder().encodeToString(auditKey))
+                    .doesNotContain(HexFormat.of().formatHex(auditKey));
 
             TestDatabase.Schema unmigrated = TestDatabase.fresh();
             Run notMigrated = run(app.dataDir(), unmigrated, "backup", "restore", "--in", file.toString());
@@ -180,10 +186,10 @@ class BackupCliTest {
             Path missing = rewrite(file, dir.resolve("missing.backup"), (name, bytes) -> name.equals("tables/vault_keks.copy") ? null : bytes);
             assertThat(run(app.dataDir(), target, "backup", "restore", "--in", missing.toString()).err()).contains("refused (tampered)");
 
-            // Another installation's service key: the signature does not verify.
+            // Another installation's master key: the signature does not verify.
             try (TestApp other = TestApp.start()) {
                 Run foreign = run(other.dataDir(), target, "backup", "restore", "--in", file.toString());
-                assertThat(foreign.err()).contains("refused (tampered)").contains("another service key");
+                assertThat(foreign.err()).contains("refused (tampered)").contains("another master key");
             }
 
             Path notZip = Files.writeString(dir.resolve("plain.txt"), "not a backup");

@@ -90,18 +90,30 @@ class CliTest {
     }
 
     @Test
-    void setupCreatesPrivateKeysConfigAndTemplateAndKeepsKeysOnRerun() throws Exception {
+    void setupCreatesTheMasterKeyTheKeysInTheDatabaseConfigAndTemplateAndKeepsThemOnRerun() throws Exception {
         TestDatabase.Schema schema = TestDatabase.fresh();
         UUID org = UUID.randomUUID();
         Path template = dir.resolve(".env.template");
         Run first = run(env(schema), "setup", org.toString(), "--env-template", template.toString());
         assertThat(first.code).as(first.err).isZero();
         Path keys = dir.resolve("data/keys");
-        for (String f : new String[] {"jwt_private_key.pem", "jwt_public_key.pem", "master_encryption_key.txt"}) {
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keys.resolve(f)))).isEqualTo("rw-------");
+        // the master key is the only key file; everything else is in the database
+        try (var files = Files.list(keys)) {
+            assertThat(files.map(f -> f.getFileName().toString()).toList()).containsExactly("master_encryption_key.txt");
         }
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keys.resolve("master_encryption_key.txt"))))
+                .isEqualTo("rw-------");
         byte[] master = Files.readAllBytes(keys.resolve("master_encryption_key.txt"));
-        byte[] jwt = Files.readAllBytes(keys.resolve("jwt_private_key.pem"));
+        assertThat(first.out).contains("Master encryption key generated").contains("service key created in the database keyring")
+                .contains("audit signing key created in the database keyring").contains("JWT signing keys");
+        // the exact Secret the Kubernetes manifest mounts, made from the file: the key itself is never printed
+        assertThat(first.out).contains("kubectl create secret generic liftos-security-master-key --from-file=master_encryption_key.txt="
+                + keys.resolve("master_encryption_key.txt").toAbsolutePath());
+        assertThat(first.out).doesNotContain(new String(master, StandardCharsets.US_ASCII).strip());
+        String manifest = Files.readString(Path.of("deploy/kubernetes/deployment.yaml"));
+        assertThat(manifest).contains("secretName: liftos-security-master-key")
+                .contains("MASTER_ENCRYPTION_KEY_PATH, value: /etc/liftos/master-key/master_encryption_key.txt")
+                .doesNotContain("JWT_PRIVATE_KEY_PATH").doesNotContain("LIFTOS_SERVICE_KEY_PATH");
         String tmpl = Files.readString(template);
         for (ConfigLoader.Variable v : ConfigLoader.VARIABLES) {
             assertThat(tmpl).contains(v.name() + "=");
@@ -123,10 +135,15 @@ class CliTest {
         }
 
         Run second = run(env(schema), "setup", org.toString(), "--env-template", template.toString());
-        assertThat(second.code).isZero();
-        assertThat(second.out).contains("JWT signing key kept").contains("Master encryption key kept").contains("kept with its security configuration");
+        assertThat(second.code).as(second.err).isZero();
+        assertThat(second.out).contains("Master encryption key kept").contains("kept with its security configuration")
+                .doesNotContain("created in the database keyring");
+        assertThat(jwksKids(first.out)).isEqualTo(jwksKids(second.out));
         assertThat(Files.readAllBytes(keys.resolve("master_encryption_key.txt"))).isEqualTo(master);
-        assertThat(Files.readAllBytes(keys.resolve("jwt_private_key.pem"))).isEqualTo(jwt);
+    }
+
+    private static String jwksKids(String setupOutput) {
+        return setupOutput.lines().filter(l -> l.contains("JWT signing keys")).findFirst().orElseThrow();
     }
 
     @Test

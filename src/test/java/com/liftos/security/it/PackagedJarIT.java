@@ -44,8 +44,12 @@ class PackagedJarIT {
         String firstLog = Files.readString(dir.resolve("first.log"));
         assertThat(firstLog).contains("created organization 'IT Org'");
         assertThat(firstLog).doesNotContain("It-Admin-Passw0rd!");
+        assertThat(firstLog).contains("service key created in the database keyring").contains("JWT signing key");
         byte[] master = Files.readAllBytes(data.resolve("keys/master_encryption_key.txt"));
-        byte[] jwt = Files.readAllBytes(data.resolve("keys/jwt_private_key.pem"));
+        // the master key is the only key file; every other key is in the database
+        try (var files = Files.list(data.resolve("keys"))) {
+            assertThat(files.map(f -> f.getFileName().toString()).toList()).containsExactly("master_encryption_key.txt");
+        }
 
         Process second = start(data, port, dir.resolve("second.log"));
         try {
@@ -55,9 +59,8 @@ class PackagedJarIT {
             stop(second);
         }
         String secondLog = Files.readString(dir.resolve("second.log"));
-        assertThat(secondLog).doesNotContain("created organization").contains("JWT signing key kept");
+        assertThat(secondLog).doesNotContain("created organization").doesNotContain("created in the database");
         assertThat(Files.readAllBytes(data.resolve("keys/master_encryption_key.txt"))).isEqualTo(master);
-        assertThat(Files.readAllBytes(data.resolve("keys/jwt_private_key.pem"))).isEqualTo(jwt);
         assertThat(data.resolve("postgres/PG_VERSION")).exists();
     }
 

@@ -32,26 +32,30 @@ public final class TestApp implements AutoCloseable {
 
     private final App app;
     private final Path dataDir;
+    private final Map<String, String> env;
     private final TestDatabase.Schema schema;
     private final ByteArrayOutputStream console = new ByteArrayOutputStream();
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final ObjectMapper json = new ObjectMapper();
 
     private TestApp(Map<String, String> extraEnv, Clock clock) {
-        this(extraEnv, clock, null);
+        this(extraEnv, clock, null, null);
     }
 
-    /** With {@code shared} set: a second instance on the same schema and the same key files. */
-    private TestApp(Map<String, String> extraEnv, Clock clock, TestApp shared) {
+    /**
+     * On {@code schema} (a fresh one when null) with a data directory of its own; with {@code shared} set, given only
+     * that instance's master key.
+     */
+    private TestApp(Map<String, String> extraEnv, Clock clock, TestDatabase.Schema schema, TestApp shared) {
         try {
             this.dataDir = Files.createTempDirectory("liftos-test-data");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.schema = shared == null ? TestDatabase.fresh() : shared.schema;
+        this.schema = shared != null ? shared.schema : schema != null ? schema : TestDatabase.fresh();
         Map<String, String> env = new HashMap<>();
         env.put("LIFTOS_DATA_DIR", dataDir.toString());
-        env.put("DATABASE_URL", schema.databaseUrl());
+        env.put("DATABASE_URL", this.schema.databaseUrl());
         env.put("LIFTOS_HTTP_PORT", "0");
         env.put("LIFTOS_DB_POOL_SIZE", "8");
         env.put("LIFTOS_BOOTSTRAP_ADMIN_EMAIL", ADMIN_EMAIL);
@@ -64,13 +68,12 @@ public final class TestApp implements AutoCloseable {
         env.put("LIFTOS_ARGON2_MEMORY_KIB", "8192");
         env.put("LIFTOS_ARGON2_ITERATIONS", "1");
         if (shared != null) {
-            Path keys = shared.dataDir.resolve("keys");
-            env.put("JWT_PRIVATE_KEY_PATH", keys.resolve("jwt_private_key.pem").toString());
-            env.put("JWT_PUBLIC_KEY_PATH", keys.resolve("jwt_public_key.pem").toString());
-            env.put("MASTER_ENCRYPTION_KEY_PATH", keys.resolve("master_encryption_key.txt").toString());
-            env.put("LIFTOS_SERVICE_KEY_PATH", keys.resolve("service_key.txt").toString());
+            // The master key is all an instance is given; its own data directory holds no other key.
+            env.put("MASTER_ENCRYPTION_KEY_PATH", shared.masterKeyFile().toString());
         }
         env.putAll(extraEnv);
+        env.putIfAbsent("MASTER_ENCRYPTION_KEY_PATH", dataDir.resolve("keys/master_encryption_key.txt").toString());
+        this.env = Map.copyOf(env);
         this.app = App.start(ConfigLoader.load(env), clock, new PrintStream(console, true, StandardCharsets.UTF_8));
     }
 
@@ -86,12 +89,24 @@ public final class TestApp implements AutoCloseable {
         return new TestApp(extraEnv, clock);
     }
 
-    /** A second service instance on {@code other}'s database schema, sharing its key files (multi-instance tests). */
+    /**
+     * A second service instance on {@code other}'s database schema with a data directory of its own, given only
+     * {@code other}'s master key file (multi-instance tests): every other key comes from the database.
+     */
     public static TestApp startSharing(TestApp other, Map<String, String> extraEnv, Clock clock) {
-        return new TestApp(extraEnv, clock, other);
+        return new TestApp(extraEnv, clock, null, other);
+    }
+
+    /** An instance on an existing {@code schema} with a data directory of its own (fleet tests pass the master key in {@code extraEnv}). */
+    public static TestApp startOn(TestDatabase.Schema schema, Map<String, String> extraEnv) {
+        return new TestApp(extraEnv, Clock.systemUTC(), schema, null);
     }
 
     public App app() { return app; }
+    /** The master key file this instance was started with. */
+    public Path masterKeyFile() { return Path.of(env.get("MASTER_ENCRYPTION_KEY_PATH")); }
+    /** The environment this instance was started with (tests start the CLI the same way). */
+    public Map<String, String> env() { return env; }
     public Path dataDir() { return dataDir; }
     public TestDatabase.Schema schema() { return schema; }
     public String consoleOutput() { return console.toString(StandardCharsets.UTF_8); }

@@ -27,7 +27,7 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Service accounts and their client secrets. A secret is 256 random bits, shown once; only
  * HMAC-SHA256(server key, secret) is stored — a high-entropy secret needs no slow hash, and the server key (derived
- * from the service key file) means a stolen table alone cannot even be used to test guesses. Comparison is constant-time.
+ * from the service key, which lives in the database wrapped under the master key) means a stolen table alone cannot even be used to test guesses. Comparison is constant-time.
  * Verified credentials are cached per client id and dropped whenever the account changes (trigger-fed, see
  * {@link TokenState}).
  */

@@ -7,6 +7,8 @@ import com.liftos.security.crypto.KeyFiles;
 import com.liftos.security.store.Db;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -28,14 +30,19 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The JWT keyring shared by every instance through the {@code jwt_signing_keys} table. The key of
- * {@code JWT_PRIVATE_KEY_PATH} is registered on start (its private half never enters the database); keys added
- * by {@link #rotate} are stored with the private key sealed in the {@link Aead} format under a key derived
- * (HKDF-SHA256) from the service key (LIFTOS_SERVICE_KEY_PATH). The header's key id is a fingerprint of that
- * derived key, so a row sealed under another service key fails at once and by name; the associated data binds
- * the row's {@code kid}, so a sealed key cannot be moved to another row.
+ * The JWT keyring shared by every instance through the {@code jwt_signing_keys} table: every key, private half
+ * included, lives there, the private key sealed in the {@link Aead} format under a key derived (HKDF-SHA256) from
+ * the service key (the instance keyring's, itself wrapped under the master key). The header's key id is a
+ * fingerprint of that derived key, so a row sealed under another service key fails at once and by name; the
+ * associated data binds the row's {@code kid}, so a sealed key cannot be moved to another row.
+ *
+ * <p>On start: an earlier release's key file ({@code JWT_PRIVATE_KEY_PATH}), when present, is imported (its row
+ * gets its sealed private half); then, when no key can sign, one is created (under a table lock, so instances
+ * starting together create exactly one). No instance depends on a local file afterwards.
  *
  * <p>Rows sealed before V13 ({@code private_sealed_legacy}) are in the keyring's earlier format
  * ({@link LegacyJwtKeySeal}); the first load that meets one opens it that way once and writes it back sealed
@@ -50,9 +57,9 @@ public final class JwtKeys {
     private static final Duration RELOAD_EVERY = Duration.ofSeconds(5);
     private static final Duration UNKNOWN_KID_RELOAD = Duration.ofSeconds(1);
 
+    private static final Logger LOG = LoggerFactory.getLogger(JwtKeys.class);
+
     private final Db db;
-    private final KeyPair fileKey;
-    private final String fileKid;
     private final AesKey sealingKey;
     private final int sealingKeyId;
     private final LegacyJwtKeySeal legacy;
@@ -60,15 +67,15 @@ public final class JwtKeys {
     private final Duration accessTokenLifetime;
     private final Clock clock;
     private final SecureRandom random;
+    private final Optional<String> fileKeyReport;
     private volatile KeyRing ring;
     private volatile Instant loadedAt = Instant.EPOCH;
     /** The keys of the last load by key id, reused while unchanged (parsing, unsealing and provider translation are not free). */
     private Map<String, SigningKey> loaded = Map.of();
 
-    public JwtKeys(Db db, KeyPair fileKey, byte[] serviceKeyFile, Duration accessTokenLifetime, Clock clock, SecureRandom random) {
+    /** {@code legacyKeyFile}: where an earlier release kept its signing key; imported when the file exists. */
+    public JwtKeys(Db db, Optional<Path> legacyKeyFile, byte[] serviceKeyFile, Duration accessTokenLifetime, Clock clock, SecureRandom random) {
         this.db = db;
-        this.fileKey = fileKey;
-        this.fileKid = SigningKey.kidOf((RSAPublicKey) fileKey.getPublic());
         byte[] derived = KeyDerivation.derive(serviceKeyFile, "liftos/jwt-keyring/v1");
         this.sealingKey = AesKey.of(derived);
         this.legacy = new LegacyJwtKeySeal(derived);
@@ -78,7 +85,9 @@ public final class JwtKeys {
         this.accessTokenLifetime = accessTokenLifetime;
         this.clock = clock;
         this.random = random;
-        registerFileKey();
+        this.fileKeyReport = legacyKeyFile.filter(Files::exists).map(f -> importFileKey(f, KeyFiles.readRsaKeyPair(f)));
+        fileKeyReport.ifPresent(LOG::info);
+        ensureSigningKey();
         reload();
     }
 
@@ -108,21 +117,7 @@ public final class JwtKeys {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         byte[] sealed = seal(pair.getPrivate().getEncoded(), kid);
         db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE jwt_signing_keys SET retired_at = ? WHERE retired_at IS NULL")) {
-                ps.setTimestamp(1, Timestamp.from(now.plus(accessTokenLifetime).plus(Duration.ofMinutes(5))));
-                ps.executeUpdate();
-            }
-            try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO jwt_signing_keys (kid, public_pem, private_sealed, private_sealed_legacy, created_at, activated_at)
-                    VALUES (?, ?, ?, false, ?, ?)""")) {
-                ps.setString(1, kid);
-                ps.setString(2, Base64.getEncoder().encodeToString(pub.getEncoded()));
-                ps.setBytes(3, sealed);
-                ps.setTimestamp(4, Timestamp.from(now));
-                ps.setTimestamp(5, Timestamp.from(now));
-                ps.executeUpdate();
-            }
+            insertSigningKey(c, kid, pub, sealed, now);
             return null;
         });
         reload();
@@ -139,31 +134,97 @@ public final class JwtKeys {
         return ring().published().stream().map(SigningKey::kid).toList();
     }
 
-    private void registerFileKey() {
-        RSAPublicKey pub = (RSAPublicKey) fileKey.getPublic();
-        String kid = fileKid;
+    /**
+     * Stores the private half of an earlier release's key file, sealed, in its row (adding the row when missing: the
+     * signing key when no stored key can sign, else published but not preferred over the key in use).
+     */
+    private String importFileKey(Path file, KeyPair pair) {
+        RSAPublicKey pub = (RSAPublicKey) pair.getPublic();
+        String kid = SigningKey.kidOf(pub);
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-        db.tx(c -> {
-            c.createStatement().execute("LOCK TABLE jwt_signing_keys IN SHARE ROW EXCLUSIVE MODE");
-            boolean empty;
-            try (PreparedStatement ps = c.prepareStatement("SELECT NOT EXISTS (SELECT 1 FROM jwt_signing_keys)");
-                 ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                empty = rs.getBoolean(1);
-            }
-            // The first key becomes the signing key; a file key that shows up later is published but never
-            // preferred over a key already in use (all instances must share JWT_PRIVATE_KEY_PATH).
+        byte[] sealed = seal(pair.getPrivate().getEncoded(), kid);
+        int stored = db.tx(c -> {
+            lock(c);
+            boolean canSign = anySigner(c);
             try (PreparedStatement ps = c.prepareStatement("""
                     INSERT INTO jwt_signing_keys (kid, public_pem, private_sealed, private_sealed_legacy, created_at, activated_at)
-                    VALUES (?, ?, NULL, false, ?, ?) ON CONFLICT (kid) DO NOTHING""")) {
+                    VALUES (?, ?, ?, false, ?, ?) ON CONFLICT (kid) DO UPDATE SET private_sealed = excluded.private_sealed, private_sealed_legacy = false
+                    WHERE jwt_signing_keys.private_sealed IS NULL""")) {
                 ps.setString(1, kid);
                 ps.setString(2, Base64.getEncoder().encodeToString(pub.getEncoded()));
-                ps.setTimestamp(3, Timestamp.from(now));
-                ps.setTimestamp(4, Timestamp.from(empty ? now : Instant.EPOCH));
-                ps.executeUpdate();
+                ps.setBytes(3, sealed);
+                ps.setTimestamp(4, Timestamp.from(now));
+                ps.setTimestamp(5, Timestamp.from(canSign ? Instant.EPOCH : now));
+                return ps.executeUpdate();
             }
-            return null;
         });
+        return stored > 0
+                ? "JWT signing key " + kid + " imported from " + file + " into the database (sealed under the service key);"
+                        + " the file is no longer read and can be deleted"
+                : file + ": its JWT signing key " + kid + " is in the database; the file is no longer read and can be deleted";
+    }
+
+    /** What start-up did with an earlier release's key file, when there was one (one line, for the operator). */
+    public Optional<String> fileKeyReport() {
+        return fileKeyReport;
+    }
+
+    /** Creates a signing key when no stored key can sign: the first start of a database, or one whose key file was lost. */
+    private void ensureSigningKey() {
+        if (db.run(JwtKeys::anySigner)) {
+            return;
+        }
+        KeyPair pair = KeyFiles.generateRsa(random);
+        RSAPublicKey pub = (RSAPublicKey) pair.getPublic();
+        String kid = SigningKey.kidOf(pub);
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        byte[] sealed = seal(pair.getPrivate().getEncoded(), kid);
+        boolean created = db.tx(c -> {
+            lock(c);
+            if (anySigner(c)) {
+                return false; // another instance created it meanwhile
+            }
+            insertSigningKey(c, kid, pub, sealed, now);
+            return true;
+        });
+        if (created) {
+            LOG.info("JWT signing key {} created in the database (sealed under the service key)", kid);
+        }
+    }
+
+    /** Serializes the few writers that decide which key signs (import, first key); readers are not blocked. */
+    private static void lock(java.sql.Connection c) throws java.sql.SQLException {
+        try (var st = c.createStatement()) {
+            st.execute("LOCK TABLE jwt_signing_keys IN SHARE ROW EXCLUSIVE MODE");
+        }
+    }
+
+    private static boolean anySigner(java.sql.Connection c) throws java.sql.SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT EXISTS (SELECT 1 FROM jwt_signing_keys WHERE private_sealed IS NOT NULL AND retired_at IS NULL)");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
+    /** Retires every current key (published until its tokens expired) and makes {@code kid} the signing key. */
+    private void insertSigningKey(java.sql.Connection c, String kid, RSAPublicKey pub, byte[] sealed, Instant now) throws java.sql.SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE jwt_signing_keys SET retired_at = ? WHERE retired_at IS NULL")) {
+            ps.setTimestamp(1, Timestamp.from(now.plus(accessTokenLifetime).plus(Duration.ofMinutes(5))));
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO jwt_signing_keys (kid, public_pem, private_sealed, private_sealed_legacy, created_at, activated_at)
+                VALUES (?, ?, ?, false, ?, ?)""")) {
+            ps.setString(1, kid);
+            ps.setString(2, Base64.getEncoder().encodeToString(pub.getEncoded()));
+            ps.setBytes(3, sealed);
+            ps.setTimestamp(4, Timestamp.from(now));
+            ps.setTimestamp(5, Timestamp.from(now));
+            ps.executeUpdate();
+        }
     }
 
     // Times are truncated to milliseconds: PostgreSQL rounds to microseconds, which could put a key's activation
@@ -196,9 +257,7 @@ public final class JwtKeys {
                     RSAPublicKey pub = publicKey(rs.getString(2));
                     byte[] sealed = rs.getBytes(3);
                     Optional<RSAPrivateKey> priv;
-                    if (kid.equals(fileKid)) {
-                        priv = Optional.of((RSAPrivateKey) fileKey.getPrivate());
-                    } else if (sealed == null) {
+                    if (sealed == null) {
                         priv = Optional.empty();
                     } else if (rs.getBoolean(6)) {
                         byte[] pkcs8 = legacy.open(sealed, kid);

@@ -6,7 +6,7 @@ import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
 
-/** Purpose-bound 256-bit keys derived from the service key file (LIFTOS_SERVICE_KEY_PATH) with HKDF-SHA256 (one key per {@code info}). */
+/** Purpose-bound 256-bit keys derived from the service key (the instance keyring's, as text) with HKDF-SHA256 (one key per {@code info}). */
 public final class KeyDerivation {
     private KeyDerivation() {}
 

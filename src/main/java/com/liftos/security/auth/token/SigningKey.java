@@ -40,7 +40,7 @@ final class SigningKey {
     /**
      * The same key as an object of the preferred provider's own key class. A provider handed another provider's
      * key object converts it on every init (for Amazon Corretto Crypto Provider that costs more than the signature
-     * itself), and key files may be read before that provider is installed.
+     * itself), and keys may be loaded before that provider is installed.
      */
     @SuppressWarnings("unchecked")
     private static <K extends java.security.Key> K preferredProviderKey(K key) {

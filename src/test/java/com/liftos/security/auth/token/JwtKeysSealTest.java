@@ -36,7 +36,6 @@ import org.junit.jupiter.api.Test;
  */
 class JwtKeysSealTest {
     static final SecureRandom RANDOM = new SecureRandom();
-    static final KeyPair FILE_KEY = KeyFiles.generateRsa(RANDOM);
     static final Duration LIFETIME = Duration.ofMinutes(60);
 
     HikariDataSource dataSource;
@@ -62,7 +61,7 @@ class JwtKeysSealTest {
     }
 
     JwtKeys keys(byte[] serviceKeyFile) {
-        return new JwtKeys(db, FILE_KEY, serviceKeyFile, LIFETIME, Clock.systemUTC(), RANDOM);
+        return new JwtKeys(db, Optional.empty(), serviceKeyFile, LIFETIME, Clock.systemUTC(), RANDOM);
     }
 
     record Row(byte[] sealed, boolean legacy) {}

@@ -39,8 +39,12 @@ class TokenForgeryTest {
 
     @BeforeAll
     static void start() throws Exception {
-        app = TestApp.start();
-        realKey = KeyFiles.readRsaKeyPair(app.dataDir().resolve("keys/jwt_private_key.pem"));
+        // The signing key lives in the database; handing the service an earlier release's key file makes it the
+        // signing key (imported at start) and lets this test hold the real private key.
+        realKey = KeyFiles.generateRsa(new SecureRandom());
+        java.nio.file.Path file = Files.createTempDirectory("forgery-key").resolve("jwt_private_key.pem");
+        KeyFiles.writeNew(file, KeyFiles.privateKeyPem(realKey));
+        app = TestApp.start(java.util.Map.of("JWT_PRIVATE_KEY_PATH", file.toString()));
         kid = SigningKey.kidOf((RSAPublicKey) realKey.getPublic());
         login = app.loginResponse(TestApp.ADMIN_EMAIL, TestApp.ADMIN_PASSWORD);
         genuine = SignedJWT.parse(login.get("access_token").asText()).getJWTClaimsSet();
@@ -82,7 +86,7 @@ class TokenForgeryTest {
 
     @Test
     void hs256SignedWithThePublicKeyIsRefused() throws Exception {
-        byte[] pem = Files.readAllBytes(app.dataDir().resolve("keys/jwt_public_key.pem"));
+        byte[] pem = KeyFiles.publicKeyPem(realKey);
         byte[] der = realKey.getPublic().getEncoded();
         for (byte[] secret : List.of(pem, der)) {
             SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(kid).type(new JOSEObjectType("at+jwt")).build(), genuine);
