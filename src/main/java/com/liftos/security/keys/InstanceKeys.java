@@ -42,8 +42,10 @@ public final class InstanceKeys {
         Map<KeyPurpose, Optional<KeyMaterial>> fromFiles = new EnumMap<>(KeyPurpose.class);
         fromFiles.put(KeyPurpose.SERVICE, LegacyKeyFile.read(KeyPurpose.SERVICE, files.serviceKey()));
         fromFiles.put(KeyPurpose.AUDIT_SIGNING, LegacyKeyFile.read(KeyPurpose.AUDIT_SIGNING, files.auditSigningKey()));
-        Map<KeyPurpose, KeyMaterial> stored = db.run(c -> KeyringRows.open(c, master.key(), master.id()));
+        // What exists at all is read before what opens under this term: another instance creating the keys between
+        // the two reads then shows up in the second only, never as a key held under another term.
         Set<KeyPurpose> elsewhere = db.run(KeyringRows::present);
+        Map<KeyPurpose, KeyMaterial> stored = db.run(c -> KeyringRows.open(c, master.key(), master.id()));
         elsewhere.removeAll(stored.keySet());
         if (!elsewhere.isEmpty()) {
             throw underAnotherTerm(elsewhere.iterator().next());

@@ -33,7 +33,10 @@ class MfaRefreshCookieTest {
             assertThat(app.json(ok).has("access_token")).isTrue();
             assertThat(app.json(ok).has("refresh_token")).isFalse();
             assertThat(app.json(ok).get("amr")).extracting(n -> n.asText()).containsExactly("pwd", "otp");
-            String cookie = ok.headers().firstValue("Set-Cookie").orElseThrow();
+            String cookie = ok.headers().allValues("Set-Cookie").stream().filter(c -> c.startsWith("liftos_refresh="))
+                    .findFirst().orElseThrow();
+            // the MFA step completes a sign-in: the device gets its token too
+            assertThat(ok.headers().allValues("Set-Cookie")).anySatisfy(c -> assertThat(c).startsWith("liftos_device="));
             assertThat(cookie).startsWith("liftos_refresh=").contains("HttpOnly", "Secure", "SameSite=Strict", "Path=/v1/auth");
             // the cookie is the session's refresh token: it rotates
             String value = cookie.substring(0, cookie.indexOf(';'));
