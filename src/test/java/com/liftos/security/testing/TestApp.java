@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -102,7 +103,71 @@ public final class TestApp implements AutoCloseable {
         return HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(30));
     }
 
+    /**
+     * Sends a request. Every exchange is recorded when {@link #record} is on; with the system property
+     * {@value #CONTRACT_CHECK} set to {@code true} (e.g. {@code ./mvnw test -Dliftos.contract.check=true}) every
+     * response of every test is also held to the served OpenAPI document, and one that departs from it fails the test
+     * that made the request.
+     */
     public HttpResponse<String> send(HttpRequest request) {
+        HttpResponse<String> response = exchange(request);
+        if (recording || Boolean.getBoolean(CONTRACT_CHECK)) {
+            Exchange e = Exchange.of(request, response);
+            if (recording) {
+                recorded.add(e);
+            }
+            if (Boolean.getBoolean(CONTRACT_CHECK)) {
+                List<String> problems = e.problems(contract());
+                if (!problems.isEmpty()) {
+                    throw new AssertionError("the response departs from /openapi.json: " + String.join("\n", problems));
+                }
+            }
+        }
+        return response;
+    }
+
+    /** The system property that holds every response of the test suite to the OpenAPI document. */
+    public static final String CONTRACT_CHECK = "liftos.contract.check";
+
+    private volatile boolean recording;
+    private final List<Exchange> recorded = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private ApiContract contract;
+
+    /** One request and its response, as the contract check needs them. */
+    public record Exchange(String method, String rawPath, int status, Optional<String> contentType, Optional<String> requestId,
+                           String body) {
+        static Exchange of(HttpRequest request, HttpResponse<String> response) {
+            return new Exchange(request.method(), request.uri().getRawPath(), response.statusCode(),
+                    response.headers().firstValue("Content-Type"), response.headers().firstValue("X-Request-ID"), response.body());
+        }
+
+        public List<String> problems(ApiContract contract) {
+            return contract.check(method, rawPath, status, contentType, requestId, body);
+        }
+    }
+
+    /** From now on, records every exchange {@link #send} makes (see {@link #recorded}). */
+    public void record() {
+        recording = true;
+    }
+
+    public List<Exchange> recorded() {
+        return List.copyOf(recorded);
+    }
+
+    /** The served OpenAPI document as a checker of responses (fetched once). */
+    public synchronized ApiContract contract() {
+        if (contract == null) {
+            HttpResponse<String> doc = exchange(request("/openapi.json").GET().build());
+            if (doc.statusCode() != 200) {
+                throw new AssertionError("GET /openapi.json answered " + doc.statusCode());
+            }
+            contract = ApiContract.of(doc.body());
+        }
+        return contract;
+    }
+
+    private HttpResponse<String> exchange(HttpRequest request) {
         try {
             return client.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
