@@ -28,8 +28,9 @@ import java.util.regex.Pattern;
  * (the guards {@code App} installs, in order): 401 without a valid token, 403 from the IP blocklist, the
  * organization's allowed ranges, MFA enrolment, permissions, emergency mode, risk and step-up MFA, 404 for another
  * organization or a malformed id, 429 with {@code Retry-After}, 400 for refused input text, 413 for a body over the
- * limit, 500 and 503. Every error response names its possible {@code error.code}s in an {@code enum}, so a code a
- * handler starts to answer without saying so here fails the contract test.
+ * limit, 414 and 431 for a request line or headers over Jetty's limits, 500 and 503. Every error response names its
+ * possible {@code error.code}s in an {@code enum}, so a code a handler starts to answer without saying so here fails
+ * the contract test.
  *
  * <p>Schemas live in JSON files ({@link #SCHEMA_FILES}, each an object of named JSON Schemas, draft 2020-12 as
  * OpenAPI 3.1 uses), so they read as what they are; a reference to a schema that no file has stops the start.
@@ -344,13 +345,16 @@ public final class OpenApi {
     private static Map<Integer, Set<String>> gateErrors(Route route, RouteDoc doc) {
         Access access = route.access();
         Map<Integer, Set<String>> out = new TreeMap<>();
-        add(out, 400, "invalid_parameter");
+        // Refused before routing whatever the route (JsonErrorHandler): a path or query Jetty cannot parse, too long a
+        // request line, too large headers.
+        add(out, 400, "invalid_parameter", "bad_request");
+        add(out, 414, "uri_too_long");
+        add(out, 431, "headers_too_large");
         add(out, 403, "ip_blocked", "https_required", "cors_rejected");
         add(out, 429, "rate_limited");
         add(out, 500, "internal_error");
         add(out, 503, "service_unavailable");
         if (!doc.bodies().isEmpty()) {
-            add(out, 400, "bad_request");
             add(out, 413, "payload_too_large");
         }
         if (doc.bodies().stream().anyMatch(b -> b.mediaType().equals(RouteDoc.JSON))) {
@@ -396,6 +400,8 @@ public final class OpenApi {
             case 409 -> "Conflict";
             case 410 -> "Gone";
             case 413 -> "Request body too large";
+            case 414 -> "Request URI too long";
+            case 431 -> "Request headers too large";
             case 429 -> "Too many requests";
             case 500 -> "Internal error";
             case 502 -> "Upstream delivery failed";

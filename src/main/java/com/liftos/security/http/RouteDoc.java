@@ -13,8 +13,8 @@ import java.util.Optional;
  * handler gives with the schema it follows. Schemas are named components of the JSON files under
  * {@code src/main/resources/openapi/} ({@link OpenApi#SCHEMA_FILES}); a name that is not there stops the service
  * at start. What every route answers anyway is added from its {@link Access} and need not be listed here: the
- * gate's 401/403/404/429, refused input (400 {@code invalid_parameter}, and {@code invalid_json} for JSON
- * bodies), 413, 500, 503.
+ * gate's 401/403/404/429, refused input (400 {@code invalid_parameter} and {@code bad_request}, and
+ * {@code invalid_json} for JSON bodies), 413, 414, 431, 500, 503.
  *
  * <p>Built immutably, each method returning a new description:
  * <pre>{@code

@@ -81,6 +81,8 @@ class OpenApiContractTest {
             path.getValue().fieldNames().forEachRemaining(m -> documented.add(m.toUpperCase(java.util.Locale.ROOT) + " " + path.getKey()));
         }
         assertThat(documented).isEqualTo(table);
+        assertThat(doc).as("the served document is the route table's").isEqualTo(
+                Json.newMapper().valueToTree(OpenApi.document(app.app().routes().routes(), Json.newMapper(), com.liftos.security.App.version())));
         assertThat(table).contains("GET /openapi.json", "GET /v1/orgs", "GET /v1/orgs/{orgId}/users/{userId}/sessions");
     }
 

@@ -48,27 +48,50 @@ public final class UserPages {
     /** A position in the listing's order: the page after it starts past this email and id. */
     public record Key(String email, UUID id) {}
 
-    /** Up to {@code limit} users of {@code orgId} matching {@code filter}, in order, after {@code after}. */
+    /**
+     * Up to {@code limit} users of {@code orgId} matching {@code filter}, in order, after {@code after}. With a
+     * prefix, one ordered query per index (email, display name), merged: an OR of the two in one query keeps neither
+     * range as an index condition, and the plan walks the organization in email order filtering each row (45-60 ms at
+     * 100,000 users for a one-letter prefix, against under 1 ms).
+     */
     public List<Entry> page(UUID orgId, Filter filter, Optional<Key> after, int limit) {
         return db.run(c -> {
-            StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM users WHERE org_id = ?");
-            List<Object> args = new ArrayList<>(List.of(orgId));
-            where(filter, sql, args);
-            after.ifPresent(k -> {
-                sql.append(" AND (email COLLATE \"C\", id) > (CAST(? AS text) COLLATE \"C\", ?)");
-                args.add(k.email());
-                args.add(k.id());
-            });
-            sql.append(" ORDER BY email COLLATE \"C\", id LIMIT ?");
-            args.add(limit);
+            List<Object> args = new ArrayList<>();
+            String sql;
+            if (filter.prefix().isEmpty()) {
+                sql = select(orgId, filter, Optional.empty(), after, limit, args);
+            } else {
+                sql = "SELECT * FROM ((" + select(orgId, filter, Optional.of(Prefix.EMAIL), after, limit, args) + ") UNION ("
+                        + select(orgId, filter, Optional.of(Prefix.NAME), after, limit, args)
+                        + ")) matched ORDER BY email COLLATE \"C\", id LIMIT ?";
+                args.add(limit);
+            }
             List<Entry> out = new ArrayList<>();
-            try (PreparedStatement ps = prepare(c, sql.toString(), args); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new Entry(Users.read(rs), Optional.ofNullable(rs.getTimestamp(10)).map(Timestamp::toInstant)));
                 }
             }
             return out;
         });
+    }
+
+    /** Where a prefix is looked for: each has its index (V18). */
+    private enum Prefix { EMAIL, NAME }
+
+    private static String select(UUID orgId, Filter filter, Optional<Prefix> on, Optional<Key> after, int limit, List<Object> args) {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM users WHERE org_id = ?");
+        args.add(orgId);
+        on.ifPresent(p -> prefix(p, filter.prefix().orElseThrow(), sql, args));
+        others(filter, sql, args);
+        after.ifPresent(k -> {
+            sql.append(" AND (email COLLATE \"C\", id) > (CAST(? AS text) COLLATE \"C\", ?)");
+            args.add(k.email());
+            args.add(k.id());
+        });
+        sql.append(" ORDER BY email COLLATE \"C\", id LIMIT ?");
+        args.add(limit);
+        return sql.toString();
     }
 
     /** How many users of {@code orgId} match {@code filter}. */
@@ -110,21 +133,38 @@ public final class UserPages {
         });
     }
 
+    /** The filter as conditions, the prefix as email OR name (for a count, where a bitmap OR of both indexes serves). */
     private static void where(Filter filter, StringBuilder sql, List<Object> args) {
         filter.prefix().ifPresent(p -> {
-            // A prefix as a range, not LIKE: a range keeps its index in the generic plans of server-prepared
-            // statements, where LIKE with a parameter pattern would scan the whole organization. Emails are stored
-            // lower-case; a display name is matched through its lower-case index (byte-wise operators ~>=~ ~<~).
-            String from = p.toLowerCase(Locale.ROOT);
-            Optional<String> to = successor(from);
-            sql.append(" AND ((email COLLATE \"C\" >= ?").append(to.isPresent() ? " AND email COLLATE \"C\" < ?" : "")
-                    .append(") OR (lower(display_name) ~>=~ ?").append(to.isPresent() ? " AND lower(display_name) ~<~ ?" : "")
-                    .append("))");
-            args.add(from);
-            to.ifPresent(args::add);
-            args.add(from);
-            to.ifPresent(args::add);
+            sql.append(" AND ((true");
+            prefix(Prefix.EMAIL, p, sql, args);
+            sql.append(") OR (true");
+            prefix(Prefix.NAME, p, sql, args);
+            sql.append("))");
         });
+        others(filter, sql, args);
+    }
+
+    /**
+     * A prefix as a range, not LIKE: a range keeps its index in the generic plans of server-prepared statements,
+     * where LIKE with a parameter pattern cannot use one. Emails are stored lower-case; a display name is matched
+     * through its lower-case index, byte-wise ({@code ~>=~ ~<~}, text_pattern_ops).
+     */
+    private static void prefix(Prefix on, String prefix, StringBuilder sql, List<Object> args) {
+        String from = prefix.toLowerCase(Locale.ROOT);
+        Optional<String> to = successor(from);
+        String column = on == Prefix.EMAIL ? "email COLLATE \"C\"" : "lower(display_name)";
+        String ge = on == Prefix.EMAIL ? " >= ?" : " ~>=~ ?";
+        String lt = on == Prefix.EMAIL ? " < ?" : " ~<~ ?";
+        sql.append(" AND ").append(column).append(ge);
+        args.add(from);
+        to.ifPresent(t -> {
+            sql.append(" AND ").append(column).append(lt);
+            args.add(t);
+        });
+    }
+
+    private static void others(Filter filter, StringBuilder sql, List<Object> args) {
         filter.status().ifPresent(s -> {
             sql.append(" AND status = ?");
             args.add(s.wire());
