@@ -23,7 +23,8 @@ import tools.jackson.databind.json.JsonMapper;
  * response departs from the document — a status the operation does not document, a media type it does not, a body
  * where none is documented, a JSON body that does not validate against its schema (JSON Schema 2020-12, as OpenAPI
  * 3.1 uses; {@code $ref}s resolved inside the document), a missing X-Request-ID. A request no operation matches (an
- * unknown path, a method the path does not have) is not the document's business and yields nothing.
+ * unknown path, a method the path does not have) is not the document's business and yields nothing; nor does one of
+ * a route that has no description yet (one test names those).
  */
 public final class ApiContract {
     private static final String BASE = "https://liftos.test/openapi.json";
@@ -90,6 +91,9 @@ public final class ApiContract {
             return List.of();
         }
         Operation op = found.get();
+        if (op.node().has("x-liftos-undescribed")) {
+            return List.of(); // OpenApiContractTest.everyRouteIsDescribed names it
+        }
         String name = method + " " + op.template() + " -> " + status;
         List<String> problems = new ArrayList<>();
         if (requestId.isEmpty()) {

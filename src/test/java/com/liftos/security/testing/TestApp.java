@@ -107,18 +107,19 @@ public final class TestApp implements AutoCloseable {
 
     /**
      * Sends a request. Every exchange is recorded when {@link #record} is on; with the system property
-     * {@value #CONTRACT_CHECK} set to {@code true} (e.g. {@code ./mvnw test -Dliftos.contract.check=true}) every
-     * response of every test is also held to the served OpenAPI document, and one that departs from it fails the test
-     * that made the request.
+     * {@value #CONTRACT_CHECK} (or {@code LIFTOS_CONTRACT_CHECK}) set to {@code true}, e.g.
+     * {@code ./mvnw test -Dliftos.contract.check=true}, every response of every test is also held to the OpenAPI
+     * document, and one that departs from it fails the test that made the request, naming the route, status and problem.
      */
     public HttpResponse<String> send(HttpRequest request) {
         HttpResponse<String> response = exchange(request);
-        if (recording || Boolean.getBoolean(CONTRACT_CHECK)) {
+        boolean check = contractCheck();
+        if (recording || check) {
             Exchange e = Exchange.of(request, response);
             if (recording) {
                 recorded.add(e);
             }
-            if (Boolean.getBoolean(CONTRACT_CHECK)) {
+            if (check) {
                 List<String> problems = e.problems(contract());
                 if (!problems.isEmpty()) {
                     throw new AssertionError("the response departs from /openapi.json: " + String.join("\n", problems));
@@ -130,6 +131,11 @@ public final class TestApp implements AutoCloseable {
 
     /** The system property that holds every response of the test suite to the OpenAPI document. */
     public static final String CONTRACT_CHECK = "liftos.contract.check";
+
+    /** {@value #CONTRACT_CHECK}, or the environment variable {@code LIFTOS_CONTRACT_CHECK}, is {@code true}. */
+    static boolean contractCheck() {
+        return Boolean.getBoolean(CONTRACT_CHECK) || "true".equalsIgnoreCase(System.getenv("LIFTOS_CONTRACT_CHECK"));
+    }
 
     private volatile boolean recording;
     private final List<Exchange> recorded = new java.util.concurrent.CopyOnWriteArrayList<>();
