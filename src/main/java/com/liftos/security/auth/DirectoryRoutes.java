@@ -41,6 +41,7 @@ final class DirectoryRoutes {
     private static final String USER = USERS + "/{userId}";
     private static final List<String> ROLES = Arrays.stream(Role.values()).map(Role::id).toList();
     private static final List<String> SESSION_STATES = Arrays.stream(SessionPages.State.values()).map(SessionPages.State::wire).toList();
+    private static final List<String> USER_STATES = Arrays.stream(User.Status.values()).map(User.Status::wire).toList();
 
     private final Directory directory;
     private final UserPages users;
@@ -74,7 +75,7 @@ final class DirectoryRoutes {
                                 left out with `mfa`.""".formatted(Directory.MFA_SCAN_LIMIT))
                         .query(Param.LIMIT, Param.CURSOR,
                                 Param.string("q", "Start of the email or of the display name, case-insensitive (1-254 characters)"),
-                                Param.oneOf("status", "Only users in this state", "active", "disabled"),
+                                Param.oneOf("status", "Only users in this state", USER_STATES.toArray(String[]::new)),
                                 Param.oneOf("role", "Only users holding this role", ROLES.toArray(String[]::new)),
                                 Param.bool("mfa", "Only users with (true) or without (false) an enabled second factor"),
                                 Param.instant("last_login_before", "Only users who have not signed in since then (never included)"))
@@ -128,7 +129,7 @@ final class DirectoryRoutes {
         ListQuery query = ListQuery.of(ctx, "q", "status", "role", "mfa", "last_login_before");
         UUID orgId = existingOrg(ctx);
         UserPages.Filter filter = new UserPages.Filter(query.text("q", 254),
-                query.oneOf("status", List.of("active", "disabled")).map(s -> User.Status.valueOf(s.toUpperCase(java.util.Locale.ROOT))),
+                query.oneOf("status", USER_STATES).map(s -> wire(User.Status.values(), User.Status::wire, s)),
                 query.oneOf("role", ROLES), query.instant("last_login_before"));
         Optional<Boolean> mfa = query.bool("mfa");
         int limit = query.limit();
@@ -182,7 +183,7 @@ final class DirectoryRoutes {
         ListQuery query = ListQuery.of(ctx, "status");
         User user = member(ctx);
         SessionPages.State state = query.oneOf("status", SESSION_STATES)
-                .map(s -> SessionPages.State.valueOf(s.toUpperCase(java.util.Locale.ROOT))).orElse(SessionPages.State.ACTIVE);
+                .map(s -> wire(SessionPages.State.values(), SessionPages.State::wire, s)).orElse(SessionPages.State.ACTIVE);
         int limit = query.limit();
         Optional<SessionPages.Key> after = query.cursor(2).map(c -> new SessionPages.Key(c.instant(0), c.uuid(1)));
         Directory.Page<SessionInfo, SessionPages.Key> page = directory.sessions(user.id(), state, after, limit);
@@ -219,6 +220,11 @@ final class DirectoryRoutes {
                 .userAgent(rc.userAgent().orElse(null)).requestId(rc.requestId()).detail("user_id", user.id().toString())
                 .build(clock.instant()));
         ctx.status(204);
+    }
+
+    /** The value of {@code values} whose wire name is {@code name} (already checked to be one of them). */
+    private static <E> E wire(E[] values, java.util.function.Function<E, String> wire, String name) {
+        return Arrays.stream(values).filter(v -> wire.apply(v).equals(name)).findFirst().orElseThrow();
     }
 
     /** A super admin's sessions are ended only by a super admin (as only one may disable them). */

@@ -12,7 +12,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -126,7 +125,7 @@ public final class OpenApi {
             }
             tags.add(operation.get("tags").get(0).asText());
             ObjectNode item = paths.has(route.path()) ? (ObjectNode) paths.get(route.path()) : paths.putObject(route.path());
-            item.set(route.verb().toLowerCase(Locale.ROOT), operation);
+            item.set(method(route), operation);
         }
         ArrayNode tagList = doc.putArray("tags");
         tags.forEach(t -> tagList.addObject().put("name", t));
@@ -445,9 +444,21 @@ public final class OpenApi {
         };
     }
 
+    /** The operation's key in its path item: the method in lower case. */
+    private static String method(Route route) {
+        return switch (route.verb()) {
+            case "GET" -> "get";
+            case "POST" -> "post";
+            case "PUT" -> "put";
+            case "DELETE" -> "delete";
+            case "PATCH" -> "patch";
+            default -> throw new IllegalStateException("no OpenAPI operation for method " + route.verb());
+        };
+    }
+
     /** {@code GET /v1/orgs/{orgId}/users} → {@code getOrgsByOrgIdUsers}. */
     static String operationId(Route route) {
-        StringBuilder sb = new StringBuilder(route.verb().toLowerCase(Locale.ROOT));
+        StringBuilder sb = new StringBuilder(method(route));
         for (String segment : route.path().split("/")) {
             if (segment.isEmpty() || segment.equals("v1")) {
                 continue;

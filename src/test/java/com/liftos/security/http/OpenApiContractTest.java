@@ -228,7 +228,7 @@ class OpenApiContractTest {
                 "GET /v1/orgs/{orgId}/incidents", "GET /v1/mfa", "POST /v1/orgs/{orgId}/service-accounts",
                 "GET /v1/orgs/{orgId}/security-config", "GET /v1/orgs/{orgId}/users/{userId}/export", "POST /oauth2/token",
                 "POST /oauth2/introspect", "GET /health", "GET /.well-known/jwks.json", "GET /openapi.json");
-        assertThat(operationsSeen.size()).as("operations exercised").isGreaterThanOrEqualTo(55);
+        assertThat(operationsSeen.size()).as("operations exercised (all 65 when written)").isGreaterThanOrEqualTo(60);
     }
 
     private static boolean hasEmptyRequirement(JsonNode security) {

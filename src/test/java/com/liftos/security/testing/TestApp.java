@@ -170,13 +170,17 @@ public final class TestApp implements AutoCloseable {
     public synchronized ApiContract contract() {
         if (contract == null) {
             try {
-                contract = ApiContract.of(json.writeValueAsString(OpenApi.document(app.routes().routes(), Json.newMapper(), App.version())));
+                String document = json.writeValueAsString(OpenApi.document(app.routes().routes(), Json.newMapper(), App.version()));
+                contract = CONTRACTS.computeIfAbsent(document, ApiContract::of);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         return contract;
     }
+
+    /** One checker per document: every instance of a test run has the same route table, so they share it. */
+    private static final Map<String, ApiContract> CONTRACTS = new java.util.concurrent.ConcurrentHashMap<>();
 
     private HttpResponse<String> exchange(HttpRequest request) {
         try {
