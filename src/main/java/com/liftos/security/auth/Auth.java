@@ -112,7 +112,7 @@ public final class Auth implements AutoCloseable {
                 clock).routes());
         auth.routes.addAll(new AccountRoutes(db, users, orgs, hasher, gate, audit, bodies, clock, accounts, serviceAccounts).routes());
         UserPages userPages = new UserPages(db);
-        auth.routes.addAll(new DirectoryRoutes(new Directory(userPages, new SessionPages(db), secondFactor, logins), userPages, orgs,
+        auth.routes.addAll(new DirectoryRoutes(new Directory(orgs, userPages, new SessionPages(db), secondFactor, logins), userPages, orgs,
                 sessions, audit, clock).routes());
         auth.routes.addAll(new OAuthRoutes(clientCredentials, accessTokens, auth.verifier, state, sessions, responder, audit, clock)
                 .routes());

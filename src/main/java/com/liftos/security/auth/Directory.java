@@ -5,6 +5,8 @@ import com.liftos.security.auth.account.SecondFactor;
 import com.liftos.security.auth.session.SessionInfo;
 import com.liftos.security.auth.session.SessionPages;
 import com.liftos.security.auth.user.UserPages;
+import com.liftos.security.org.Organization;
+import com.liftos.security.org.Organizations;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,9 +15,9 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * An organization's members as its administrators see them: users in pages (with a filter on MFA, which the MFA
- * feature answers, so it is applied to each page the user query gives), one user in full, a user's sessions in
- * pages.
+ * The platform's organizations in pages, and an organization's members as its administrators see them: users in
+ * pages (with a filter on MFA, which the MFA feature answers, so it is applied to each page the user query gives),
+ * one user in full, a user's sessions in pages. Each page is read one item past its end to know whether more follow.
  */
 final class Directory {
     /** Devices shown with a user: the most recently seen. */
@@ -24,12 +26,14 @@ final class Directory {
     static final int MFA_SCAN_LIMIT = 5_000;
     private static final int MFA_BATCH = 200;
 
+    private final Organizations orgs;
     private final UserPages users;
     private final SessionPages sessions;
     private final SecondFactor factors;
     private final Logins logins;
 
-    Directory(UserPages users, SessionPages sessions, SecondFactor factors, Logins logins) {
+    Directory(Organizations orgs, UserPages users, SessionPages sessions, SecondFactor factors, Logins logins) {
+        this.orgs = orgs;
         this.users = users;
         this.sessions = sessions;
         this.factors = factors;
@@ -49,6 +53,16 @@ final class Directory {
     /** A user in full: the account, their factors, devices, locks and live sessions. */
     record Profile(UserPages.Entry entry, List<SecondFactor.Factor> factors, List<SessionPages.KnownDevice> devices,
                    Optional<Instant> unknownDevicesLockedUntil, long activeSessions) {}
+
+    /** Up to {@code limit} organizations whose name starts with {@code prefix}, after {@code after}. */
+    Page<Organization, Organizations.NameKey> orgs(Optional<String> prefix, Optional<Organizations.NameKey> after, int limit) {
+        List<Organization> rows = orgs.page(prefix, after, limit + 1);
+        if (rows.size() <= limit) {
+            return new Page<>(rows, Optional.empty());
+        }
+        Organization last = rows.get(limit - 1);
+        return new Page<>(rows.subList(0, limit), Optional.of(new Organizations.NameKey(last.name(), last.id())));
+    }
 
     /**
      * Up to {@code limit} users after {@code after}; with {@code mfa}, only those whose having an enabled factor is

@@ -107,12 +107,9 @@ final class DirectoryRoutes {
         Optional<String> q = query.text("q", 200);
         int limit = query.limit();
         Optional<Organizations.NameKey> after = query.cursor(2).map(c -> new Organizations.NameKey(c.text(0), c.uuid(1)));
-        List<Organization> rows = orgs.page(q, after, limit + 1);
-        boolean more = rows.size() > limit;
-        List<Organization> page = more ? rows.subList(0, limit) : rows;
-        Optional<String> next = more ? Optional.of(page.get(limit - 1)).map(o -> ListQuery.cursor(List.of(o.name(), o.id().toString())))
-                : Optional.empty();
-        ctx.json(page(page.stream().map(DirectoryRoutes::orgBody).toList(), next,
+        Directory.Page<Organization, Organizations.NameKey> page = directory.orgs(q, after, limit);
+        ctx.json(page(page.items().stream().map(DirectoryRoutes::orgBody).toList(),
+                page.next().map(k -> ListQuery.cursor(List.of(k.name(), k.id().toString()))),
                 after.isEmpty() ? Optional.of(orgs.count(q)) : Optional.empty()));
     }
 
