@@ -38,6 +38,7 @@ import com.liftos.security.http.EdgeFilters;
 import com.liftos.security.http.Guard;
 import com.liftos.security.http.HttpServer;
 import com.liftos.security.http.Json;
+import com.liftos.security.http.OpenApiRoutes;
 import com.liftos.security.http.RouteTable;
 import com.liftos.security.http.SystemRoutes;
 import com.liftos.security.mfa.Mailer;
@@ -193,12 +194,13 @@ public final class App implements AutoCloseable {
             // Each feature's share of a subject's data, in export order; the accounts are exported first and erased last.
             Privacy privacy = new Privacy(db, audit, orgs, new AccountPersonalData(db, json), List.of(new MfaPersonalData(json),
                     new VaultPersonalData(json), auditing.personalData(), incidents.personalData()), erasureLevers(auth, vault), json, clock);
-            RouteTable routes = RouteTable.of(system.routes(), auth.routes(), mfa.routes(), incidents.routes(),
+            RouteTable routes = OpenApiRoutes.withDocument(RouteTable.of(system.routes(), auth.routes(), mfa.routes(), incidents.routes(),
                     new PrivacyRoutes(privacy, json).routes(),
                     new VaultRoutes(vault, json, clock).routes(),
                     new AccessAdminRoutes(db, users, orgs, orgConfigs, audit, json, clock,
                             user -> auth.sessions().endAllForUser(user, "roles_revoked")).routes(),
-                    Compliance.routes(auditing, users, orgs, evidence, json, clock, config.features().requireHttps()));
+                    Compliance.routes(auditing, users, orgs, evidence, json, clock, config.features().requireHttps())),
+                    json, version());
 
             List<Guard> guards = new ArrayList<>();
             guards.add(incidents.ipGuard());

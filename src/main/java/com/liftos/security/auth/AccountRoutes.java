@@ -17,6 +17,7 @@ import com.liftos.security.http.Bodies;
 import com.liftos.security.http.CoreGuards;
 import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
+import com.liftos.security.http.RouteDoc;
 import com.liftos.security.identity.Permission;
 import com.liftos.security.identity.Principal;
 import com.liftos.security.org.Organization;
@@ -78,13 +79,27 @@ final class AccountRoutes {
 
     List<Route> routes() {
         return List.of(
-                Route.post("/v1/orgs", Access.require("manage:system"), this::createOrg),
-                Route.post("/v1/orgs/{orgId}/users", Access.require("manage:users"), this::createUser),
-                Route.post("/v1/orgs/{orgId}/users/{userId}/disable", Access.require("manage:users"), ctx -> setEnabled(ctx, false)),
-                Route.post("/v1/orgs/{orgId}/users/{userId}/enable", Access.require("manage:users"), ctx -> setEnabled(ctx, true)),
-                Route.post("/v1/orgs/{orgId}/service-accounts", Access.require("manage:users"), this::createServiceAccount),
-                Route.get("/v1/orgs/{orgId}/service-accounts", Access.require("manage:users"), this::listServiceAccounts),
-                Route.delete("/v1/orgs/{orgId}/service-accounts/{accountId}", Access.require("manage:users"), this::disableServiceAccount));
+                Route.post("/v1/orgs", Access.require("manage:system"), this::createOrg).doc(RouteDoc.of("Create an organization")
+                        .details("It starts with the default security configuration.")
+                        .json("NewOrganization").created("Organization")
+                        .errors(400, "validation_failed").errors(409, "org_exists")),
+                Route.post("/v1/orgs/{orgId}/users", Access.require("manage:users"), this::createUser).doc(RouteDoc.of("Create a user")
+                        .details("Roles default to `viewer`; only a super admin grants `super_admin`. The password must meet the organization's policy.")
+                        .json("NewUser").created("User")
+                        .errors(400, "validation_failed").errors(409, "email_taken").errors(503, "busy")),
+                Route.post("/v1/orgs/{orgId}/users/{userId}/disable", Access.require("manage:users"), ctx -> setEnabled(ctx, false))
+                        .doc(RouteDoc.of("Disable a user").details("Ends their sessions. Only a super admin disables a super admin.")
+                                .ok("User").errors(403, "forbidden").errors(409, "cannot_disable_self")),
+                Route.post("/v1/orgs/{orgId}/users/{userId}/enable", Access.require("manage:users"), ctx -> setEnabled(ctx, true))
+                        .doc(RouteDoc.of("Enable a user").ok("User")),
+                Route.post("/v1/orgs/{orgId}/service-accounts", Access.require("manage:users"), this::createServiceAccount)
+                        .doc(RouteDoc.of("Create a service account")
+                                .details("Its `client_secret` is in this answer only. It gets only roles and permissions the caller holds.")
+                                .json("NewServiceAccount").created("ServiceAccountCreated").errors(400, "validation_failed")),
+                Route.get("/v1/orgs/{orgId}/service-accounts", Access.require("manage:users"), this::listServiceAccounts)
+                        .doc(RouteDoc.of("List the organization's service accounts").ok("ServiceAccountList")),
+                Route.delete("/v1/orgs/{orgId}/service-accounts/{accountId}", Access.require("manage:users"), this::disableServiceAccount)
+                        .doc(RouteDoc.of("Disable a service account").details("Its tokens stop working at once.").noContent("Disabled")));
     }
 
     private void setEnabled(Context ctx, boolean enabled) {

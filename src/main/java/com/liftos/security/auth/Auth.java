@@ -13,6 +13,7 @@ import com.liftos.security.auth.oauth.ServiceAccounts;
 import com.liftos.security.auth.password.Argon2Parameters;
 import com.liftos.security.auth.password.HashingGate;
 import com.liftos.security.auth.password.PasswordHasher;
+import com.liftos.security.auth.session.SessionPages;
 import com.liftos.security.auth.session.Sessions;
 import com.liftos.security.auth.token.AccessTokens;
 import com.liftos.security.auth.token.ChallengeTokens;
@@ -20,6 +21,7 @@ import com.liftos.security.auth.token.JwtKeys;
 import com.liftos.security.auth.token.KeyDerivation;
 import com.liftos.security.auth.token.TokenState;
 import com.liftos.security.auth.token.TokenVerifier;
+import com.liftos.security.auth.user.UserPages;
 import com.liftos.security.auth.user.Users;
 import com.liftos.security.config.Config;
 import com.liftos.security.http.BearerAuthenticator;
@@ -111,6 +113,9 @@ public final class Auth implements AutoCloseable {
         auth.routes.addAll(new AuthRoutes(logins, sessions, accounts, challenges, auth.verifier, responder, audit, bodies,
                 clock).routes());
         auth.routes.addAll(new AccountRoutes(db, users, orgs, hasher, gate, audit, bodies, clock, accounts, serviceAccounts).routes());
+        UserPages userPages = new UserPages(db);
+        auth.routes.addAll(new DirectoryRoutes(new Directory(orgs, userPages, new SessionPages(db), secondFactor, logins), userPages, orgs,
+                sessions, audit, clock).routes());
         auth.routes.addAll(new OAuthRoutes(clientCredentials, accessTokens, auth.verifier, state, sessions, responder, audit, clock)
                 .routes());
         auth.routes.addAll(new DiscoveryRoutes(keys, config.http().issuer()).routes());

@@ -20,6 +20,8 @@ import com.liftos.security.http.ApiException;
 import com.liftos.security.http.Bodies;
 import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
+import com.liftos.security.http.RouteDoc;
+import com.liftos.security.http.RouteDoc.Param;
 import com.liftos.security.identity.Principal;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
@@ -77,15 +79,41 @@ final class AuthRoutes {
 
     List<Route> routes() {
         return List.of(
-                Route.post("/v1/auth/login", Access.open(Access.RateCategory.CREDENTIAL), this::login),
-                Route.post("/v1/auth/refresh", Access.open(Access.RateCategory.CREDENTIAL), this::refresh),
-                Route.get("/v1/auth/unlock", Access.open(Access.RateCategory.AUTH), this::unlockPage),
-                Route.post("/v1/auth/unlock", Access.open(Access.RateCategory.AUTH), this::unlock),
-                Route.post("/v1/auth/logout", Access.authenticated(), this::logout),
-                Route.post("/v1/auth/password", Access.open(Access.RateCategory.AUTH), this::changePassword),
-                Route.get("/v1/auth/sessions", Access.authenticated(), this::listSessions),
-                Route.delete("/v1/auth/sessions/{sessionId}", Access.authenticated(), this::endSession),
-                Route.get("/v1/me", Access.authenticated(), this::me));
+                Route.post("/v1/auth/login", Access.open(Access.RateCategory.CREDENTIAL), this::login).doc(RouteDoc.of("Sign in with email and password")
+                        .details("""
+                                Answers tokens (`status` `authenticated`, or `mfa_enrollment_required` when the organization \
+                                requires MFA and the user has none yet), or the next step: `mfa_required` with an `mfa_token` \
+                                for /v1/auth/mfa/verify, or `password_change_required` with a `password_change_token` for \
+                                /v1/auth/password. Also sets the `liftos_device` cookie (and, in cookie mode, `liftos_refresh`).""")
+                        .json("LoginRequest").ok("LoginResponse")
+                        .errors(400, "validation_failed").errors(401, "invalid_credentials")
+                        .errors(403, "account_locked", "ip_not_allowed", "account_disabled").errors(409, "session_limit")
+                        .errors(503, "busy")),
+                Route.post("/v1/auth/refresh", Access.open(Access.RateCategory.CREDENTIAL), this::refresh).doc(RouteDoc.of("Rotate a refresh token")
+                        .details("The refresh token comes in the body, or in the `liftos_refresh` cookie in cookie mode (then the body may be left out).")
+                        .optionalJson("RefreshRequest").ok("SessionTokens")
+                        .errors(400, "validation_failed").errors(401, "invalid_refresh_token")),
+                Route.get("/v1/auth/unlock", Access.open(Access.RateCategory.AUTH), this::unlockPage).doc(RouteDoc.of("The page an unlock link opens")
+                        .details("A button that posts the token: following the link changes nothing.")
+                        .query(Param.pattern("token", "The link's one-time token", "^[A-Za-z0-9_-]{20,100}$").asRequired())
+                        .reply(200, "The unlock page", "text/html").errors(400, "validation_failed")),
+                Route.post("/v1/auth/unlock", Access.open(Access.RateCategory.AUTH), this::unlock).doc(RouteDoc.of("Lift a sign-in lock with its unlock link")
+                        .json("UnlockRequest").form("UnlockRequest")
+                        .reply(200, "Unlocked (JSON for a JSON request, a page for the form)", RouteDoc.JSON, "Unlocked")
+                        .reply(200, "Unlocked", "text/html")
+                        .errors(400, "validation_failed", "invalid_unlock_link")),
+                Route.post("/v1/auth/logout", Access.authenticated(), this::logout).doc(RouteDoc.of("End the caller's session")
+                        .noContent("Logged out").errors(400, "not_a_session")),
+                Route.post("/v1/auth/password", Access.open(Access.RateCategory.AUTH), this::changePassword).doc(RouteDoc.of("Change a password")
+                        .details("With the user's bearer token, or the `password_change_token` a login answered when the password had to change.")
+                        .credentials("bearerAuth").json("PasswordChangeRequest").noContent("Changed")
+                        .errors(400, "validation_failed").errors(401, "unauthorized", "invalid_token")
+                        .errors(403, "invalid_credentials").errors(503, "busy")),
+                Route.get("/v1/auth/sessions", Access.authenticated(), this::listSessions).doc(RouteDoc.of("The caller's live sessions")
+                        .ok("OwnSessions")),
+                Route.delete("/v1/auth/sessions/{sessionId}", Access.authenticated(), this::endSession).doc(RouteDoc.of("End one of the caller's sessions")
+                        .noContent("Ended")),
+                Route.get("/v1/me", Access.authenticated(), this::me).doc(RouteDoc.of("Who the bearer token is").ok("Me")));
     }
 
     private void refresh(Context ctx) {
@@ -138,21 +166,30 @@ final class AuthRoutes {
         List<Map<String, Object>> out = new java.util.ArrayList<>();
         for (SessionInfo s : sessions.list(p.subject(), false)) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", s.id().toString());
             m.put("current", p.sessionId().map(s.id()::equals).orElse(false));
-            m.put("device_fingerprint", s.deviceFingerprint());
-            s.deviceId().ifPresent(d -> m.put("device_id", d));
-            m.put("client_ip", s.clientIp());
-            s.userAgent().ifPresent(u -> m.put("user_agent", u));
-            m.put("amr", s.amr());
-            m.put("created_at", s.createdAt().toString());
-            m.put("last_seen_at", s.lastSeenAt().toString());
-            m.put("new_device", s.newDevice());
-            m.put("ip_changed", s.ipChanged());
-            m.put("risk_score", s.riskScore());
+            m.putAll(sessionBody(s));
             out.add(m);
         }
         ctx.json(Map.of("sessions", out));
+    }
+
+    /** A session as listed to its owner or an administrator: metadata, never a token. */
+    static Map<String, Object> sessionBody(SessionInfo s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", s.id().toString());
+        m.put("device_fingerprint", s.deviceFingerprint());
+        s.deviceId().ifPresent(d -> m.put("device_id", d));
+        m.put("client_ip", s.clientIp());
+        s.userAgent().ifPresent(u -> m.put("user_agent", u));
+        m.put("amr", s.amr());
+        m.put("created_at", s.createdAt().toString());
+        m.put("last_seen_at", s.lastSeenAt().toString());
+        s.endedAt().ifPresent(t -> m.put("ended_at", t.toString()));
+        s.endReason().ifPresent(r -> m.put("end_reason", r));
+        m.put("new_device", s.newDevice());
+        m.put("ip_changed", s.ipChanged());
+        m.put("risk_score", s.riskScore());
+        return m;
     }
 
     private void endSession(Context ctx) {

@@ -3,6 +3,7 @@ package com.liftos.security.auth;
 import com.liftos.security.auth.token.JwtKeys;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.Route;
+import com.liftos.security.http.RouteDoc;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,8 +21,11 @@ final class DiscoveryRoutes {
 
     List<Route> routes() {
         return List.of(
-                Route.get("/.well-known/jwks.json", Access.open(Access.RateCategory.API), this::jwks),
-                Route.get("/.well-known/openid-configuration", Access.open(Access.RateCategory.API), this::configuration));
+                Route.get("/.well-known/jwks.json", Access.open(Access.RateCategory.API), this::jwks)
+                        .doc(RouteDoc.of("The public keys that verify access tokens (RFC 7517)")
+                                .reply(200, "The key set", "application/jwk-set+json", "Jwks")),
+                Route.get("/.well-known/openid-configuration", Access.open(Access.RateCategory.API), this::configuration)
+                        .doc(RouteDoc.of("Authorization server metadata (OpenID Connect Discovery, RFC 8414)").ok("ServerMetadata")));
     }
 
     private void jwks(Context ctx) {

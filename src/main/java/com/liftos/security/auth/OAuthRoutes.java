@@ -16,6 +16,7 @@ import com.liftos.security.auth.token.TokenVerifier;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
+import com.liftos.security.http.RouteDoc;
 import com.liftos.security.identity.Principal;
 import com.liftos.security.identity.Role;
 import io.javalin.http.Context;
@@ -60,9 +61,19 @@ final class OAuthRoutes {
 
     List<Route> routes() {
         return List.of(
-                Route.post("/oauth2/token", Access.open(Access.RateCategory.CREDENTIAL), this::token),
-                Route.post("/oauth2/introspect", Access.open(Access.RateCategory.CREDENTIAL), this::introspect),
-                Route.post("/oauth2/revoke", Access.open(Access.RateCategory.CREDENTIAL), this::revoke));
+                Route.post("/oauth2/token", Access.open(Access.RateCategory.CREDENTIAL), this::token).doc(RouteDoc.of("Obtain tokens (RFC 6749)")
+                        .details("Grants `client_credentials` (a service account: HTTP Basic or `client_id`/`client_secret` fields) and `refresh_token`.")
+                        .credentials("clientBasic").form("TokenRequest").ok("OAuthToken")
+                        .oauthErrors(400, "invalid_request", "unsupported_grant_type", "unauthorized_client", "invalid_scope", "invalid_grant")
+                        .oauthErrors(401, "invalid_client").oauthErrors(429, "rate_limited")),
+                Route.post("/oauth2/introspect", Access.open(Access.RateCategory.CREDENTIAL), this::introspect).doc(RouteDoc.of("Introspect an access token (RFC 7662)")
+                        .details("The caller authenticates as a client or with a bearer token; it sees its own organization's tokens (a super admin's, every one).")
+                        .credentials("clientBasic", "bearerAuth").form("IntrospectionRequest").ok("Introspection")
+                        .oauthErrors(400, "invalid_request").oauthErrors(401, "invalid_client").oauthErrors(429, "rate_limited")),
+                Route.post("/oauth2/revoke", Access.open(Access.RateCategory.CREDENTIAL), this::revoke).doc(RouteDoc.of("Revoke a token (RFC 7009)")
+                        .details("200 whether or not the token was valid. A client revokes only its own tokens; anyone holding a token may revoke it.")
+                        .credentials("clientBasic").form("RevocationRequest").reply(200, "Revoked (or nothing to revoke)", "")
+                        .oauthErrors(400, "invalid_request").oauthErrors(401, "invalid_client").oauthErrors(429, "rate_limited")));
     }
 
     /** An RFC 6749 §5.2 error. */

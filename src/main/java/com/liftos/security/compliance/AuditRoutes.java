@@ -12,6 +12,8 @@ import com.liftos.security.http.ApiException;
 import com.liftos.security.http.CoreGuards;
 import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
+import com.liftos.security.http.RouteDoc;
+import com.liftos.security.http.RouteDoc.Param;
 import com.liftos.security.identity.Principal;
 import io.javalin.http.Context;
 import java.io.BufferedOutputStream;
@@ -61,13 +63,36 @@ final class AuditRoutes {
     }
 
     public List<Route> routes() {
+        Param[] filters = {
+                Param.string("type", "Comma-separated event types, e.g. `login_failure,account_locked`"),
+                Param.uuid("actor", "The user or service account that acted"),
+                Param.bool("success", "Only successes (true) or failures (false)"),
+                Param.string("since", "From: an ISO-8601 instant, or a look-back such as `30m`, `24h`, `7d`"),
+                Param.string("until", "To: an ISO-8601 instant, or a look-back"),
+                Param.string("min_risk", "Lowest risk: a number in [0,1], or low, medium, high, critical"),
+                Param.pattern("provider", "Events about this provider's credentials", "^[a-z0-9_]{1,40}$")};
         return List.of(
-                Route.get(Route.ORG_PREFIX + "/audit", Access.require("view:audit_logs"), this::search),
-                Route.get(Route.ORG_PREFIX + "/audit/summary", Access.require("view:audit_logs"), this::summary),
+                Route.get(Route.ORG_PREFIX + "/audit", Access.require("view:audit_logs"), this::search)
+                        .doc(RouteDoc.of("Search the organization's audit trail").details("Newest first.").query(filters)
+                                .query(Param.integer("limit", "Events per page", 1, 1000, 100),
+                                        Param.pattern("cursor", "The `next_cursor` of the previous page", "^[0-9]{1,18}$"))
+                                .ok("AuditPage").errors(400, "invalid_cursor")),
+                Route.get(Route.ORG_PREFIX + "/audit/summary", Access.require("view:audit_logs"), this::summary)
+                        .doc(RouteDoc.of("Counts of matching audit events by group, largest first").query(filters)
+                                .query(Param.oneOf("group_by", "What to count by (default type)", "type", "provider", "actor",
+                                        "success", "risk_level", "action"))
+                                .ok("AuditSummary")),
                 Route.get(Route.ORG_PREFIX + "/audit/export", Access.require("export:data", "view:audit_logs")
-                        .rateCategory(Access.RateCategory.SENSITIVE).maxRisk(0.3), this::export),
+                        .rateCategory(Access.RateCategory.SENSITIVE).maxRisk(0.3), this::export)
+                        .doc(RouteDoc.of("Export every matching audit event, streamed")
+                                .details("Oldest first. Audited as DATA_EXPORT and BULK_DATA_ACCESS before the first byte.")
+                                .query(filters).query(Param.oneOf("format", "csv (default) or jsonl", "csv", "jsonl", "ndjson"))
+                                .reply(200, "CSV", "text/csv").reply(200, "One JSON event per line", "application/x-ndjson")),
                 Route.post(Route.ORG_PREFIX + "/audit/verify", Access.require("view:audit_logs")
-                        .rateCategory(Access.RateCategory.SENSITIVE), this::verify));
+                        .rateCategory(Access.RateCategory.SENSITIVE), this::verify)
+                        .doc(RouteDoc.of("Verify the organization's audit hash chain")
+                                .details("`intact`, or the first modified, deleted, inserted or reordered record.")
+                                .ok("ChainVerification")));
     }
 
     private void search(Context ctx) {

@@ -3,6 +3,8 @@ package com.liftos.security.compliance;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.CoreGuards;
 import com.liftos.security.http.Route;
+import com.liftos.security.http.RouteDoc;
+import com.liftos.security.http.RouteDoc.Param;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -31,7 +33,11 @@ final class ComplianceRoutes {
     }
 
     public List<Route> routes() {
-        return List.of(Route.get(Route.ORG_PREFIX + "/compliance/report", Access.require("view:audit_logs"), this::report));
+        return List.of(Route.get(Route.ORG_PREFIX + "/compliance/report", Access.require("view:audit_logs"), this::report)
+                .doc(RouteDoc.of("The SOC 2 evidence report (Common Criteria CC6)")
+                        .details("JSON, or a printable page with `format=html` or `Accept: text/html`.")
+                        .query(Param.oneOf("format", "html for the printable page", "html", "json"))
+                        .ok("ComplianceReport").reply(200, "The printable report", "text/html")));
     }
 
     private void report(Context ctx) {

@@ -32,8 +32,11 @@ public final class SystemRoutes {
                     body.put("version", version);
                     body.put("components", components);
                     ctx.status(ok ? 200 : 503).json(body);
-                }),
+                }).doc(RouteDoc.of("Health of the service and its components")
+                        .details("503 when a critical component (the database) is down; a degraded optional one (Redis) still answers 200.")
+                        .ok("Health").reply(503, "A critical component is down", RouteDoc.JSON, "Health")),
                 Route.get("/metrics", Access.open(Access.RateCategory.API), ctx ->
-                        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape())));
+                        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()))
+                        .doc(RouteDoc.of("Metrics in the Prometheus text format").reply(200, "The metrics", "text/plain")));
     }
 }

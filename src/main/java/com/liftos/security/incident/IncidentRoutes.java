@@ -7,6 +7,8 @@ import com.liftos.security.http.ApiException;
 import com.liftos.security.http.Bodies;
 import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
+import com.liftos.security.http.RouteDoc;
+import com.liftos.security.http.RouteDoc.Param;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Instant;
@@ -35,9 +37,15 @@ final class IncidentRoutes {
 
     public List<Route> routes() {
         return List.of(
-                Route.get(BASE, Access.require("view:audit_logs"), this::list),
-                Route.get(BASE + "/{incidentId}", Access.require("view:audit_logs"), this::get),
-                Route.post(BASE + "/{incidentId}/actions", Access.require("manage:users"), this::act));
+                Route.get(BASE, Access.require("view:audit_logs"), this::list).doc(RouteDoc.of("The organization's incidents")
+                        .details("The 200 latest.").query(Param.oneOf("status", "Only incidents in this state", "open", "contained", "resolved"))
+                        .ok("IncidentList").errors(400, "invalid_status")),
+                Route.get(BASE + "/{incidentId}", Access.require("view:audit_logs"), this::get).doc(RouteDoc.of("One incident, with its timeline")
+                        .ok("Incident")),
+                Route.post(BASE + "/{incidentId}/actions", Access.require("manage:users"), this::act).doc(RouteDoc.of("Act on an incident")
+                        .details("Contain (lock a user, block an address, end sessions, revoke credentials, emergency mode), "
+                                + "note, change severity, resolve; each action joins the timeline.")
+                        .json("IncidentActionRequest").ok("IncidentActionResult").errors(400, "invalid_action", "invalid_note")));
     }
 
     record ActionBody(String action, String note, UUID userId, String ip, Integer minutes, String severity, String scope) {}

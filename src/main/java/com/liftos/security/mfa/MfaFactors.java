@@ -7,7 +7,9 @@ import com.liftos.security.store.Db;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -45,6 +47,33 @@ public final class MfaFactors implements SecondFactor {
     @Override
     public boolean requiredByOrg(User user) {
         return orgs.securityConfig(user.orgId()).requireMfa();
+    }
+
+    @Override
+    public List<Factor> factorsOf(UUID userId) {
+        return methods.enrolled(userId).stream()
+                .map(e -> new Factor(e.method().wire(), e.status().wire(), e.enabledAt()))
+                .toList();
+    }
+
+    @Override
+    public Set<UUID> withEnabledFactor(Collection<UUID> userIds) {
+        if (userIds.isEmpty()) {
+            return Set.of();
+        }
+        return db.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT DISTINCT user_id FROM mfa_methods WHERE user_id = ANY (?) AND status = 'active'")) {
+                ps.setArray(1, c.createArrayOf("uuid", userIds.toArray()));
+                Set<UUID> out = new HashSet<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(rs.getObject(1, UUID.class));
+                    }
+                }
+                return out;
+            }
+        });
     }
 
     /**

@@ -11,6 +11,7 @@ import com.liftos.security.http.ApiException;
 import com.liftos.security.http.Bodies;
 import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
+import com.liftos.security.http.RouteDoc;
 import io.javalin.http.Context;
 import java.util.List;
 import java.util.Optional;
@@ -39,8 +40,17 @@ final class MfaLoginRoutes {
 
     List<Route> routes() {
         return List.of(
-                Route.post("/v1/auth/mfa/send", Access.open(Access.RateCategory.AUTH), this::send),
-                Route.post("/v1/auth/mfa/verify", Access.open(Access.RateCategory.CREDENTIAL), this::verify));
+                Route.post("/v1/auth/mfa/send", Access.open(Access.RateCategory.AUTH), this::send)
+                        .doc(RouteDoc.of("Send the login's code by email or SMS").json("MfaLoginRequest").accepted("CodeSent")
+                                .errors(400, "validation_failed").errors(401, "invalid_token").errors(404, "not_found").errors(429, "too_many_codes")
+                                .errors(502, "delivery_failed").errors(503, "channel_unavailable")),
+                Route.post("/v1/auth/mfa/verify", Access.open(Access.RateCategory.CREDENTIAL), this::verify)
+                        .doc(RouteDoc.of("Finish a login with its second factor")
+                                .details("The `mfa_token` of the login and a code of `method` (totp, email, sms, or a recovery code). "
+                                        + "Answers tokens as a password login does.")
+                                .json("MfaLoginRequest").ok("SessionTokens")
+                                .errors(400, "validation_failed").errors(401, "invalid_token", "invalid_code")
+                                .errors(409, "session_limit").errors(429, "too_many_attempts")));
     }
 
     private void send(Context ctx) {

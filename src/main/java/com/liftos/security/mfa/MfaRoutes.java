@@ -8,6 +8,8 @@ import com.liftos.security.http.ApiException;
 import com.liftos.security.http.Bodies;
 import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
+import com.liftos.security.http.RouteDoc;
+import com.liftos.security.http.RouteDoc.Param;
 import com.liftos.security.identity.Principal;
 import com.liftos.security.org.SecurityConfig;
 import io.javalin.http.Context;
@@ -54,13 +56,35 @@ final class MfaRoutes {
     List<Route> routes() {
         Access own = Access.authenticated();
         Access sensitive = Access.authenticated().rateCategory(Access.RateCategory.SENSITIVE);
+        Param method = Param.oneOf("method", "The factor", "totp", "email", "sms");
         return List.of(
-                Route.get("/v1/mfa", own, this::status),
-                Route.post("/v1/mfa/{method}/enroll", sensitive, this::enroll),
-                Route.post("/v1/mfa/{method}/confirm", sensitive, this::confirm),
-                Route.post("/v1/mfa/{method}/send", sensitive, this::sendOwn),
-                Route.delete("/v1/mfa/{method}", sensitive, this::remove),
-                Route.post("/v1/mfa/recovery-codes", sensitive, this::regenerate));
+                Route.get("/v1/mfa", own, this::status).doc(RouteDoc.of("The caller's second factors")
+                        .ok("MfaStatus").errors(403, "forbidden")),
+                Route.post("/v1/mfa/{method}/enroll", sensitive, this::enroll).doc(RouteDoc.of("Start enrolling a factor")
+                        .details("TOTP answers the secret and a QR code; email and SMS send a code (SMS needs `phone_number`). "
+                                + "Then confirm with a code.")
+                        .path(method).optionalJson("MfaCodeRequest")
+                        .reply(200, "TOTP: the secret to add to an authenticator app", RouteDoc.JSON, "TotpEnrollment")
+                        .accepted("CodeSent")
+                        .errors(400, "validation_failed").errors(403, "forbidden").errors(409, "already_enabled")
+                        .errors(429, "too_many_codes").errors(502, "delivery_failed").errors(503, "channel_unavailable")),
+                Route.post("/v1/mfa/{method}/confirm", sensitive, this::confirm).doc(RouteDoc.of("Confirm a factor with a code")
+                        .details("The first factor confirmed also answers the recovery codes, once.")
+                        .path(method).optionalJson("MfaCodeRequest").ok("MfaConfirmed")
+                        .errors(400, "validation_failed", "invalid_code").errors(403, "forbidden").errors(429, "too_many_attempts")),
+                Route.post("/v1/mfa/{method}/send", sensitive, this::sendOwn).doc(RouteDoc.of("Send a code by email or SMS")
+                        .path(method).accepted("CodeSent")
+                        .errors(400, "not_sendable").errors(403, "forbidden").errors(429, "too_many_codes")
+                        .errors(502, "delivery_failed").errors(503, "channel_unavailable")),
+                Route.delete("/v1/mfa/{method}", sensitive, this::remove).doc(RouteDoc.of("Remove a factor")
+                        .details("An enabled factor needs a current code of it; the last one cannot go while the organization requires MFA.")
+                        .path(method).optionalJson("MfaCodeRequest").noContent("Removed")
+                        .errors(400, "validation_failed", "invalid_code").errors(403, "forbidden")
+                        .errors(409, "mfa_required_by_org").errors(429, "too_many_attempts")),
+                Route.post("/v1/mfa/recovery-codes", sensitive, this::regenerate).doc(RouteDoc.of("Replace the recovery codes")
+                        .details("Needs a current code of an enabled factor (`method` and `code`); the old codes stop working.")
+                        .optionalJson("MfaCodeRequest").ok("RecoveryCodes")
+                        .errors(400, "validation_failed", "invalid_code").errors(403, "forbidden").errors(429, "too_many_attempts")));
     }
 
     private void status(Context ctx) {

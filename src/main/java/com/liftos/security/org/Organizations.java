@@ -103,6 +103,56 @@ public final class Organizations {
         });
     }
 
+    /** A position in the organizations' listing order (name case-insensitively and byte-wise, then id). */
+    public record NameKey(String name, UUID id) {}
+
+    /**
+     * Up to {@code limit} organizations whose name starts with {@code prefix} (case-insensitive), in name order,
+     * after {@code after}: keyset pages (no OFFSET), so none is skipped or repeated while organizations come and go.
+     */
+    public List<Organization> page(Optional<String> prefix, Optional<NameKey> after, int limit) {
+        return db.run(c -> {
+            String sql = "SELECT id, name, status, created_at FROM organizations WHERE true"
+                    + (prefix.isPresent() ? " AND starts_with(lower(name), lower(?))" : "")
+                    + (after.isPresent() ? " AND (lower(name) COLLATE \"C\", id) > (lower(CAST(? AS text)) COLLATE \"C\", ?)" : "")
+                    + " ORDER BY lower(name) COLLATE \"C\", id LIMIT ?";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                int i = 1;
+                if (prefix.isPresent()) {
+                    ps.setString(i++, prefix.get());
+                }
+                if (after.isPresent()) {
+                    ps.setString(i++, after.get().name());
+                    ps.setObject(i++, after.get().id());
+                }
+                ps.setInt(i, limit);
+                List<Organization> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(map(rs));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /** How many organizations' names start with {@code prefix} (case-insensitive); all of them without one. */
+    public long count(Optional<String> prefix) {
+        return db.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM organizations"
+                    + (prefix.isPresent() ? " WHERE starts_with(lower(name), lower(?))" : ""))) {
+                if (prefix.isPresent()) {
+                    ps.setString(1, prefix.get());
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
     /**
      * Deletes the organization in the caller's transaction; everything tied to it by foreign key (users, sessions,
      * credentials, configuration, ...) goes with it. False when there was no such organization.

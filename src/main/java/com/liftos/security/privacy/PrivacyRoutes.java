@@ -6,6 +6,8 @@ import com.liftos.security.http.ApiException;
 import com.liftos.security.http.Bodies;
 import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
+import com.liftos.security.http.RouteDoc;
+import com.liftos.security.http.RouteDoc.Param;
 import com.liftos.security.subject.DataSubject;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
@@ -35,13 +37,23 @@ public final class PrivacyRoutes {
 
     public List<Route> routes() {
         return List.of(
-                Route.get("/v1/privacy/purposes", Access.authenticated(), this::purposes),
-                Route.get(USER + "/export", Access.require("manage:users").orSelf().rateCategory(Access.RateCategory.SENSITIVE), this::export),
-                Route.delete(USER, Access.require("manage:users"), this::eraseUser),
-                Route.delete("/v1/orgs/{orgId}", Access.require("manage:system"), this::eraseOrg),
-                Route.get(USER + "/consents", Access.require("manage:users").orSelf(), this::consents),
-                Route.post(USER + "/consents", Access.require("manage:users").orSelf(), this::recordConsent),
-                Route.post(USER + "/processing", Access.require("write:data_processing"), this::process));
+                Route.get("/v1/privacy/purposes", Access.authenticated(), this::purposes).doc(RouteDoc.of("The processing purposes and their lawful basis")
+                        .ok("Purposes")),
+                Route.get(USER + "/export", Access.require("manage:users").orSelf().rateCategory(Access.RateCategory.SENSITIVE), this::export)
+                        .doc(RouteDoc.of("Export everything held about a user (GDPR Art. 15, 20)").ok("SubjectExport")),
+                Route.delete(USER, Access.require("manage:users"), this::eraseUser).doc(RouteDoc.of("Erase a user (GDPR Art. 17)")
+                        .details("Deletes their data and pseudonymizes their audit records (the chain stays verifiable).")
+                        .ok("UserErased").errors(409, "self_erasure")),
+                Route.delete("/v1/orgs/{orgId}", Access.require("manage:system"), this::eraseOrg).doc(RouteDoc.of("Erase an organization")
+                        .details("Super admins only, never their own. Its vault's data keys are destroyed (crypto-shredding).")
+                        .ok("OrganizationErased").errors(403, "forbidden").errors(409, "own_organization")),
+                Route.get(USER + "/consents", Access.require("manage:users").orSelf(), this::consents).doc(RouteDoc.of("A user's consents, current and history")
+                        .ok("Consents")),
+                Route.post(USER + "/consents", Access.require("manage:users").orSelf(), this::recordConsent).doc(RouteDoc.of("Record a consent or its withdrawal")
+                        .json("ConsentRequest").created("ConsentRecorded").errors(400, "validation_failed")),
+                Route.post(USER + "/processing", Access.require("write:data_processing"), this::process).doc(RouteDoc.of("Check and record a processing of a user's data")
+                        .details("Allowed when the purpose's lawful basis holds (for consent: a current consent); recorded as DATA_PROCESSING.")
+                        .json("ProcessingRequest").ok("ProcessingAllowed").errors(400, "unknown_purpose").errors(403, "consent_required")));
     }
 
     record ConsentBody(String purpose, Boolean granted, String textVersion) {}

@@ -15,6 +15,8 @@ import com.liftos.security.http.Bodies;
 import com.liftos.security.http.CoreGuards;
 import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
+import com.liftos.security.http.RouteDoc;
+import com.liftos.security.http.RouteDoc.Param;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.store.Db;
@@ -74,11 +76,18 @@ public final class AccessAdminRoutes {
 
     public List<Route> routes() {
         return List.of(
-                Route.get("/v1/orgs/{orgId}/security-config", Access.require("manage:system"), this::getConfig),
+                Route.get("/v1/orgs/{orgId}/security-config", Access.require("manage:system"), this::getConfig)
+                        .doc(RouteDoc.of("The organization's security configuration").ok("SecurityConfig")),
                 Route.put("/v1/orgs/{orgId}/security-config", Access.require("manage:system").maxRisk(0.5)
-                        .rateCategory(Access.RateCategory.SENSITIVE), this::putConfig),
+                        .rateCategory(Access.RateCategory.SENSITIVE), this::putConfig)
+                        .doc(RouteDoc.of("Replace the organization's security configuration")
+                                .details("Absent fields take their defaults; every invalid value is listed. Audited as CONFIGURATION_CHANGE with the old and new values.")
+                                .json("SecurityConfig").ok("SecurityConfig").errors(400, "validation_failed")),
                 Route.put("/v1/orgs/{orgId}/users/{userId}/roles", Access.require("manage:users").maxRisk(0.5)
-                        .rateCategory(Access.RateCategory.SENSITIVE), this::putRoles));
+                        .rateCategory(Access.RateCategory.SENSITIVE), this::putRoles)
+                        .doc(RouteDoc.of("Set a user's roles")
+                                .details("Only a super admin grants or revokes `super_admin`. A revocation ends the user's sessions.")
+                                .json("RolesRequest").ok("UserRoles").errors(400, "validation_failed")));
     }
 
     record RolesBody(List<String> roles) {}

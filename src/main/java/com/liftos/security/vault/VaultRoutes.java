@@ -10,6 +10,8 @@ import com.liftos.security.http.Bodies;
 import com.liftos.security.http.CoreGuards;
 import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
+import com.liftos.security.http.RouteDoc;
+import com.liftos.security.http.RouteDoc.Param;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Instant;
@@ -39,17 +41,37 @@ public final class VaultRoutes {
     public List<Route> routes() {
         Access write = Access.require("write:connections");
         Access read = Access.require("read:connections");
+        Param provider = Param.oneOf("provider", "The provider", Providers.ids().toArray(String[]::new));
+        Param keyName = Param.pattern("keyName", "The credential's name within the provider (`default` unless several are kept)",
+                "^[a-z0-9][a-z0-9_.-]{0,63}$");
+        RouteDoc stored = RouteDoc.of("Store a credential").path(provider, keyName)
+                .details("The body is the provider's fields (or `{\"credentials\": {...}}`), checked against its rules, sealed "
+                        + "under the organization's data key. 201 for a new credential, 200 for a new version of one.")
+                .json("CredentialFields").created("CredentialMetadata").reply(200, "A new version", RouteDoc.JSON, "CredentialMetadata")
+                .errors(400, "unknown_provider", "validation_failed").errors(410, "gone").errors(500, "decryption_failed");
         return List.of(
-                Route.put(BASE + "/{provider}", write, ctx -> store(ctx, Vault.DEFAULT_KEY_NAME)),
-                Route.put(ONE, write, ctx -> store(ctx, ctx.pathParam("keyName"))),
-                Route.get(BASE, read, this::list),
-                Route.get(BASE + "/analytics", read, this::analytics),
-                Route.get(ONE, read, this::metadata),
+                Route.put(BASE + "/{provider}", write, ctx -> store(ctx, Vault.DEFAULT_KEY_NAME)).doc(stored.details(
+                        "The credential named `default`. " + stored.details().orElseThrow())),
+                Route.put(ONE, write, ctx -> store(ctx, ctx.pathParam("keyName"))).doc(stored),
+                Route.get(BASE, read, this::list).doc(RouteDoc.of("List the organization's credentials (metadata only)")
+                        .query(Param.bool("rotation_due", "Only those due for rotation")).ok("CredentialList")),
+                Route.get(BASE + "/analytics", read, this::analytics).doc(RouteDoc.of("Usage of the organization's credentials")
+                        .query(Param.oneOf("provider", "Only this provider", Providers.ids().toArray(String[]::new)),
+                                Param.integer("days", "Days looked back", 1, 366, 30))
+                        .ok("UsageAnalytics").errors(400, "unknown_provider")),
+                Route.get(ONE, read, this::metadata).doc(RouteDoc.of("One credential's metadata").path(provider, keyName)
+                        .ok("CredentialMetadata")),
                 // Elevated risk (>= the step-up threshold) needs a recent MFA; very high risk is refused outright.
                 Route.get(ONE + "/secret", Access.require("reveal:credentials").rateCategory(Access.RateCategory.SENSITIVE)
-                        .maxRisk(0.6).requireStepUpMfa(), this::reveal),
-                Route.post(ONE + "/rotate", write, this::rotate),
-                Route.delete(ONE, Access.require("delete:connections"), this::revoke));
+                        .maxRisk(0.6).requireStepUpMfa(), this::reveal).doc(RouteDoc.of("Reveal a credential's values")
+                        .details("Audited (API_KEY_ACCESSED, and SENSITIVE_DATA_ACCESS on a caller's first reveal of a version in 15 minutes).")
+                        .path(provider, keyName).ok("RevealedCredential").errors(410, "gone").errors(500, "decryption_failed")),
+                Route.post(ONE + "/rotate", write, this::rotate).doc(RouteDoc.of("Rotate a credential: a new version of its values")
+                        .path(provider, keyName).json("CredentialFields").ok("CredentialMetadata")
+                        .errors(400, "unknown_provider", "validation_failed").errors(410, "gone").errors(500, "decryption_failed")),
+                Route.delete(ONE, Access.require("delete:connections"), this::revoke).doc(RouteDoc.of("Revoke a credential")
+                        .path(provider, keyName).query(Param.string("reason", "Why (kept in the audit trail)"))
+                        .ok("CredentialMetadata").errors(410, "gone")));
     }
 
     private void store(Context ctx, String keyName) {

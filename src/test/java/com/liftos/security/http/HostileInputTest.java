@@ -63,7 +63,8 @@ class HostileInputTest {
             UUID.randomUUID().toString(), "00000000-0000-0000-0000-000000000000", "1-1-1-1-1", "-1", "99999999999999999999999");
     /** Every query parameter the routes read. */
     private static final List<String> QUERY_NAMES = List.of("status", "cursor", "limit", "group_by", "format", "type",
-            "actor", "success", "since", "until", "min_risk", "provider", "reason", "rotation_due", "days");
+            "actor", "success", "since", "until", "min_risk", "provider", "reason", "rotation_due", "days", "q", "role", "mfa",
+            "last_login_before");
     private static final List<String> QUERY_VALUES = List.of("%00", "a%00", "-1", "99999999999999999999", "1e999", "NaN",
             "abc", "", "%FF", "a,,b", "2026-13-45T99:99:99Z", "x".repeat(3000));
     private static final List<String> QUERY_STRINGS = List.of("%00=1", "x=%00", "x=%ED%A0%80", "x=%FF", "x[]=1&x[]=%00",

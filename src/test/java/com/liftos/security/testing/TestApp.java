@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.App;
 import com.liftos.security.config.ConfigLoader;
+import com.liftos.security.http.Json;
+import com.liftos.security.http.OpenApi;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,6 +22,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -117,7 +120,84 @@ public final class TestApp implements AutoCloseable {
         return HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(30));
     }
 
+    /**
+     * Sends a request. Every exchange is recorded when {@link #record} is on; with the system property
+     * {@value #CONTRACT_CHECK} (or {@code LIFTOS_CONTRACT_CHECK}) set to {@code true}, e.g.
+     * {@code ./mvnw test -Dliftos.contract.check=true}, every response of every test is also held to the OpenAPI
+     * document, and one that departs from it fails the test that made the request, naming the route, status and problem.
+     */
     public HttpResponse<String> send(HttpRequest request) {
+        HttpResponse<String> response = exchange(request);
+        boolean check = contractCheck();
+        if (recording || check) {
+            Exchange e = Exchange.of(request, response);
+            if (recording) {
+                recorded.add(e);
+            }
+            if (check) {
+                List<String> problems = e.problems(contract());
+                if (!problems.isEmpty()) {
+                    throw new AssertionError("the response departs from /openapi.json: " + String.join("\n", problems));
+                }
+            }
+        }
+        return response;
+    }
+
+    /** The system property that holds every response of the test suite to the OpenAPI document. */
+    public static final String CONTRACT_CHECK = "liftos.contract.check";
+
+    /** {@value #CONTRACT_CHECK}, or the environment variable {@code LIFTOS_CONTRACT_CHECK}, is {@code true}. */
+    static boolean contractCheck() {
+        return Boolean.getBoolean(CONTRACT_CHECK) || "true".equalsIgnoreCase(System.getenv("LIFTOS_CONTRACT_CHECK"));
+    }
+
+    private volatile boolean recording;
+    private final List<Exchange> recorded = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private ApiContract contract;
+
+    /** One request and its response, as the contract check needs them. */
+    public record Exchange(String method, String rawPath, int status, Optional<String> contentType, Optional<String> requestId,
+                           String body) {
+        static Exchange of(HttpRequest request, HttpResponse<String> response) {
+            return new Exchange(request.method(), request.uri().getRawPath(), response.statusCode(),
+                    response.headers().firstValue("Content-Type"), response.headers().firstValue("X-Request-ID"), response.body());
+        }
+
+        public List<String> problems(ApiContract contract) {
+            return contract.check(method, rawPath, status, contentType, requestId, body);
+        }
+    }
+
+    /** From now on, records every exchange {@link #send} makes (see {@link #recorded}). */
+    public void record() {
+        recording = true;
+    }
+
+    public List<Exchange> recorded() {
+        return List.copyOf(recorded);
+    }
+
+    /**
+     * The OpenAPI document of this instance's route table as a checker of responses: built as {@code GET
+     * /openapi.json} builds it, without a request (which would spend rate limits and trip tests that count them).
+     */
+    public synchronized ApiContract contract() {
+        if (contract == null) {
+            try {
+                String document = json.writeValueAsString(OpenApi.document(app.routes().routes(), Json.newMapper(), App.version()));
+                contract = CONTRACTS.computeIfAbsent(document, ApiContract::of);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return contract;
+    }
+
+    /** One checker per document: every instance of a test run has the same route table, so they share it. */
+    private static final Map<String, ApiContract> CONTRACTS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private HttpResponse<String> exchange(HttpRequest request) {
         try {
             return client.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

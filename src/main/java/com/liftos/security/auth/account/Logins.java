@@ -233,6 +233,14 @@ public final class Logins {
     }
 
     /**
+     * The end of the password-guessing lock on {@code userId}'s devices that have not signed in before, if one holds
+     * now (devices that have are never locked by failures from elsewhere).
+     */
+    public Optional<Instant> unknownDevicesLockedUntil(UUID userId) {
+        return lockouts.lockedUntil(userId, clock.instant());
+    }
+
+    /**
      * Whether the MFA step of {@code user}'s login may check a code from this client: the same sign-in budgets as
      * the password (per address, per account and address); the seconds to wait when not.
      */

@@ -477,21 +477,14 @@ public final class Sessions implements AutoCloseable {
     public List<SessionInfo> list(UUID userId, boolean includeEnded) {
         return db.run(c -> {
             List<SessionInfo> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT id, user_id, org_id, device_fingerprint, device_id, client_ip, user_agent, amr, created_at,
-                           last_seen_at, ended_at, end_reason, new_device, ip_changed, risk_score
-                    FROM auth_sessions WHERE user_id = ? AND (? OR ended_at IS NULL)
-                    ORDER BY ended_at IS NOT NULL, created_at DESC LIMIT 200""")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + SessionPages.COLUMNS
+                    + " FROM auth_sessions WHERE user_id = ? AND (? OR ended_at IS NULL)"
+                    + " ORDER BY ended_at IS NOT NULL, created_at DESC LIMIT 200")) {
                 ps.setObject(1, userId);
                 ps.setBoolean(2, includeEnded);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new SessionInfo(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class),
-                                rs.getString(4), Optional.ofNullable(rs.getString(5)), rs.getString(6),
-                                Optional.ofNullable(rs.getString(7)), List.of((String[]) rs.getArray(8).getArray()),
-                                rs.getTimestamp(9).toInstant(), rs.getTimestamp(10).toInstant(),
-                                Optional.ofNullable(rs.getTimestamp(11)).map(Timestamp::toInstant),
-                                Optional.ofNullable(rs.getString(12)), rs.getBoolean(13), rs.getBoolean(14), rs.getDouble(15)));
+                        out.add(SessionPages.read(rs));
                     }
                 }
             }
