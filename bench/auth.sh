@@ -152,7 +152,7 @@ budget_figures() {  # rate limiting ON, from one client address: realistic popul
   median_wrk clients-budgeted -t2 -c16 -d"$DURATION" -s bench/auth/clients.lua "$BASE" -- "$out/clients.txt"
   echo "== refresh_token grants, 10,000 sessions (5,000 per wrk thread), rate limiting on"
   local rates=()
-  wrk -t2 -c16 -d"${BENCH_REFRESH_WARMUP:-30s}" -s bench/auth/refresh.lua "$BASE" -- "$out/sessions.txt" 5000 save >"$out/warm.txt" 2>&1
+  wrk -t2 -c16 -d"${BENCH_REFRESH_WARMUP:-60s}" -s bench/auth/refresh.lua "$BASE" -- "$out/sessions.txt" 5000 save >"$out/warm.txt" 2>&1
   for run in $(seq 1 "$RUNS"); do
     wrk --latency -t2 -c16 -d"$DURATION" -s bench/auth/refresh.lua "$BASE" -- "$out/sessions.txt" 5000 save >"$out/wrk.txt" 2>&1
     echo "  refresh-budgeted run $run: $(awk '/Requests\/sec/ {print $2}' "$out/wrk.txt") req/s, p99 $(awk '$1=="99%" {print $2}' "$out/wrk.txt"), non-2xx $(awk '/Non-2xx/ {print $5}' "$out/wrk.txt")"

@@ -23,7 +23,7 @@ function init(args)
     i = i + 1
   end
   failures = 0
-  file = args[1]
+  token_file = args[1]
   save = args[3] == "save"
 end
 
@@ -48,7 +48,7 @@ function done(summary, latency, requests)
   if not threads[1]:get("save") then
     return
   end
-  local f = io.open(threads[1]:get("file"), "w")
+  local f = io.open(threads[1]:get("token_file"), "w")
   for _, t in ipairs(threads) do
     for _, token in ipairs(t:get("queue")) do
       f:write(token .. "\n")

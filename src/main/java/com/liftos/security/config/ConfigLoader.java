@@ -211,8 +211,9 @@ public final class ConfigLoader {
         java.net.URI publicUrl = java.net.URI.create("http://" + host + ":" + port);
         String configuredUrl = r.string("LIFTOS_PUBLIC_URL", "");
         if (!configuredUrl.isEmpty()) {
-            if (configuredUrl.matches("https?://[A-Za-z0-9.-]+(:\\d{1,5})?(/[A-Za-z0-9._~/-]*)?")) {
-                publicUrl = java.net.URI.create(configuredUrl.replaceAll("/+$", ""));
+            Optional<java.net.URI> parsed = publicUrl(configuredUrl);
+            if (parsed.isPresent()) {
+                publicUrl = parsed.get();
             } else {
                 r.problem("LIFTOS_PUBLIC_URL", "must be an http(s) URL: scheme, host, optional port and path");
             }
@@ -296,6 +297,24 @@ public final class ConfigLoader {
                 r.integer("LIFTOS_GRANTS_PER_CLIENT_PER_MINUTE", d.grantsPerClientPerMinute(), 1, 10_000_000),
                 r.integer("LIFTOS_INTROSPECTIONS_PER_CLIENT_PER_MINUTE", d.introspectionsPerClientPerMinute(), 1, 10_000_000));
         return new Config.Edge(forwarded, methods, headers, exposed, ipPerHour, budgets);
+    }
+
+    /** An http(s) URL of scheme, host, optional port and path, without a trailing slash; empty for anything else. */
+    private static Optional<java.net.URI> publicUrl(String value) {
+        try {
+            java.net.URI u = new java.net.URI(value);
+            boolean http = "http".equals(u.getScheme()) || "https".equals(u.getScheme());
+            if (!http || u.getHost() == null || u.getRawUserInfo() != null || u.getRawQuery() != null || u.getRawFragment() != null) {
+                return Optional.empty();
+            }
+            String path = u.getRawPath() == null ? "" : u.getRawPath();
+            while (path.endsWith("/")) {
+                path = path.substring(0, path.length() - 1);
+            }
+            return Optional.of(new java.net.URI(u.getScheme() + "://" + u.getRawAuthority() + path));
+        } catch (java.net.URISyntaxException e) {
+            return Optional.empty();
+        }
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

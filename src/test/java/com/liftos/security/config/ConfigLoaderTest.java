@@ -85,6 +85,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void thePublicUrlIsConfiguredOrFromTheListenerAndNeverAnythingButHttp() {
+        assertThat(ConfigLoader.load(Map.of()).http().publicUrl()).hasToString("http://127.0.0.1:8080");
+        assertThat(ConfigLoader.load(Map.of("LIFTOS_PUBLIC_URL", "https://security.example.com/liftos/")).http().publicUrl())
+                .hasToString("https://security.example.com/liftos");
+        assertThat(ConfigLoader.load(Map.of("LIFTOS_PUBLIC_URL", "https://security.example.com:8443")).http().publicUrl())
+                .hasToString("https://security.example.com:8443");
+        for (String bad : new String[] {"javascript:alert(1)", "ftp://example.com", "https://user:pw@example.com",
+                "https://example.com/?next=evil", "https://example.com/#x", "not a url", "//example.com"}) {
+            assertThatThrownBy(() -> ConfigLoader.load(Map.of("LIFTOS_PUBLIC_URL", bad))).as(bad)
+                    .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
+                            .asString().startsWith("LIFTOS_PUBLIC_URL"));
+        }
+    }
+
+    @Test
     void cidrMatching() {
         assertThat(Cidr.parse("10.1.0.0/16").orElseThrow().contains("10.1.200.3")).isTrue();
         assertThat(Cidr.parse("10.1.0.0/16").orElseThrow().contains("10.2.0.1")).isFalse();

@@ -220,6 +220,20 @@ final class Lockouts {
         };
     }
 
+    /** The end of the lock on a user's unknown devices, if one holds at {@code now}. */
+    Optional<Instant> lockedUntil(UUID userId, Instant now) {
+        return db.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT max(locked_until) FROM login_lockouts WHERE account_key = ? AND device = '' AND locked_until > ?")) {
+                ps.setString(1, "u:" + userId);
+                ps.setTimestamp(2, Timestamp.from(now));
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.ofNullable(rs.getTimestamp(1)).map(Timestamp::toInstant) : Optional.empty();
+                }
+            }
+        });
+    }
+
     private String newToken() {
         byte[] b = new byte[32];
         random.nextBytes(b);
