@@ -18,8 +18,8 @@ import java.util.UUID;
  *       ({@code sf:acct:<account>:<address>}, with the account's org {@code api_rate_limits.auth}). Only failures
  *       are counted ({@link #signInFailed}); an attempt is refused ({@link #signInRefusal}) when a budget is empty.
  *       A device that has signed in to the account before is not held to the address's budget;</li>
- *   <li>refresh grants per session family ({@code rf:<session>}): a session refreshing in a loop is refused,
- *       a backend refreshing thousands of sessions from one address is not;</li>
+ *   <li>refresh grants per session family ({@code rf:<session>}), taken before the rotation: a session refreshing
+ *       in a loop is refused, a backend refreshing thousands of sessions from one address is not;</li>
  *   <li>client-credentials grants and introspections per client id ({@code cc:}, {@code in:}).</li>
  * </ul>
  * A refusal says when the refusing budget has a token again (for {@code Retry-After}) and whether it is due in the
@@ -98,13 +98,13 @@ public final class Budgets {
         limiter.ifPresent(l -> l.spend(List.of(addressFailures(address))));
     }
 
-    /** Whether the session family may refresh now; nothing is taken ({@link #refreshed} counts a rotation). */
-    public Optional<Refusal> refreshRefusal(UUID session) {
-        return limiter.flatMap(l -> refusal(l.peek(List.of(new Quota("rf:" + session, refreshesPerSession)))));
-    }
-
-    public void refreshed(UUID session) {
-        limiter.ifPresent(l -> l.spend(List.of(new Quota("rf:" + session, refreshesPerSession))));
+    /**
+     * Takes one refresh from the session family's budget, or says when the next one is allowed. Taken before the
+     * rotation, whatever its outcome: only a holder of one of the family's tokens can name the family (its tag is
+     * the server's MAC), so nobody else can spend it.
+     */
+    public Optional<Refusal> takeRefresh(UUID session) {
+        return limiter.flatMap(l -> refusal(l.acquire(List.of(new Quota("rf:" + session, refreshesPerSession)))));
     }
 
     /** Takes one client-credentials grant from the client's budget, or says when the next one is allowed. */

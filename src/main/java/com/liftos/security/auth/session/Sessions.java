@@ -247,8 +247,8 @@ public final class Sessions implements AutoCloseable {
         if (sid.isEmpty()) {
             return new RefreshOutcome.Invalid();
         }
-        // The family's budget is asked before the database; only a token whose family tag verifies names one.
-        Optional<Budgets.Refusal> throttled = family.flatMap(budgets::refreshRefusal);
+        // The family's budget is drawn before the database; only a token whose family tag verifies names one.
+        Optional<Budgets.Refusal> throttled = family.flatMap(budgets::takeRefresh);
         if (throttled.isPresent()) {
             throttled.get().event("refresh").ifPresent(b -> audit.record(b.resource("session:" + family.get())
                     .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
@@ -264,7 +264,6 @@ public final class Sessions implements AutoCloseable {
         }
         Rotations.Found f = found.get();
         if (f.rotated()) {
-            budgets.refreshed(f.sid());
             hangIfMarked(caller);
             auditRefresh(f, client, "refresh");
             return answer(f, next, f.at().plus(refreshLifetime));
