@@ -155,6 +155,21 @@ final class Lockouts {
         return locked ? Optional.of(new Locked(until, token)) : Optional.empty();
     }
 
+    /**
+     * Gives back a place taken for an attempt that never reached the hash (the hashing gate was full): a flood of
+     * busy answers must not count toward anyone's lock.
+     */
+    void release(Scope scope) {
+        db.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE login_lockouts SET attempts = attempts - 1 WHERE account_key = ? AND device = ? AND attempts > 0")) {
+                ps.setString(1, scope.accountKey());
+                ps.setString(2, scope.device());
+                return ps.executeUpdate();
+            }
+        });
+    }
+
     /** The password was right: the scope's count starts again (a lock placed meanwhile stays). */
     void succeeded(Scope scope) {
         db.run(c -> {

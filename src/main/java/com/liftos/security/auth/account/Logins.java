@@ -158,7 +158,13 @@ public final class Logins {
             return refuse(found, client, LoginOutcome.Reason.ACCOUNT_LOCKED, now, Optional.of(scope));
         }
         found.ifPresent(u -> granted.expiredLock().ifPresent(until -> recordExpiry(u, scope, until, now)));
-        boolean ok = checkPassword(cred, password);
+        boolean ok;
+        try {
+            ok = checkPassword(cred, password);
+        } catch (HashingGate.Busy e) {
+            lockouts.release(scope);
+            throw e;
+        }
         if (!ok) {
             budgets.signInFailed(client.ip(), scope.accountKey(), perAccountAndAddress, device.isPresent());
             Optional<Lockouts.Locked> locked = lockouts.failed(scope, granted.attempt(), t.failedLoginsPerUser(),

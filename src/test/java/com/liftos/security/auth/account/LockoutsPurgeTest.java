@@ -10,7 +10,10 @@ import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** Lockout counts are bounded: what no lock, link or window needs any more is purged, nothing else. */
+/**
+ * Lockout counts: bounded (what no lock, link or window needs any more is purged, nothing else), and an attempt that
+ * never reached the hash gives its place back.
+ */
 class LockoutsPurgeTest {
     @Test
     void countsNobodyNeedsArePurgedLocksAndLiveWindowsStay() {
@@ -34,6 +37,23 @@ class LockoutsPurgeTest {
             assertThat(lockouts.reserve(locked, 3, Duration.ofMinutes(5), now)).isInstanceOf(Lockouts.Reservation.Refused.class);
             assertThat(lockouts.reserve(fresh, 10, Duration.ofMinutes(5), now))
                     .isEqualTo(new Lockouts.Reservation.Granted(2, Optional.empty()));
+        }
+    }
+
+    @Test
+    void aPlaceGivenBackByAnAttemptThatNeverReachedTheHashDoesNotCount() {
+        try (TestApp app = TestApp.start()) {
+            Lockouts lockouts = new Lockouts(app.app().db(), new SecureRandom());
+            Instant now = Instant.parse("2026-06-01T00:00:00Z");
+            Lockouts.Scope scope = Lockouts.Scope.of(Optional.empty(), "busy@example.test", Optional.empty());
+            for (int i = 1; i <= 3; i++) {
+                assertThat(lockouts.reserve(scope, 3, Duration.ofMinutes(5), now)).isEqualTo(new Lockouts.Reservation.Granted(i, Optional.empty()));
+            }
+            assertThat(lockouts.reserve(scope, 3, Duration.ofMinutes(5), now)).isInstanceOf(Lockouts.Reservation.Refused.class);
+            // the third attempt got a busy answer instead of a hash: its place is given back, once
+            lockouts.release(scope);
+            assertThat(lockouts.reserve(scope, 3, Duration.ofMinutes(5), now)).isEqualTo(new Lockouts.Reservation.Granted(3, Optional.empty()));
+            assertThat(lockouts.reserve(scope, 3, Duration.ofMinutes(5), now)).isInstanceOf(Lockouts.Reservation.Refused.class);
         }
     }
 }
