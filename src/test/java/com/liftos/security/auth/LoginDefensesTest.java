@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetupTest;
+import com.liftos.security.testing.LogCapture;
 import com.liftos.security.testing.MutableClock;
 import com.liftos.security.testing.TestApp;
 import jakarta.mail.internet.MimeMessage;
@@ -216,6 +217,39 @@ class LoginDefensesTest {
         assertThat(action.statusCode()).as(action.body()).isEqualTo(200);
         assertThat(login(app, email, PASSWORD, randomIp(), Optional.empty()).statusCode()).isEqualTo(200);
         assertThat(unlocks(user)).contains("unlock_link", "expiry", "admin");
+    }
+
+    @Test
+    void neitherTheUnlockLinkNorTheDeviceTokenLeaksIntoLogsAuditOrMetrics() throws Exception {
+        try (LogCapture logs = new LogCapture()) {
+            String email = "canary-" + UUID.randomUUID() + "@example.test";
+            app.createUser(admin(), org, email, PASSWORD);
+            String device = app.json(login(app, email, PASSWORD, randomIp(), Optional.empty())).get("device_token").asText();
+            assertThat(login(app, email, PASSWORD, randomIp(), Optional.of(device)).statusCode()).isEqualTo(200);
+            lock(email);
+            String token = unlockToken(email);
+            // from an address of its own: the unlock routes share the per-address budget of the auth category
+            String owner = randomIp();
+            assertThat(app.send(app.request("/v1/auth/unlock?token=" + token).header("X-Forwarded-For", owner).GET().build())
+                    .statusCode()).isEqualTo(200);
+            assertThat(app.send(app.request("/v1/auth/unlock").header("X-Forwarded-For", owner).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(app.body(Map.of("token", token)))).build()).statusCode()).isEqualTo(200);
+            // a malformed link answers a JSON 400 that does not echo what was sent
+            HttpResponse<String> malformed = app.send(app.request("/v1/auth/unlock?token=" + token + "%3Cscript%3E")
+                    .header("X-Forwarded-For", owner).GET().build());
+            assertThat(malformed.statusCode()).isEqualTo(400);
+            assertThat(malformed.body()).doesNotContain(token).startsWith("{");
+
+            String audit = app.get("/v1/orgs/" + org + "/audit?limit=1000", admin()).body();
+            String metrics = app.get("/metrics").body();
+            for (String secret : List.of(token, device)) {
+                assertThat(logs.text()).doesNotContain(secret);
+                assertThat(app.consoleOutput()).doesNotContain(secret);
+                assertThat(audit).doesNotContain(secret);
+                assertThat(metrics).doesNotContain(secret);
+            }
+            assertThat(logs.count()).isPositive();
+        }
     }
 
     @Test
