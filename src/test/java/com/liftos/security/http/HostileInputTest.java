@@ -253,6 +253,11 @@ class HostileInputTest {
         for (byte[] request : requests) {
             String label = abbreviate(new String(request, 0, Math.min(60, request.length), StandardCharsets.ISO_8859_1));
             String response = exchange(request);
+            if (response.isEmpty()) {
+                // The client half-closes after sending; now and then Jetty sees that end of input before it writes its
+                // refusal and closes without a byte (seen once in ~10 full runs). Sent again once; the answer must hold.
+                response = exchange(request);
+            }
             int headerEnd = response.indexOf("\r\n\r\n");
             assertThat(headerEnd).as(label + ": " + response).isPositive();
             int status = Integer.parseInt(response.substring(9, 12));
