@@ -98,7 +98,8 @@ public final class Auth implements AutoCloseable {
         Sessions sessions = new Sessions(db, orgConfigs, accessTokens, state, audit, clock, random,
                 new Sessions.RefreshPolicy(Duration.ofDays(settings.refreshTokenDays()),
                         Duration.ofSeconds(settings.refreshReuseIntervalSeconds()), settings.testHangAfterRefreshCommit()),
-                serviceKey, settings.sessionLimitRefuses(), config.features().deviceFingerprintingEnabled(), budgets);
+                serviceKey, settings.sessionLimitRefuses(), config.features().deviceFingerprintingEnabled(), budgets,
+                (org, ip) -> network.permits(org, ip) && !blocks.blocks(org, ip));
         int concurrency = settings.hashConcurrency() > 0 ? settings.hashConcurrency() : HashingGate.fromHeap(settings.argon2MemoryKiB());
         HashingGate gate = new HashingGate(concurrency, Duration.ofSeconds(10));
         ChallengeTokens challenges = new ChallengeTokens(keys, config.http().issuer(), clock);

@@ -87,12 +87,12 @@ final class AuthRoutes {
                                 /v1/auth/password. Also sets the `liftos_device` cookie (and, in cookie mode, `liftos_refresh`).""")
                         .json("LoginRequest").ok("LoginResponse")
                         .errors(400, "validation_failed").errors(401, "invalid_credentials")
-                        .errors(403, "account_locked", "ip_not_allowed", "account_disabled").errors(409, "session_limit")
+                        .errors(403, "account_locked", "ip_not_allowed", "ip_blocked", "account_disabled").errors(409, "session_limit")
                         .errors(503, "busy")),
                 Route.post("/v1/auth/refresh", Access.open(Access.RateCategory.CREDENTIAL), this::refresh).doc(RouteDoc.of("Rotate a refresh token")
                         .details("The refresh token comes in the body, or in the `liftos_refresh` cookie in cookie mode (then the body may be left out).")
                         .optionalJson("RefreshRequest").ok("SessionTokens")
-                        .errors(400, "validation_failed").errors(401, "invalid_refresh_token")),
+                        .errors(400, "validation_failed").errors(401, "invalid_refresh_token").errors(403, "ip_not_allowed")),
                 Route.get("/v1/auth/unlock", Access.open(Access.RateCategory.AUTH), this::unlockPage).doc(RouteDoc.of("The page an unlock link opens")
                         .details("A button that posts the token: following the link changes nothing.")
                         .query(Param.pattern("token", "The link's one-time token", "^[A-Za-z0-9_-]{20,100}$").asRequired())
@@ -132,6 +132,8 @@ final class AuthRoutes {
             case RefreshOutcome.Invalid i -> throw invalidRefresh();
             case RefreshOutcome.ReuseDetected u -> throw invalidRefresh();
             case RefreshOutcome.DeviceMismatch d -> throw invalidRefresh();
+            case RefreshOutcome.AddressRefused a -> throw new ApiException(403, "ip_not_allowed",
+                    "This organization does not accept requests from this address; the session has ended");
             case RefreshOutcome.Throttled t -> throw new ApiException(429, "rate_limited",
                     "This session refreshes too often; retry after " + t.retryAfterSeconds() + " s",
                     Map.of(), Map.of("Retry-After", Long.toString(t.retryAfterSeconds())));

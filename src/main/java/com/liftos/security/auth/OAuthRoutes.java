@@ -204,6 +204,7 @@ final class OAuthRoutes {
             case RefreshOutcome.Invalid i -> error(ctx, 400, "invalid_grant", "The refresh token is invalid or expired");
             case RefreshOutcome.ReuseDetected u -> error(ctx, 400, "invalid_grant", "The refresh token is invalid or expired");
             case RefreshOutcome.DeviceMismatch d -> error(ctx, 400, "invalid_grant", "The refresh token is invalid or expired");
+            case RefreshOutcome.AddressRefused a -> error(ctx, 400, "invalid_grant", "The refresh token is invalid or expired");
             case RefreshOutcome.Throttled t -> throttled(ctx, t.retryAfterSeconds());
         }
     }

@@ -157,6 +157,44 @@ class IpBlockScopeTest {
         assertThat(login(b.viewerEmail(), ip).statusCode()).as("B's sign-in from the address").isEqualTo(200);
     }
 
+    static HttpResponse<String> refresh(String refreshToken, String ip) {
+        return app.send(app.request("/v1/auth/refresh").header("Content-Type", "application/json").header("X-Forwarded-For", ip)
+                .POST(HttpRequest.BodyPublishers.ofString(app.body(Map.of("refresh_token", refreshToken)))).build());
+    }
+
+    @Test
+    void aRefreshFromAnAddressItsOrganizationBlockedGetsNoTokensAndEndsTheSession() {
+        // Both addresses in one /24, so the device (its network prefix) stays the same and only the block refuses.
+        String homeIp = ip();
+        String ip = ip();
+        HttpResponse<String> home = login(a.viewerEmail(), homeIp);
+        String access = app.json(home).get("access_token").asText();
+        String refreshToken = app.json(home).get("refresh_token").asText();
+        HttpResponse<String> otherHome = login(b.viewerEmail(), homeIp);
+        assertThat(act(a, a.admin(), Map.of("action", "block_ip", "ip", ip)).statusCode()).isEqualTo(200);
+
+        HttpResponse<String> refused = refresh(refreshToken, ip);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+        assertThat(app.json(refused).at("/error/code").asText()).isEqualTo("ip_not_allowed");
+        assertThat(refused.body()).doesNotContain("access_token").doesNotContain("refresh_token\":");
+        assertThat(refresh(refreshToken, homeIp).statusCode()).as("the session has ended: not even from home").isEqualTo(401);
+        assertThat(me(app, access, homeIp)).as("its access token stops verifying").isEqualTo(401);
+        assertThat(refresh(app.json(otherHome).get("refresh_token").asText(), ip).statusCode())
+                .as("B's session refreshes from the address A blocked").isEqualTo(200);
+        int audited = app.app().db().run(c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT count(*) FROM audit_events WHERE action = 'refresh_address_refused' AND client_ip = ? AND org_id = ?")) {
+                ps.setString(1, ip);
+                ps.setObject(2, a.org());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            }
+        });
+        assertThat(audited).isEqualTo(1);
+    }
+
     @Test
     void anOrganizationsAdminCannotBlockOrLiftGloballyNorTouchAnotherOrganizationsEntries() {
         String asked = ip();

@@ -16,4 +16,7 @@ public sealed interface RefreshOutcome {
 
     /** The presenting device is not the session's device: refused and audited, the session lives on. */
     record DeviceMismatch() implements RefreshOutcome {}
+
+    /** The session's organization does not accept the caller's address: no tokens, and the session has ended. */
+    record AddressRefused() implements RefreshOutcome {}
 }

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiPredicate;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +73,7 @@ public final class Sessions implements AutoCloseable {
     private final boolean fingerprintDevices;
     private final Rotations rotations;
     private final Budgets budgets;
+    private final BiPredicate<UUID, String> addressAllowed;
 
     /**
      * How refresh tokens behave.
@@ -89,10 +91,15 @@ public final class Sessions implements AutoCloseable {
         }
     }
 
-    /** {@code serviceKeyFile}: keys the refresh tokens' family tags and successors ({@link RefreshTokens}). */
+    /**
+     * {@code serviceKeyFile}: keys the refresh tokens' family tags and successors ({@link RefreshTokens});
+     * {@code addressAllowed}: whether an organization accepts requests from an address (its IP allow-list and its
+     * blocks), asked of every refresh as of every login.
+     */
     public Sessions(Db db, Function<UUID, SecurityConfig> orgConfigs, AccessTokens tokens, TokenState state, AuditLog audit, Clock clock,
                     SecureRandom random, RefreshPolicy policy, byte[] serviceKeyFile, boolean limitRefuses, boolean fingerprintDevices,
-                    Budgets budgets) {
+                    Budgets budgets, BiPredicate<UUID, String> addressAllowed) {
+        this.addressAllowed = addressAllowed;
         this.fingerprintDevices = fingerprintDevices;
         this.budgets = budgets;
         this.db = db;
@@ -263,6 +270,9 @@ public final class Sessions implements AutoCloseable {
             return family.isPresent() ? purgedTokenPresented(family.get(), client) : new RefreshOutcome.Invalid();
         }
         Rotations.Found f = found.get();
+        if ((f.rotated() || f.replayed()) && !addressAllowed.test(f.user().orgId(), client.ip())) {
+            return addressRefused(f, client);
+        }
         if (f.rotated()) {
             hangIfMarked(caller);
             auditRefresh(f, client, "refresh");
@@ -344,6 +354,26 @@ public final class Sessions implements AutoCloseable {
                 .org(orgId).actor(userId, SecurityEvent.ActorType.USER).resource("session:" + sid)
                 .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
                 .success(false).detail("session_id", sid.toString()).detail("session_revoked", true).risk(0.9);
+    }
+
+    /**
+     * A refresh from an address the session's organization does not accept (outside its allow-list, or blocked): no
+     * tokens, and the session ends, since the rotation committed and its successor must never be handed out; the user
+     * signs in again from an accepted address, where the login asks the same question.
+     */
+    private RefreshOutcome addressRefused(Rotations.Found f, Client client) {
+        Instant now = f.at();
+        db.tx(c -> {
+            end(c, f.sid(), "address_not_allowed", now);
+            audit.record(c, SecurityEvent.builder(SecurityEventType.SUSPICIOUS_ACTIVITY, "refresh_address_refused")
+                    .org(f.user().orgId()).actor(f.user().id(), SecurityEvent.ActorType.USER).resource("session:" + f.sid())
+                    .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
+                    .success(false).detail("session_id", f.sid().toString()).detail("session_revoked", true).risk(0.6)
+                    .build(now));
+            return null;
+        });
+        afterEnding(List.of(f.sid()));
+        return new RefreshOutcome.AddressRefused();
     }
 
     /** Why a presented refresh token did not rotate, with what that requires: revocation, audit, or nothing. */
