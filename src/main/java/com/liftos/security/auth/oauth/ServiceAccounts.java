@@ -2,6 +2,7 @@ package com.liftos.security.auth.oauth;
 
 import com.liftos.security.auth.token.TokenState;
 import com.liftos.security.store.Db;
+import com.liftos.security.store.StoreException;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
@@ -24,6 +25,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Service accounts and their client secrets. A secret is 256 random bits, shown once; only
@@ -40,6 +43,7 @@ import javax.crypto.spec.SecretKeySpec;
  * instance, so it is exact to about a minute and never a write per grant.
  */
 public final class ServiceAccounts {
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceAccounts.class);
     private static final String COLUMNS = "id, org_id, name, client_id, roles, permissions, status, created_at";
     /** Written at most this often per account and instance (the grant path stays free of writes in between). */
     static final Duration LAST_USED_EVERY = Duration.ofSeconds(60);
@@ -136,7 +140,10 @@ public final class ServiceAccounts {
         }
         // Only the caller that moves the mark writes: concurrent grants of one client write once.
         boolean mine = written == null ? lastUsedWritten.putIfAbsent(id, now) == null : lastUsedWritten.replace(id, written, now);
-        if (mine) {
+        if (!mine) {
+            return;
+        }
+        try {
             db.run(c -> {
                 try (PreparedStatement ps = c.prepareStatement(
                         "UPDATE service_accounts SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)")) {
@@ -146,6 +153,10 @@ public final class ServiceAccounts {
                     return ps.executeUpdate();
                 }
             });
+        } catch (StoreException e) {
+            // A statistic is not worth refusing a grant the secret earned: the next grant tries again.
+            lastUsedWritten.remove(id, now);
+            LOG.warn("could not record a service account's last use: {}", e.getMessage());
         }
     }
 
