@@ -64,10 +64,7 @@ class ServiceAccountAdminTest {
     }
 
     static HttpResponse<String> grant(String clientId, String secret) {
-        String creds = URLEncoder.encode(clientId, StandardCharsets.UTF_8) + ":" + URLEncoder.encode(secret, StandardCharsets.UTF_8);
-        return app.send(app.request("/oauth2/token").header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(creds.getBytes(StandardCharsets.UTF_8)))
-                .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials")).build());
+        return grantAt(app, clientId, secret);
     }
 
     static HttpResponse<String> rotate(String token, UUID inOrg, String accountId, String query) {
@@ -205,6 +202,33 @@ class ServiceAccountAdminTest {
         HttpResponse<String> disabled = rotate(admin(), org, id, "");
         assertThat(disabled.statusCode()).isEqualTo(409);
         assertThat(app.json(disabled).at("/error/code").asText()).isEqualTo("service_account_disabled");
+    }
+
+    @Test
+    void whenARotationReturnsNoInstanceAcceptsASecretItStopped() {
+        try (TestApp second = TestApp.startSharing(app, Map.of(), CLOCK)) {
+            JsonNode sa = create(admin(), "two-instances");
+            String id = sa.get("id").asText();
+            String clientId = sa.get("client_id").asText();
+            String old = sa.get("client_secret").asText();
+            // the second instance verifies (and caches) the first secret
+            assertThat(grantAt(second, clientId, old).statusCode()).isEqualTo(200);
+            String next = app.json(rotate(admin(), org, id, "?overlap_seconds=120")).get("client_secret").asText();
+            assertThat(grantAt(second, clientId, old).statusCode()).isEqualTo(200);
+            assertThat(grantAt(second, clientId, next).statusCode()).isEqualTo(200);
+            CLOCK.advance(Duration.ofSeconds(120));
+            assertThat(grantAt(second, clientId, old).statusCode()).isEqualTo(401);
+            String last = app.json(rotate(admin(), org, id, "?overlap_seconds=0")).get("client_secret").asText();
+            assertThat(grantAt(second, clientId, next).statusCode()).isEqualTo(401);
+            assertThat(grantAt(second, clientId, last).statusCode()).isEqualTo(200);
+        }
+    }
+
+    static HttpResponse<String> grantAt(TestApp at, String clientId, String secret) {
+        String creds = URLEncoder.encode(clientId, StandardCharsets.UTF_8) + ":" + URLEncoder.encode(secret, StandardCharsets.UTF_8);
+        return at.send(at.request("/oauth2/token").header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(creds.getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials")).build());
     }
 
     @Test
