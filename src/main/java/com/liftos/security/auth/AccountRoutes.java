@@ -96,8 +96,6 @@ final class AccountRoutes {
                         .doc(RouteDoc.of("Create a service account")
                                 .details("Its `client_secret` is in this answer only. It gets only roles and permissions the caller holds.")
                                 .json("NewServiceAccount").created("ServiceAccountCreated").errors(400, "validation_failed")),
-                Route.get("/v1/orgs/{orgId}/service-accounts", Access.require("manage:users"), this::listServiceAccounts)
-                        .doc(RouteDoc.of("List the organization's service accounts").ok("ServiceAccountList")),
                 Route.delete("/v1/orgs/{orgId}/service-accounts/{accountId}", Access.require("manage:users"), this::disableServiceAccount)
                         .doc(RouteDoc.of("Disable a service account").details("Its tokens stop working at once.").noContent("Disabled")));
     }
@@ -173,11 +171,6 @@ final class AccountRoutes {
         Map<String, Object> out = serviceAccountBody(created.account());
         out.put("client_secret", created.clientSecret());
         ctx.status(201).json(out);
-    }
-
-    private void listServiceAccounts(Context ctx) {
-        UUID orgId = CoreGuards.pathUuid(ctx, "orgId");
-        ctx.json(Map.of("service_accounts", serviceAccounts.list(orgId).stream().map(AccountRoutes::serviceAccountBody).toList()));
     }
 
     private void disableServiceAccount(Context ctx) {

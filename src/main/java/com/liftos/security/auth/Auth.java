@@ -9,6 +9,7 @@ import com.liftos.security.auth.account.OwnerNotices;
 import com.liftos.security.ratelimit.Budgets;
 import com.liftos.security.auth.account.SecondFactor;
 import com.liftos.security.auth.oauth.ClientCredentials;
+import com.liftos.security.auth.oauth.ServiceAccountPages;
 import com.liftos.security.auth.oauth.ServiceAccounts;
 import com.liftos.security.auth.password.Argon2Parameters;
 import com.liftos.security.auth.password.HashingGate;
@@ -117,6 +118,7 @@ public final class Auth implements AutoCloseable {
         UserPages userPages = new UserPages(db);
         auth.routes.addAll(new DirectoryRoutes(new Directory(orgs, userPages, new SessionPages(db), secondFactor, logins), userPages, orgs,
                 sessions, audit, clock).routes());
+        auth.routes.addAll(new ServiceAccountRoutes(db, serviceAccounts, new ServiceAccountPages(db, clock), orgs, audit, clock).routes());
         auth.routes.addAll(new OAuthRoutes(clientCredentials, accessTokens, auth.verifier, state, sessions, responder, audit, clock)
                 .routes());
         auth.routes.addAll(new DiscoveryRoutes(keys, config.http().issuer()).routes());

@@ -220,7 +220,7 @@ final class DirectoryRoutes {
     }
 
     /** The value of {@code values} whose wire name is {@code name} (already checked to be one of them). */
-    private static <E> E wire(E[] values, java.util.function.Function<E, String> wire, String name) {
+    static <E> E wire(E[] values, java.util.function.Function<E, String> wire, String name) {
         return Arrays.stream(values).filter(v -> wire.apply(v).equals(name)).findFirst().orElseThrow();
     }
 
@@ -248,7 +248,7 @@ final class DirectoryRoutes {
         return users.find(orgId, userId).map(UserPages.Entry::user).orElseThrow(() -> ApiException.notFound("User not found"));
     }
 
-    private static SecurityEvent.ActorType actorType(Principal p) {
+    static SecurityEvent.ActorType actorType(Principal p) {
         return p.kind() == Principal.Kind.USER ? SecurityEvent.ActorType.USER : SecurityEvent.ActorType.SERVICE_ACCOUNT;
     }
 
@@ -256,7 +256,7 @@ final class DirectoryRoutes {
      * {@code {"items": [...], "next_cursor": "..." or null, "total": n}} (total on a first page only). A tree, because
      * the API's mapper leaves out null map values and a last page says {@code "next_cursor": null}.
      */
-    private static ObjectNode page(List<Map<String, Object>> items, Optional<String> next, Optional<Long> total) {
+    static ObjectNode page(List<Map<String, Object>> items, Optional<String> next, Optional<Long> total) {
         ObjectNode out = JsonNodeFactory.instance.objectNode();
         out.putPOJO("items", items);
         next.ifPresentOrElse(c -> out.put("next_cursor", c), () -> out.putNull("next_cursor"));

@@ -88,6 +88,22 @@ public interface Vault {
 
     Optional<CredentialMetadata> metadata(UUID orgId, String provider, String keyName);
 
+    /**
+     * The credential's kept sealed versions (at most {@link #KEPT_VERSIONS}), newest first, as metadata only; empty
+     * when there is no such credential, an empty list when it was revoked (its versions were destroyed).
+     */
+    Optional<List<CredentialVersion>> versions(UUID orgId, String provider, String keyName);
+
+    /**
+     * Rolls an active credential back to its kept earlier version {@code version}: the earlier values are opened
+     * and sealed again as a new current version (version + 1; history stays append-only, so the rollback itself
+     * can be undone), recording {@code reason} and the version restored. Its rotation clock restarts from the
+     * earlier version's creation, since the values are that old. Audited (API_KEY_ROTATED, action
+     * {@code rollback_credentials}) in the same transaction. Invalid when {@code version} is not earlier than the
+     * current one; NotFound when the credential or that version is not kept; IntegrityFailure when it does not open.
+     */
+    VaultResult<CredentialMetadata> rollbackCredentials(UUID orgId, String provider, String keyName, int version, String reason, Caller by);
+
     /** Metadata of the org's credentials; with {@code rotationDueOnly}, only active ones past their rotation date. */
     List<CredentialMetadata> listApiKeys(UUID orgId, boolean rotationDueOnly);
 

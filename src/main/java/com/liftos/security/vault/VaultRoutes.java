@@ -2,12 +2,15 @@ package com.liftos.security.vault;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.liftos.security.audit.SecurityEvent;
 import com.liftos.security.identity.Principal;
 import com.liftos.security.http.Access;
 import com.liftos.security.http.ApiException;
 import com.liftos.security.http.Bodies;
 import com.liftos.security.http.CoreGuards;
+import com.liftos.security.http.ListQuery;
 import com.liftos.security.http.RequestContext;
 import com.liftos.security.http.Route;
 import com.liftos.security.http.RouteDoc;
@@ -69,6 +72,17 @@ public final class VaultRoutes {
                 Route.post(ONE + "/rotate", write, this::rotate).doc(RouteDoc.of("Rotate a credential: a new version of its values")
                         .path(provider, keyName).json("CredentialFields").ok("CredentialMetadata")
                         .errors(400, "unknown_provider", "validation_failed").errors(410, "gone").errors(500, "decryption_failed")),
+                Route.get(ONE + "/versions", read, this::versions).doc(RouteDoc.of("A credential's kept versions (metadata only)")
+                        .details("Newest first; at most %d are kept (the current one and those before it). Never a value."
+                                .formatted(Vault.KEPT_VERSIONS))
+                        .path(provider, keyName).query(Param.LIMIT, Param.CURSOR).ok("CredentialVersionPage").errors(400, "invalid_cursor")),
+                // Putting old values back is as sensitive as reading them: the same risk ceiling and step-up as reveal.
+                Route.post(ONE + "/rollback", write.rateCategory(Access.RateCategory.SENSITIVE).maxRisk(0.6).requireStepUpMfa(),
+                        this::rollback).doc(RouteDoc.of("Roll a credential back to an earlier version")
+                        .details("""
+                                The earlier version's values become a new current version (version + 1): history stays                                 append-only, so a rollback can itself be rolled back. Its rotation clock restarts from the                                 earlier version's creation. Audited (API_KEY_ROTATED, action `rollback_credentials`, with the                                 reason); at an elevated risk it needs a recent multi-factor sign-in, as reveal does.""")
+                        .path(provider, keyName).json("CredentialRollback").ok("CredentialMetadata")
+                        .errors(400, "validation_failed").errors(410, "gone").errors(500, "decryption_failed")),
                 Route.delete(ONE, Access.require("delete:connections"), this::revoke).doc(RouteDoc.of("Revoke a credential")
                         .path(provider, keyName).query(Param.string("reason", "Why (kept in the audit trail)"))
                         .ok("CredentialMetadata").errors(410, "gone")));
@@ -107,6 +121,69 @@ public final class VaultRoutes {
             }
             case VaultResult<Revealed> other -> throw refusal(other);
         }
+    }
+
+    /** The body of a rollback: the version to restore and, optionally, why (kept in the audit trail). */
+    record RollbackRequest(Integer version, String reason) {}
+
+    private void rollback(Context ctx) {
+        UUID orgId = CoreGuards.pathUuid(ctx, "orgId");
+        RollbackRequest body = bodies.read(ctx, RollbackRequest.class);
+        List<String> problems = new ArrayList<>();
+        if (body.version() == null || body.version() < 1) {
+            problems.add("version must be a positive whole number");
+        }
+        if (body.reason() != null && body.reason().length() > 200) {
+            problems.add("reason must be at most 200 characters");
+        }
+        if (!problems.isEmpty()) {
+            throw ApiException.validation("Invalid rollback", problems);
+        }
+        switch (vault.rollbackCredentials(orgId, ctx.pathParam("provider"), ctx.pathParam("keyName"), body.version(), body.reason(),
+                caller(ctx))) {
+            case VaultResult.Ok<CredentialMetadata> ok -> ctx.json(view(ok.value()));
+            case VaultResult.Invalid<CredentialMetadata> inv -> throw ApiException.validation("Invalid rollback", inv.problems());
+            case VaultResult<CredentialMetadata> other -> throw refusal(other);
+        }
+    }
+
+    private void versions(Context ctx) {
+        ListQuery query = ListQuery.of(ctx);
+        UUID orgId = CoreGuards.pathUuid(ctx, "orgId");
+        int limit = query.limit();
+        Optional<Integer> before = query.cursor(1).map(c -> {
+            if (!c.text(0).matches("[1-9]\\d{0,8}")) {
+                throw ApiException.badRequest("invalid_cursor", "cursor must be the next_cursor of a previous page of this listing");
+            }
+            return Integer.parseInt(c.text(0));
+        });
+        // At most KEPT_VERSIONS rows: read whole and paged here.
+        List<CredentialVersion> all = vault.versions(orgId, ctx.pathParam("provider"), ctx.pathParam("keyName"))
+                .orElseThrow(() -> ApiException.notFound("Credential not found"));
+        List<CredentialVersion> rest = all.stream().filter(v -> before.isEmpty() || v.version() < before.get()).toList();
+        List<CredentialVersion> page = rest.subList(0, Math.min(limit, rest.size()));
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        out.putPOJO("items", page.stream().map(VaultRoutes::versionView).toList());
+        if (rest.size() > limit) {
+            out.put("next_cursor", ListQuery.cursor(List.of(Integer.toString(page.get(limit - 1).version()))));
+        } else {
+            out.putNull("next_cursor");
+        }
+        if (before.isEmpty()) {
+            out.put("total", all.size());
+        }
+        ctx.json(out);
+    }
+
+    private static Map<String, Object> versionView(CredentialVersion v) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("version", v.version());
+        out.put("current", v.current());
+        out.put("created_at", v.createdAt().toString());
+        v.createdBy().ifPresent(id -> out.put("created_by", id.toString()));
+        v.restoredFrom().ifPresent(r -> out.put("restored_from", r));
+        v.reason().ifPresent(r -> out.put("reason", r));
+        return out;
     }
 
     private void revoke(Context ctx) {

@@ -122,30 +122,139 @@ final class VaultService implements Vault, Secrets {
                     ps.executeUpdate();
                 }
             }
-            Keyring.ActiveKey key = keyring.activeDataKey(c, orgId);
-            byte[] sealed = cipher.seal(new CredentialCipher.Binding(orgId, providerId, keyName, version), key.key(), key.version(), fields);
-            try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO vault_credential_versions (credential_id, version, org_id, data_key_version, ciphertext, created_at, created_by)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
-                ps.setObject(1, id);
-                ps.setInt(2, version);
-                ps.setObject(3, orgId);
-                ps.setInt(4, key.version());
-                ps.setBytes(5, sealed);
-                ps.setTimestamp(6, Timestamp.from(now));
-                setUuid(ps, 7, by.actorId());
-                ps.executeUpdate();
-            }
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM vault_credential_versions WHERE credential_id = ? AND version <= ?")) {
-                ps.setObject(1, id);
-                ps.setInt(2, version - KEPT_VERSIONS);
-                ps.executeUpdate();
-            }
+            addVersion(c, new CredentialCipher.Binding(orgId, providerId, keyName, version), id, fields, by, now, Optional.empty(),
+                    Optional.empty());
             SecurityEventType type = created ? SecurityEventType.API_KEY_CREATED : SecurityEventType.API_KEY_ROTATED;
             String action = mode == Mode.ROTATE ? "rotate_credentials" : "store_credentials_in_vault";
             audit.record(c, event(type, action, orgId, providerId, keyName, by, now).detail("version", version)
                     .detail("fields", List.copyOf(fields.names())).build(now));
             return new VaultResult.Ok<>(new Stored(find(c, orgId, providerId, keyName).orElseThrow(), created));
+        });
+    }
+
+    /**
+     * Seals {@code fields} as the version {@code binding} names, under the organization's active data key, and drops
+     * versions older than the {@link #KEPT_VERSIONS} newest.
+     */
+    private void addVersion(Connection c, CredentialCipher.Binding binding, UUID id, SecretFields fields, Caller by, Instant now,
+                            Optional<String> reason, Optional<Integer> restoredFrom) throws SQLException {
+        Keyring.ActiveKey key = keyring.activeDataKey(c, binding.orgId());
+        byte[] sealed = cipher.seal(binding, key.key(), key.version(), fields);
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO vault_credential_versions (credential_id, version, org_id, data_key_version, ciphertext, created_at, created_by,
+                    reason, restored_from)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+            ps.setObject(1, id);
+            ps.setInt(2, binding.credentialVersion());
+            ps.setObject(3, binding.orgId());
+            ps.setInt(4, key.version());
+            ps.setBytes(5, sealed);
+            ps.setTimestamp(6, Timestamp.from(now));
+            setUuid(ps, 7, by.actorId());
+            ps.setString(8, reason.orElse(null));
+            if (restoredFrom.isPresent()) {
+                ps.setInt(9, restoredFrom.get());
+            } else {
+                ps.setNull(9, Types.INTEGER);
+            }
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM vault_credential_versions WHERE credential_id = ? AND version <= ?")) {
+            ps.setObject(1, id);
+            ps.setInt(2, binding.credentialVersion() - KEPT_VERSIONS);
+            ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public Optional<List<CredentialVersion>> versions(UUID orgId, String provider, String keyName) {
+        if (Providers.find(provider).isEmpty() || !KEY_NAME.matcher(keyName).matches()) {
+            return Optional.empty();
+        }
+        return db.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT c.version, v.version, v.created_at, v.created_by, v.reason, v.restored_from FROM vault_credentials c
+                    LEFT JOIN vault_credential_versions v ON v.credential_id = c.id
+                    WHERE c.org_id = ? AND c.provider = ? AND c.key_name = ? ORDER BY v.version DESC""")) {
+                ps.setObject(1, orgId);
+                ps.setString(2, provider);
+                ps.setString(3, keyName);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<List<CredentialVersion>>empty();
+                    }
+                    List<CredentialVersion> out = new ArrayList<>();
+                    do {
+                        if (rs.getObject(2) != null) {
+                            int restored = rs.getInt(6);
+                            boolean restoredNull = rs.wasNull();
+                            out.add(new CredentialVersion(rs.getInt(2), rs.getTimestamp(3).toInstant(),
+                                    Optional.ofNullable(rs.getObject(4, UUID.class)), Optional.ofNullable(rs.getString(5)),
+                                    restoredNull ? Optional.empty() : Optional.of(restored), rs.getInt(2) == rs.getInt(1)));
+                        }
+                    } while (rs.next());
+                    return Optional.of(List.copyOf(out));
+                }
+            }
+        });
+    }
+
+    @Override
+    public VaultResult<CredentialMetadata> rollbackCredentials(UUID orgId, String provider, String keyName, int version, String reason,
+                                                               Caller by) {
+        if (Providers.find(provider).isEmpty() || !KEY_NAME.matcher(keyName).matches()) {
+            return new VaultResult.NotFound<>();
+        }
+        String why = reason == null || reason.isBlank() ? "rollback to version " + version : cleanReason(reason);
+        return db.tx(c -> {
+            Optional<CredentialMetadata> row = lock(c, orgId, provider, keyName);
+            if (row.isEmpty()) {
+                return new VaultResult.NotFound<>();
+            }
+            CredentialMetadata current = row.get();
+            if (current.status() == CredentialMetadata.Status.REVOKED) {
+                return new VaultResult.Revoked<>();
+            }
+            if (version < 1 || version >= current.version()) {
+                return new VaultResult.Invalid<>(List.of("version must be an earlier version than the current one (" + current.version() + ")"));
+            }
+            byte[] sealed = null;
+            Instant sealedAt = null;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT ciphertext, created_at FROM vault_credential_versions WHERE credential_id = ? AND version = ?")) {
+                ps.setObject(1, current.id());
+                ps.setInt(2, version);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        sealed = rs.getBytes(1);
+                        sealedAt = rs.getTimestamp(2).toInstant();
+                    }
+                }
+            }
+            if (sealed == null) {
+                return new VaultResult.NotFound<>();
+            }
+            SecretFields fields;
+            try {
+                fields = cipher.open(new CredentialCipher.Binding(orgId, provider, keyName, version), (org, v) -> dataKey(c, org, v), sealed);
+            } catch (DecryptionFailedException e) {
+                return new VaultResult.IntegrityFailure<>();
+            }
+            Instant now = clock.instant();
+            int next = current.version() + 1;
+            try (PreparedStatement ps = c.prepareStatement("UPDATE vault_credentials SET version = ?, rotated_at = ?, rotated_by = ? WHERE id = ?")) {
+                ps.setInt(1, next);
+                ps.setTimestamp(2, Timestamp.from(sealedAt));
+                setUuid(ps, 3, by.actorId());
+                ps.setObject(4, current.id());
+                ps.executeUpdate();
+            }
+            addVersion(c, new CredentialCipher.Binding(orgId, provider, keyName, next), current.id(), fields, by, now, Optional.of(why),
+                    Optional.of(version));
+            audit.record(c, event(SecurityEventType.API_KEY_ROTATED, "rollback_credentials", orgId, provider, keyName, by, now)
+                    .detail("version", next).detail("restored_from", version).detail("previous_version", current.version())
+                    .detail("reason", why).detail("fields", List.copyOf(fields.names())).risk(0.4).build(now));
+            return new VaultResult.Ok<>(find(c, orgId, provider, keyName).orElseThrow());
         });
     }
 

@@ -58,7 +58,7 @@ class ServiceAccountsTest {
         assertThat(secret).startsWith("lss_").hasSizeGreaterThan(40);
         // the secret is shown once: listing never shows it
         String list = app.get("/v1/orgs/" + app.adminOrgId() + "/service-accounts", app.loginAdmin()).body();
-        assertThat(list).contains(id).doesNotContain(secret).doesNotContain("secret");
+        assertThat(list).contains(id).doesNotContain(secret).doesNotContain("client_secret").doesNotContain("hash");
 
         HttpResponse<String> basic = form("/oauth2/token", "grant_type=client_credentials", id, secret);
         assertThat(basic.statusCode()).isEqualTo(200);

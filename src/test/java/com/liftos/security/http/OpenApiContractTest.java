@@ -356,6 +356,10 @@ class OpenApiContractTest {
             ok(app.get(base + "/klaviyo/default", admin));
             ok(app.get(base + "/klaviyo/default/secret", admin));
             ok(app.postJson(base + "/klaviyo/default/rotate", "{\"api_key\":\"pk_live_abc123def459\"}", admin));
+            ok(app.get(base + "/klaviyo/default/versions?limit=1", admin));
+            status(400, app.get(base + "/klaviyo/default/versions?cursor=x", admin));
+            ok(app.postJson(base + "/klaviyo/default/rollback", "{\"version\":1,\"reason\":\"contract\"}", admin));
+            status(400, app.postJson(base + "/klaviyo/default/rollback", "{\"version\":99}", admin));
             ok(app.delete(base + "/klaviyo/second?reason=test", admin));
             status(410, app.get(base + "/klaviyo/second/secret", admin));
             status(404, app.get(base + "/klaviyo/missing", admin));
@@ -397,7 +401,12 @@ class OpenApiContractTest {
             JsonNode sa = app.json(status(201, app.postJson(orgPath + "/service-accounts",
                     "{\"name\":\"contract-sa\",\"roles\":[\"viewer\"]}", admin)));
             status(400, app.postJson(orgPath + "/service-accounts", "{\"name\":\"\"}", admin));
-            ok(app.get(orgPath + "/service-accounts", admin));
+            ok(app.get(orgPath + "/service-accounts?limit=1&status=active", admin));
+            status(400, app.get(orgPath + "/service-accounts?limit=500", admin));
+            ok(app.get(orgPath + "/service-accounts/" + sa.get("id").asText(), admin));
+            JsonNode rotated = app.json(ok(app.postJson(orgPath + "/service-accounts/" + sa.get("id").asText()
+                    + "/rotate-secret?overlap_seconds=60", "", admin)));
+            sa = ((com.fasterxml.jackson.databind.node.ObjectNode) sa).put("client_secret", rotated.get("client_secret").asText());
             String basic = "Basic " + Base64.getEncoder().encodeToString((sa.get("client_id").asText() + ":"
                     + sa.get("client_secret").asText()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
             JsonNode granted = app.json(ok(form("/oauth2/token", "grant_type=client_credentials", Optional.of(basic))));
