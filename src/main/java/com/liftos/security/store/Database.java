@@ -23,6 +23,9 @@ import org.slf4j.LoggerFactory;
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
+    /** The longest one read from the database may wait (pgjdbc {@code socketTimeout}). */
+    static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(30);
+
     private final HikariDataSource pool;
     private final Optional<EmbeddedPostgres> embedded;
 
@@ -83,6 +86,10 @@ public final class Database implements AutoCloseable {
         hc.setInitializationFailTimeout(5_000);
         hc.addDataSourceProperty("reWriteBatchedInserts", "true");
         hc.addDataSourceProperty("connectTimeout", "5");
+        // A database that stops answering (a stalled network, a frozen host) must not hold a request, or the audit
+        // and refresh writers every request waits on, forever: a read that waits this long fails the connection
+        // (503). The cost: one statement silent for longer fails too (a DATABASE_URL's ?socketTimeout= overrides).
+        hc.addDataSourceProperty("socketTimeout", Long.toString(SOCKET_TIMEOUT.toSeconds()));
         try {
             return new HikariDataSource(hc);
         } catch (RuntimeException e) {
