@@ -71,8 +71,13 @@ public final class OwnPostgres implements AutoCloseable {
 
     /** The {@code postgres} database of this server as a test schema ({@code public}); {@code jdbcParameters} e.g. {@code socketTimeout=3}. */
     public TestDatabase.Schema schema(String jdbcParameters) {
+        return schemaVia(port, jdbcParameters);
+    }
+
+    /** {@link #schema} reached through {@code proxyPort} (a {@link TcpProxy} to this server). */
+    public TestDatabase.Schema schemaVia(int proxyPort, String jdbcParameters) {
         // Always a query string: Schema.databaseUrl() appends the user with '&'.
-        String url = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?ApplicationName=liftos-fault-test"
+        String url = "jdbc:postgresql://127.0.0.1:" + proxyPort + "/postgres?ApplicationName=liftos-fault-test"
                 + (jdbcParameters.isEmpty() ? "" : "&" + jdbcParameters);
         return new TestDatabase.Schema("public", url, Optional.of("postgres"), Optional.empty());
     }
