@@ -25,14 +25,21 @@ import org.junit.jupiter.api.Test;
  * that was acknowledged — credentials, their audit events, refresh rotations — is in the database afterwards.
  */
 class PostgresRestartTest {
-    /** The figure the issue asks for is 2 s; the assertion leaves room for a loaded two-core CI host. */
-    static final Duration RECOVERY_BOUND = Duration.ofSeconds(5);
+    /** The figure issue 17 asks for (measured: tens of milliseconds; docs/perf/faults.md). */
+    static final Duration RECOVERY_BOUND = Duration.ofSeconds(2);
+    /**
+     * Longer than the pool's backoff needs to grow past the bound: before the pool's connections came from a
+     * PatientDataSource, the first 200 came up to 5 s after the database.
+     */
+    static final Duration OUTAGE = Duration.ofSeconds(6);
 
     @Test
     void aRestartedDatabaseCostsOnly503sWithRetryAfterAndNoAcknowledgedWrite() throws Exception {
         Path dir = Files.createTempDirectory("liftos-fault-pg-restart");
         try (OwnPostgres pg = OwnPostgres.start(dir.resolve("pg"));
-             TestApp app = TestApp.startOn(pg.schema(""), Map.of("LIFTOS_DB_POOL_SIZE", "6"))) {
+             TestApp app = TestApp.startOn(pg.schema(""), // a rotation committed just as the database stopped, its answer lost, is retried after the outage:
+             // the same grant only within the reuse interval
+             Map.of("LIFTOS_DB_POOL_SIZE", "6", "LIFTOS_REFRESH_REUSE_INTERVAL_SECONDS", "60"))) {
             String admin = app.loginAdmin();
             UUID org = app.adminOrgId();
             HttpClient http = HttpClient.newHttpClient();
@@ -48,7 +55,7 @@ class PostgresRestartTest {
                 Thread.sleep(1_500);
                 long down = System.nanoTime();
                 pg.stop();
-                Thread.sleep(3_000);
+                Thread.sleep(OUTAGE);
                 pg.start();
                 back = System.nanoTime();
                 recovery = firstOk(http, app.baseUrl() + "/v1/orgs/" + org + "/credentials", admin, back);
