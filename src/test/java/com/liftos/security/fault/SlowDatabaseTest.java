@@ -120,10 +120,9 @@ class SlowDatabaseTest {
                     unavailable.size(), load.calls().size(), unavailable.stream().mapToLong(FaultLoad.Call::millis).max().orElse(0),
                     before, threads.getThreadCount(), recovery.toMillis());
             assertThat(unavailable).as("a starved pool refuses instead of queueing without end").isNotEmpty();
-            assertThat(load.calls()).allSatisfy(c -> {
-                assertThat(c.status() < 300 || c.isServiceUnavailable()).as("%s", c).isTrue();
-                assertThat(c.millis()).as("%s", c).isLessThan(FAILS_WITHIN.toMillis());
-            });
+            // a write that got a connection makes many slow round trips: only the refusals are bounded by the pool's timeout
+            assertThat(load.calls()).allSatisfy(c -> assertThat(c.status() < 300 || c.isServiceUnavailable()).as("%s", c).isTrue());
+            assertThat(unavailable).allSatisfy(c -> assertThat(c.millis()).as("%s", c).isLessThan(FAILS_WITHIN.toMillis()));
             assertThat(recovery).isLessThan(Duration.ofSeconds(5));
             assertThat(load.calls(c -> c.startNanos() > resumedAt + Duration.ofSeconds(1).toNanos() && c.status() == 201))
                     .as("writes succeed again").isNotEmpty();
