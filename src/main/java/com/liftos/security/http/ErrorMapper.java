@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
 final class ErrorMapper {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorMapper.class);
 
+    static final String STORE_RETRY_AFTER_SECONDS = "2";
+
     private ErrorMapper() {}
 
     static void apiException(ApiException e, Context ctx) {
@@ -32,8 +34,13 @@ final class ErrorMapper {
         write(ctx, status, code(status), message, Map.of());
     }
 
+    /**
+     * The database is down, stalled or out of connections (or space): a 503 the client may retry. {@code Retry-After}
+     * is short because the pool reconnects by itself within a second or two of the database coming back.
+     */
     static void storeException(StoreException e, Context ctx) {
         LOG.error("storage failure on {} {} request_id={}: {}", ctx.method(), ctx.path(), requestId(ctx), e.getMessage());
+        ctx.header("Retry-After", STORE_RETRY_AFTER_SECONDS);
         write(ctx, 503, "service_unavailable", "Storage is unavailable; try again", Map.of());
     }
 

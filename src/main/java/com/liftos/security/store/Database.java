@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +23,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Database implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    /** The longest one read from the database may wait (pgjdbc {@code socketTimeout}). */
+    static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a request waits for a connection before its 503; also how long start-up waits for the database. */
+    static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
 
     private final HikariDataSource pool;
     private final Optional<EmbeddedPostgres> embedded;
@@ -73,17 +79,24 @@ public final class Database implements AutoCloseable {
 
     private static HikariDataSource pool(String jdbcUrl, Optional<String> user, Optional<String> password, int size) {
         HikariConfig hc = new HikariConfig();
-        hc.setJdbcUrl(jdbcUrl);
-        user.ifPresent(hc::setUsername);
-        password.ifPresent(hc::setPassword);
         hc.setMaximumPoolSize(size);
         hc.setMinimumIdle(Math.min(2, size));
         hc.setPoolName("liftos");
-        hc.setConnectionTimeout(5_000);
-        hc.setInitializationFailTimeout(5_000);
-        hc.addDataSourceProperty("reWriteBatchedInserts", "true");
-        hc.addDataSourceProperty("connectTimeout", "5");
+        hc.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
+        hc.setInitializationFailTimeout(CONNECTION_TIMEOUT.toMillis());
         try {
+            PGSimpleDataSource pg = new PGSimpleDataSource();
+            pg.setReWriteBatchedInserts(true);
+            pg.setConnectTimeout(5);
+            // A database that stops answering (a stalled network, a frozen host) must not hold a request, or the audit
+            // and refresh writers every request waits on, forever: a read that waits this long fails the connection
+            // (503). The cost: one statement silent for longer fails too (a DATABASE_URL's ?socketTimeout= overrides).
+            pg.setSocketTimeout((int) SOCKET_TIMEOUT.toSeconds());
+            user.ifPresent(pg::setUser);
+            password.ifPresent(pg::setPassword);
+            // last: what the URL names wins over the defaults above
+            pg.setUrl(jdbcUrl);
+            hc.setDataSource(new PatientDataSource(pg, CONNECTION_TIMEOUT));
             return new HikariDataSource(hc);
         } catch (RuntimeException e) {
             throw new StoreException("database unreachable at " + redact(jdbcUrl) + ": " + oneLine(e), e);
