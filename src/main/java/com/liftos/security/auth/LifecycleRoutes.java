@@ -101,8 +101,7 @@ final class LifecycleRoutes {
                                 `POST /v1/auth/invitations/accept`. Roles default to `viewer`; only a super admin grants \
                                 `super_admin`. Needs mail (`SMTP_HOST`).""")
                         .json("NewInvitation").created("Invitation")
-                        .errors(400, "validation_failed").errors(409, "email_taken", "already_invited")
-                        .errors(503, "mail_unavailable")),
+                        .errors(400, "validation_failed").errors(409, "email_taken", "already_invited", "mail_unavailable")),
                 Route.get(INVITATIONS, admin, this::listInvitations).doc(RouteDoc.of("List an organization's open invitations")
                         .details("Not yet accepted nor revoked, expired ones included (`expired`: resend them). In email order.")
                         .query(Param.LIMIT, Param.CURSOR, Param.string("q", "Start of the email, case-insensitive (1-254 characters)"))
@@ -150,7 +149,7 @@ final class LifecycleRoutes {
                                         confirmed at `POST /v1/auth/email/confirm`.""")
                                 .json("EmailChangeRequest").accepted("EmailChangeSent")
                                 .errors(400, "validation_failed").errors(403, "forbidden", "invalid_credentials")
-                                .errors(409, "email_taken", "email_unchanged").errors(503, "mail_unavailable", "busy")));
+                                .errors(409, "email_taken", "email_unchanged", "mail_unavailable").errors(503, "busy")));
     }
 
     private void invite(Context ctx) {
@@ -418,6 +417,7 @@ final class LifecycleRoutes {
     }
 
     private static ApiException mailUnavailable() {
-        return new ApiException(503, "mail_unavailable", "Mail is not configured on this service, so no link can be sent");
+        // 409, not 503: the service works as configured; it was set up without mail, which retrying will not change
+        return ApiException.conflict("mail_unavailable", "Mail is not configured on this service, so no link can be sent");
     }
 }

@@ -452,6 +452,22 @@ class AccountLifecycleTest {
         }
     }
 
+    @Test
+    void withoutMailInvitationsAndEmailChangesAreRefusedAndAForgottenPasswordAnswersAsAlways() {
+        try (TestApp quiet = TestApp.start()) {
+            String token = quiet.loginAdmin();
+            UUID quietOrg = quiet.adminOrgId();
+            HttpResponse<String> invite = quiet.postJson("/v1/orgs/" + quietOrg + "/invitations", quiet.body(Map.of("email", email("q"))), token);
+            assertThat(invite.statusCode()).isEqualTo(409);
+            assertThat(quiet.json(invite).at("/error/code").asText()).isEqualTo("mail_unavailable");
+            HttpResponse<String> change = quiet.postJson("/v1/me/email",
+                    quiet.body(Map.of("new_email", email("q"), "current_password", TestApp.ADMIN_PASSWORD)), token);
+            assertThat(quiet.json(change).at("/error/code").asText()).isEqualTo("mail_unavailable");
+            assertThat(quiet.postJson("/v1/auth/password/forgot", quiet.body(Map.of("email", TestApp.ADMIN_EMAIL))).statusCode())
+                    .isEqualTo(202);
+        }
+    }
+
     private static void assertInvalidLink(HttpResponse<String> r) {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
         assertThat(app.json(r).at("/error/code").asText()).isEqualTo("invalid_link");
