@@ -34,6 +34,9 @@ final class AccountTokens {
     private static final Pattern SHAPE = Pattern.compile("[A-Za-z0-9_-]{43}");
     private static final String COLUMNS = "id, purpose, org_id, user_id, email, display_name, roles, created_by, created_at, sent_at, expires_at";
     private static final String OPEN = "used_at IS NULL AND revoked_at IS NULL";
+    private static final String COUNT_OPEN_INVITATIONS =
+            "SELECT count(*) FROM account_tokens WHERE org_id = ? AND purpose = 'invitation' AND " + OPEN;
+    private static final String COUNT_OPEN_INVITATIONS_BY_PREFIX = COUNT_OPEN_INVITATIONS + " AND email COLLATE \"C\" LIKE ?";
 
     enum Purpose {
         INVITATION, PASSWORD_RESET, EMAIL_CHANGE;
@@ -227,8 +230,7 @@ final class AccountTokens {
 
     long countOpenInvitations(UUID orgId, Optional<String> emailPrefix) {
         return db.run(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM account_tokens WHERE org_id = ?"
-                    + " AND purpose = 'invitation' AND " + OPEN + (emailPrefix.isPresent() ? " AND email COLLATE \"C\" LIKE ?" : ""))) {
+            try (PreparedStatement ps = c.prepareStatement(emailPrefix.isPresent() ? COUNT_OPEN_INVITATIONS_BY_PREFIX : COUNT_OPEN_INVITATIONS)) {
                 ps.setObject(1, orgId);
                 if (emailPrefix.isPresent()) {
                     ps.setString(2, likePrefix(emailPrefix.get()));
