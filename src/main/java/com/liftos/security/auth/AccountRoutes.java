@@ -39,7 +39,7 @@ import java.util.regex.Pattern;
 
 /** Organizations and their users: {@code POST /v1/orgs}, {@code POST /v1/orgs/{orgId}/users}. */
 final class AccountRoutes {
-    private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+");
+    static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+");
 
     private final Db db;
     private final Users users;

@@ -8,6 +8,8 @@ import com.liftos.security.auth.account.NetworkPolicy;
 import com.liftos.security.auth.account.OwnerNotices;
 import com.liftos.security.ratelimit.Budgets;
 import com.liftos.security.auth.account.SecondFactor;
+import com.liftos.security.auth.lifecycle.AccountMail;
+import com.liftos.security.auth.lifecycle.Lifecycle;
 import com.liftos.security.auth.oauth.ClientCredentials;
 import com.liftos.security.auth.oauth.ServiceAccountPages;
 import com.liftos.security.auth.oauth.ServiceAccounts;
@@ -63,10 +65,12 @@ public final class Auth implements AutoCloseable {
     private final Accounts accounts;
     private final ServiceAccounts serviceAccounts;
     private final TokenResponder responder;
+    private final Lifecycle lifecycle;
     private final List<Route> routes = new ArrayList<>();
 
     private Auth(JwtKeys keys, AccessTokens accessTokens, TokenState state, Sessions sessions, Logins logins,
-                 ChallengeTokens challenges, Accounts accounts, ServiceAccounts serviceAccounts, TokenResponder responder) {
+                 ChallengeTokens challenges, Accounts accounts, ServiceAccounts serviceAccounts, TokenResponder responder,
+                 Lifecycle lifecycle) {
         this.keys = keys;
         this.accessTokens = accessTokens;
         this.state = state;
@@ -77,6 +81,7 @@ public final class Auth implements AutoCloseable {
         this.accounts = accounts;
         this.serviceAccounts = serviceAccounts;
         this.responder = responder;
+        this.lifecycle = lifecycle;
     }
 
     /** The Argon2 hasher the configuration asks for (new hashes; older ones are upgraded at login). */
@@ -85,11 +90,15 @@ public final class Auth implements AutoCloseable {
                 settings.argon2Parallelism()), random);
     }
 
-    /** {@code orgConfigs}: the organizations' security configurations as a login reads them (cached). */
+    /**
+     * {@code orgConfigs}: the organizations' security configurations as a login reads them (cached);
+     * {@code mail}: the mailer of invitations, password resets and email changes (absent when mail is off).
+     */
     public static Auth start(Config config, Db db, Users users, Organizations orgs, Function<UUID, SecurityConfig> orgConfigs,
                              PasswordHasher hasher, AuditLog audit,
                              Bodies bodies, SecondFactor secondFactor, NetworkPolicy network, AddressBlocks blocks,
-                             byte[] serviceKey, Budgets budgets, OwnerNotices notices, Clock clock, SecureRandom random) {
+                             byte[] serviceKey, Budgets budgets, OwnerNotices notices, Optional<AccountMail> mail,
+                             Clock clock, SecureRandom random) {
         Config.Auth settings = config.auth();
         Duration accessLifetime = Duration.ofMinutes(settings.accessTokenMinutes());
         JwtKeys keys = new JwtKeys(db, Optional.of(config.keys().legacyJwtPrivateKey()), serviceKey, accessLifetime, clock, random);
@@ -111,7 +120,12 @@ public final class Auth implements AutoCloseable {
                 clock, random, state);
         ClientCredentials clientCredentials = new ClientCredentials(serviceAccounts, accessTokens, network, audit, clock, budgets);
         TokenResponder responder = new TokenResponder(settings.refreshCookie(), clock);
-        Auth auth = new Auth(keys, accessTokens, state, sessions, logins, challenges, accounts, serviceAccounts, responder);
+        Lifecycle lifecycle = Lifecycle.start(db, users, orgs, orgConfigs, accounts, sessions, hasher, gate, audit, mail,
+                config.http().publicUrl(), new Lifecycle.Lifetimes(Duration.ofHours(settings.invitationHours()),
+                        Duration.ofMinutes(settings.passwordResetMinutes()), Duration.ofHours(settings.emailChangeHours())),
+                clock, random);
+        Auth auth = new Auth(keys, accessTokens, state, sessions, logins, challenges, accounts, serviceAccounts, responder,
+                lifecycle);
         auth.routes.addAll(new AuthRoutes(logins, sessions, accounts, challenges, auth.verifier, responder, audit, bodies,
                 clock).routes());
         auth.routes.addAll(new AccountRoutes(db, users, orgs, hasher, gate, audit, bodies, clock, accounts, serviceAccounts).routes());
@@ -121,6 +135,7 @@ public final class Auth implements AutoCloseable {
         auth.routes.addAll(new ServiceAccountRoutes(db, serviceAccounts, new ServiceAccountPages(db, clock), orgs, audit, clock).routes());
         auth.routes.addAll(new OAuthRoutes(clientCredentials, accessTokens, auth.verifier, state, sessions, responder, audit, clock)
                 .routes());
+        auth.routes.addAll(new LifecycleRoutes(lifecycle, orgs, bodies, clock).routes());
         auth.routes.addAll(new DiscoveryRoutes(keys, config.http().issuer()).routes());
         return auth;
     }
@@ -131,6 +146,7 @@ public final class Auth implements AutoCloseable {
                 Duration.ofHours(retention.retiredRefreshTokenHours())));
         all.addAll(TokenState.purges());
         all.addAll(Logins.purges());
+        all.addAll(Lifecycle.purges());
         return List.copyOf(all);
     }
 
@@ -181,8 +197,14 @@ public final class Auth implements AutoCloseable {
         return keys;
     }
 
+    /** Invitations, password resets, profile and email changes. */
+    public Lifecycle lifecycle() {
+        return lifecycle;
+    }
+
     @Override
     public void close() {
+        lifecycle.close();
         sessions.close();
         state.close();
     }

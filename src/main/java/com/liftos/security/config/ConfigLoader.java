@@ -27,11 +27,11 @@ public final class ConfigLoader {
             new Variable("LIFTOS_DB_POOL_SIZE", "16", "Maximum database connections (at least 2: the refresh writer keeps one while refreshes flow; the retention purge holds one while it runs)"),
             new Variable("LIFTOS_HTTP_HOST", "127.0.0.1", "Address the HTTP server binds to"),
             new Variable("LIFTOS_HTTP_PORT", "8080", "HTTP port (0 = any free port)"),
-            new Variable("LIFTOS_PUBLIC_URL", "http://<host>:<port>", "Where browsers reach the service: the base of links in mail (account unlock)"),
+            new Variable("LIFTOS_PUBLIC_URL", "http://<host>:<port>", "Where browsers reach the service: the base of links in mail (account unlock, invitations, password resets, email changes)"),
             new Variable("LIFTOS_MAX_REQUEST_BYTES", "1048576", "Largest accepted request body"),
             new Variable("LIFTOS_TRUSTED_PROXIES", "", "Comma-separated CIDRs whose X-Forwarded-For/Forwarded headers are believed"),
             new Variable("LIFTOS_CORS_ORIGINS", "https://app.liftos.com,https://dashboard.liftos.com", "Comma-separated allowed CORS origins"),
-            new Variable("LIFTOS_CORS_METHODS", "GET,POST,PUT,DELETE", "Methods allowed in CORS requests"),
+            new Variable("LIFTOS_CORS_METHODS", "GET,POST,PUT,PATCH,DELETE", "Methods allowed in CORS requests"),
             new Variable("LIFTOS_CORS_HEADERS", "Authorization,Content-Type,X-Organization-ID,X-Request-ID", "Request headers allowed in CORS requests"),
             new Variable("LIFTOS_CORS_EXPOSED_HEADERS", "X-RateLimit-Limit,X-RateLimit-Remaining,X-RateLimit-Reset,X-Request-ID,Retry-After", "Response headers exposed to CORS callers"),
             new Variable("LIFTOS_FORWARDED_HEADER", "x-forwarded-for", "Header trusted proxies set to name the client: x-forwarded-for or forwarded (RFC 7239)"),
@@ -67,6 +67,9 @@ public final class ConfigLoader {
             new Variable("LIFTOS_SESSION_LIMIT_MODE", "end_oldest", "Over max_concurrent_sessions: end_oldest or refuse"),
             new Variable("LIFTOS_REFRESH_COOKIE", "false", "Also send the refresh token in an HttpOnly, Secure, SameSite=Strict cookie"),
             new Variable("LIFTOS_REFRESH_REUSE_INTERVAL_SECONDS", "5", "A retired refresh token presented again this soon by the same device, while its successor is unused, gets that successor again instead of revoking the session (0 = off)"),
+            new Variable("LIFTOS_INVITATION_HOURS", "72", "How long an invitation's mailed link works (1-720); a resend mails a new one"),
+            new Variable("LIFTOS_PASSWORD_RESET_MINUTES", "60", "How long a password-reset link works (5-1440)"),
+            new Variable("LIFTOS_EMAIL_CHANGE_HOURS", "24", "How long the link confirming a new email address works (1-168)"),
             new Variable("LIFTOS_PURGE_INTERVAL_SECONDS", "600", "How often the retention purge runs (instances take turns)"),
             new Variable("LIFTOS_SESSION_RETENTION_DAYS", "90", "Ended, expired or idle sessions and their refresh tokens are deleted this long after"),
             new Variable("LIFTOS_RETIRED_REFRESH_TOKEN_RETENTION_HOURS", "24", "Rows of retired refresh tokens are deleted this long after their rotation (replaying one is still detected as reuse)"),
@@ -176,7 +179,10 @@ public final class ConfigLoader {
                 r.bool("LIFTOS_REFRESH_COOKIE", false),
                 r.integer("LIFTOS_REFRESH_REUSE_INTERVAL_SECONDS", 5, 0, 300),
                 // Tests only (fault injection); deliberately not in VARIABLES, so no template or table offers it.
-                r.optional("LIFTOS_TEST_HANG_AFTER_REFRESH_COMMIT"));
+                r.optional("LIFTOS_TEST_HANG_AFTER_REFRESH_COMMIT"),
+                r.integer("LIFTOS_INVITATION_HOURS", 72, 1, 24 * 30),
+                r.integer("LIFTOS_PASSWORD_RESET_MINUTES", 60, 5, 24 * 60),
+                r.integer("LIFTOS_EMAIL_CHANGE_HOURS", 24, 1, 24 * 7));
         Config.Retention retention = new Config.Retention(
                 r.integer("LIFTOS_PURGE_INTERVAL_SECONDS", 600, 10, 86_400),
                 r.integer("LIFTOS_SESSION_RETENTION_DAYS", 90, 1, 36_500),
@@ -267,7 +273,7 @@ public final class ConfigLoader {
     }
 
     private static Config.Edge edge(Reader r) {
-        List<String> methods = r.list("LIFTOS_CORS_METHODS", List.of("GET", "POST", "PUT", "DELETE"));
+        List<String> methods = r.list("LIFTOS_CORS_METHODS", List.of("GET", "POST", "PUT", "PATCH", "DELETE"));
         for (String m : methods) {
             if (!m.matches("[A-Z]{3,10}")) {
                 r.problem("LIFTOS_CORS_METHODS", "not an HTTP method: " + m);

@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  */
 public final class OpenApi {
     /** The schema files under {@code /openapi/} on the classpath, by route group; names are unique across them. */
-    public static final List<String> SCHEMA_FILES = List.of("common", "system", "auth", "oauth", "mfa", "directory", "admin",
+    public static final List<String> SCHEMA_FILES = List.of("common", "system", "auth", "oauth", "mfa", "directory", "lifecycle", "admin",
             "vault", "audit", "incident", "privacy");
 
     /** Path parameters every route may use, described once; a route describes others itself ({@link RouteDoc#path}). */

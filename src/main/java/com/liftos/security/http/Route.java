@@ -37,6 +37,7 @@ public record Route(HandlerType method, String path, Access access, Handler hand
     public static Route post(String path, Access access, Handler h) { return of(HandlerType.POST, path, access, h); }
     public static Route put(String path, Access access, Handler h) { return of(HandlerType.PUT, path, access, h); }
     public static Route delete(String path, Access access, Handler h) { return of(HandlerType.DELETE, path, access, h); }
+    public static Route patch(String path, Access access, Handler h) { return of(HandlerType.PATCH, path, access, h); }
 
     private static Route of(HandlerType method, String path, Access access, Handler h) {
         return new Route(method, path, access, h, Optional.empty());

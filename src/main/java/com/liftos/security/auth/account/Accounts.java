@@ -11,7 +11,9 @@ import com.liftos.security.auth.user.User;
 import com.liftos.security.auth.user.Users;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.store.Db;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -166,6 +168,36 @@ public final class Accounts {
         });
         sessions.afterEnding(ended);
         return new PasswordChange.Changed();
+    }
+
+    /** Whether {@code password} is the user's, at a login's cost (false for an unknown user): re-authentication. */
+    public boolean passwordMatches(UUID userId, char[] password) {
+        return logins.checkPassword(logins.credential(userId), password);
+    }
+
+    /** What a password reset ended: sessions (pass them to {@link Sessions#afterEnding} after commit) and login lockouts. */
+    public record PasswordReset(List<UUID> sessionsEnded, int lockoutsCleared) {
+        public PasswordReset {
+            sessionsEnded = List.copyOf(sessionsEnded);
+        }
+    }
+
+    /**
+     * Sets a password without the current one (a reset by mailed link), in the caller's transaction: every session
+     * and its refresh family is ended, the login lockouts (password guessing) are lifted. An administrator's lock
+     * ({@code locked_until}) stays: a reset is not a way around incident containment.
+     */
+    public PasswordReset resetPassword(Connection c, UUID userId, String hash, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?")) {
+            ps.setString(1, hash);
+            ps.setTimestamp(2, Timestamp.from(now));
+            ps.setTimestamp(3, Timestamp.from(now));
+            ps.setObject(4, userId);
+            ps.executeUpdate();
+        }
+        List<UUID> ended = sessions.endAllForUser(c, userId, "password_reset");
+        return new PasswordReset(ended, Lockouts.clear(c, userId));
     }
 
     private static SecurityEvent.Builder event(SecurityEventType type, String action, User user, Actor actor) {

@@ -92,6 +92,29 @@ public final class Users implements UserDirectory {
         });
     }
 
+    /**
+     * Replaces the user's email in the caller's transaction (stored lower-case); a unique violation (the address
+     * belongs to another account) surfaces as the driver's SQLState 23505. False when there is no such user.
+     */
+    public boolean setEmail(Connection c, UUID userId, String email) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE users SET email = ?, updated_at = ? WHERE id = ?")) {
+            ps.setString(1, email.toLowerCase(Locale.ROOT));
+            ps.setTimestamp(2, Timestamp.from(clock.instant()));
+            ps.setObject(3, userId);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Replaces the user's display name in the caller's transaction; false when there is no such user. */
+    public boolean setDisplayName(Connection c, UUID userId, String displayName) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE users SET display_name = ?, updated_at = ? WHERE id = ?")) {
+            ps.setString(1, displayName);
+            ps.setTimestamp(2, Timestamp.from(clock.instant()));
+            ps.setObject(3, userId);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
     /** The user in columns 1-9 of the current row, selected as {@link #COLUMNS}. */
     public static User read(ResultSet rs) throws SQLException {
         Timestamp locked = rs.getTimestamp(8);
