@@ -32,6 +32,7 @@ import com.liftos.security.org.Organizations;
 import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.store.Db;
 import com.liftos.security.store.Purge;
+import com.liftos.security.identity.RoleDirectory;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -88,7 +89,8 @@ public final class Auth implements AutoCloseable {
     public static Auth start(Config config, Db db, Users users, Organizations orgs, Function<UUID, SecurityConfig> orgConfigs,
                              PasswordHasher hasher, AuditLog audit,
                              Bodies bodies, SecondFactor secondFactor, NetworkPolicy network, AddressBlocks blocks,
-                             byte[] serviceKey, Budgets budgets, OwnerNotices notices, Clock clock, SecureRandom random) {
+                             byte[] serviceKey, Budgets budgets, OwnerNotices notices, RoleDirectory roles, Clock clock,
+                             SecureRandom random) {
         Config.Auth settings = config.auth();
         Duration accessLifetime = Duration.ofMinutes(settings.accessTokenMinutes());
         JwtKeys keys = new JwtKeys(db, Optional.of(config.keys().legacyJwtPrivateKey()), serviceKey, accessLifetime, clock, random);
@@ -98,7 +100,7 @@ public final class Auth implements AutoCloseable {
         Sessions sessions = new Sessions(db, orgConfigs, accessTokens, state, audit, clock, random,
                 new Sessions.RefreshPolicy(Duration.ofDays(settings.refreshTokenDays()),
                         Duration.ofSeconds(settings.refreshReuseIntervalSeconds()), settings.testHangAfterRefreshCommit()),
-                serviceKey, settings.sessionLimitRefuses(), config.features().deviceFingerprintingEnabled(), budgets);
+                serviceKey, settings.sessionLimitRefuses(), config.features().deviceFingerprintingEnabled(), budgets, roles);
         int concurrency = settings.hashConcurrency() > 0 ? settings.hashConcurrency() : HashingGate.fromHeap(settings.argon2MemoryKiB());
         HashingGate gate = new HashingGate(concurrency, Duration.ofSeconds(10));
         ChallengeTokens challenges = new ChallengeTokens(keys, config.http().issuer(), clock);
@@ -112,7 +114,7 @@ public final class Auth implements AutoCloseable {
         Auth auth = new Auth(keys, accessTokens, state, sessions, logins, challenges, accounts, serviceAccounts, responder);
         auth.routes.addAll(new AuthRoutes(logins, sessions, accounts, challenges, auth.verifier, responder, audit, bodies,
                 clock).routes());
-        auth.routes.addAll(new AccountRoutes(db, users, orgs, hasher, gate, audit, bodies, clock, accounts, serviceAccounts).routes());
+        auth.routes.addAll(new AccountRoutes(db, users, orgs, hasher, gate, audit, bodies, clock, accounts, serviceAccounts, roles).routes());
         UserPages userPages = new UserPages(db);
         auth.routes.addAll(new DirectoryRoutes(new Directory(orgs, userPages, new SessionPages(db), secondFactor, logins), userPages, orgs,
                 sessions, audit, clock).routes());
