@@ -259,7 +259,7 @@ final class AccountRoutes {
             Optional<List<Permission>> grants = role == null ? Optional.empty() : this.roles.permissions(orgId, role);
             if (grants.isEmpty()) {
                 problems.add("unknown role (viewer, analyst, manager, admin, super_admin, or a custom role of the organization)");
-            } else if (role.equals(Role.SUPER_ADMIN.id()) && !p.isSuperAdmin()) {
+            } else if (Role.fromId(role).filter(Role.SUPER_ADMIN::equals).isPresent() && !p.isSuperAdmin()) {
                 problems.add("only a super admin can grant super_admin");
             } else if (!p.permissions().allowsAll(grants.get())) {
                 problems.add("a role can only be given by a caller holding all its permissions: '" + role + "'");

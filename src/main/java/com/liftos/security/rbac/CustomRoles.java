@@ -106,7 +106,7 @@ public final class CustomRoles {
             if (!NAME.matcher(roleId).matches()) {
                 return Optional.empty();
             }
-            return db.run(c -> findByName(c, orgId, roleId, "")).map(CustomRole::permissions);
+            return db.run(c -> findByName(c, orgId, roleId, Lock.NONE)).map(CustomRole::permissions);
         };
     }
 
@@ -122,7 +122,7 @@ public final class CustomRoles {
         if (!NAME.matcher(roleId).matches()) {
             return Optional.empty();
         }
-        return findByName(c, orgId, roleId, " FOR SHARE").map(CustomRole::permissions);
+        return findByName(c, orgId, roleId, Lock.SHARE).map(CustomRole::permissions);
     }
 
     /** The organization's custom roles in name order, after {@code afterName}, at most {@code limit}. */
@@ -150,7 +150,7 @@ public final class CustomRoles {
     }
 
     public Optional<CustomRole> find(UUID orgId, UUID id) {
-        return db.run(c -> findById(c, orgId, id, ""));
+        return db.run(c -> findById(c, orgId, id, Lock.NONE));
     }
 
     public Outcome create(UUID orgId, Draft draft, Caller by) {
@@ -176,7 +176,7 @@ public final class CustomRoles {
                 lock.setString(1, orgId.toString());
                 lock.execute();
             }
-            if (findByName(c, orgId, name, "").isPresent()) {
+            if (findByName(c, orgId, name, Lock.NONE).isPresent()) {
                 return new Outcome.Conflict("role_exists", "A role named '" + name + "' already exists");
             }
             if (count(c, orgId) >= MAX_ROLES_PER_ORG) {
@@ -211,7 +211,7 @@ public final class CustomRoles {
         List<UUID> holders = new ArrayList<>();
         Outcome outcome = db.tx(c -> {
             holders.clear();
-            Optional<CustomRole> found = findById(c, orgId, id, " FOR UPDATE");
+            Optional<CustomRole> found = findById(c, orgId, id, Lock.UPDATE);
             if (found.isEmpty()) {
                 return new Outcome.NotFound();
             }
@@ -253,7 +253,7 @@ public final class CustomRoles {
     public Outcome delete(UUID orgId, UUID id, Caller by) {
         Instant now = clock.instant();
         return db.tx(c -> {
-            Optional<CustomRole> found = findById(c, orgId, id, " FOR UPDATE");
+            Optional<CustomRole> found = findById(c, orgId, id, Lock.UPDATE);
             if (found.isEmpty()) {
                 return new Outcome.NotFound();
             }
@@ -330,17 +330,24 @@ public final class CustomRoles {
     }
 
     private static final String COLUMNS = "id, org_id, name, description, permissions, created_at, updated_at";
+    private static final String BY_NAME = "SELECT " + COLUMNS + " FROM custom_roles WHERE org_id = ? AND name = ?";
+    private static final String BY_NAME_FOR_SHARE = BY_NAME + " FOR SHARE";
+    private static final String BY_ID = "SELECT " + COLUMNS + " FROM custom_roles WHERE org_id = ? AND id = ?";
+    private static final String BY_ID_FOR_UPDATE = BY_ID + " FOR UPDATE";
 
-    private static Optional<CustomRole> findByName(Connection c, UUID orgId, String name, String lock) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM custom_roles WHERE org_id = ? AND name = ?" + lock)) {
+    /** How a read locks the role's row until the transaction ends (by name: shared; by id: for update). */
+    private enum Lock { NONE, SHARE, UPDATE }
+
+    private static Optional<CustomRole> findByName(Connection c, UUID orgId, String name, Lock lock) throws SQLException {
+        try (PreparedStatement ps = lock == Lock.SHARE ? c.prepareStatement(BY_NAME_FOR_SHARE) : c.prepareStatement(BY_NAME)) {
             ps.setObject(1, orgId);
             ps.setString(2, name);
             return one(ps);
         }
     }
 
-    private static Optional<CustomRole> findById(Connection c, UUID orgId, UUID id, String lock) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM custom_roles WHERE org_id = ? AND id = ?" + lock)) {
+    private static Optional<CustomRole> findById(Connection c, UUID orgId, UUID id, Lock lock) throws SQLException {
+        try (PreparedStatement ps = lock == Lock.UPDATE ? c.prepareStatement(BY_ID_FOR_UPDATE) : c.prepareStatement(BY_ID)) {
             ps.setObject(1, orgId);
             ps.setObject(2, id);
             return one(ps);
