@@ -117,7 +117,7 @@ public final class Auth implements AutoCloseable {
         auth.routes.addAll(new AccountRoutes(db, users, orgs, hasher, gate, audit, bodies, clock, accounts, serviceAccounts, roles).routes());
         UserPages userPages = new UserPages(db);
         auth.routes.addAll(new DirectoryRoutes(new Directory(orgs, userPages, new SessionPages(db), secondFactor, logins), userPages, orgs,
-                sessions, audit, clock).routes());
+                sessions, audit, clock, roles).routes());
         auth.routes.addAll(new OAuthRoutes(clientCredentials, accessTokens, auth.verifier, state, sessions, responder, audit, clock)
                 .routes());
         auth.routes.addAll(new DiscoveryRoutes(keys, config.http().issuer()).routes());
