@@ -48,9 +48,12 @@ import com.liftos.security.mfa.MfaFactors;
 import com.liftos.security.mfa.MfaPersonalData;
 import com.liftos.security.mfa.SmsSender;
 import com.liftos.security.org.Organizations;
+import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.ratelimit.RateLimiter;
 import com.liftos.security.ratelimit.RateLimits;
 import com.liftos.security.rbac.AccessAdminRoutes;
+import com.liftos.security.rbac.CustomRoleRoutes;
+import com.liftos.security.rbac.CustomRoles;
 import com.liftos.security.identity.Principal;
 import com.liftos.security.rbac.IpAllowList;
 import com.liftos.security.rbac.IpAllowListGuard;
@@ -80,7 +83,10 @@ import java.util.UUID;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -180,7 +186,7 @@ public final class App implements AutoCloseable {
             Auth auth = Auth.start(config, db, users, orgs, orgConfigs, hasher, audit, new Bodies(json), mfaFactors, ipAllowList::permits,
                     (org, ip) -> IpBlocklist.normalize(ip).map(address -> blocklist.isBlockedFor(address, org)).orElse(false),
                     serviceKey, budgets, mailer.map(App::lockNotices).orElseGet(OwnerNotices::none),
-                    mailer.map(m -> (AccountMail) m::send), clock, random);
+                    mailer.map(m -> (AccountMail) m::send), CustomRoles.directory(db), clock, random);
             Arrays.fill(serviceKey, (byte) 0); // every key derived from it exists now
             resources.add(auth);
             metrics.more().counter("liftos.login.password.checks", List.of(), auth.logins(), Logins::passwordChecks);
@@ -196,11 +202,14 @@ public final class App implements AutoCloseable {
             // Each feature's share of a subject's data, in export order; the accounts are exported first and erased last.
             Privacy privacy = new Privacy(db, audit, orgs, new AccountPersonalData(db, json), List.of(new MfaPersonalData(json),
                     new VaultPersonalData(json), auditing.personalData(), incidents.personalData()), erasureLevers(auth, vault), json, clock);
+            Consumer<UUID> endRoles = user -> auth.sessions().endAllForUser(user, "roles_revoked");
+            CustomRoles customRoles = new CustomRoles(db, users, audit, clock, endRoles);
             RouteTable routes = OpenApiRoutes.withDocument(RouteTable.of(system.routes(), auth.routes(), mfa.routes(), incidents.routes(),
                     new PrivacyRoutes(privacy, json).routes(),
                     new VaultRoutes(vault, json, clock).routes(),
-                    new AccessAdminRoutes(db, users, orgs, orgConfigs, audit, json, clock,
-                            user -> auth.sessions().endAllForUser(user, "roles_revoked")).routes(),
+                    new AccessAdminRoutes(db, users, orgs, orgConfigs, audit, json, clock, endRoles, customRoles,
+                            orgRateCeilings(config.edge())).routes(),
+                    new CustomRoleRoutes(customRoles, orgs, json).routes(),
                     Compliance.routes(auditing, users, orgs, evidence, json, clock, config.features().requireHttps())),
                     json, version());
 
@@ -232,6 +241,13 @@ public final class App implements AutoCloseable {
             closeAll(resources);
             throw e;
         }
+    }
+
+    /** The platform's rate-limit ceilings, as security configurations state rate limits. */
+    private static Map<String, SecurityConfig.RateLimit> orgRateCeilings(Config.Edge edge) {
+        Map<String, SecurityConfig.RateLimit> out = new TreeMap<>();
+        edge.orgRateCeilings().forEach((category, rate) -> out.put(category, new SecurityConfig.RateLimit(rate.limit(), rate.windowSeconds())));
+        return out;
     }
 
     /** Every feature's retention rules, run by one housekeeping job (audit purges its chains itself). */

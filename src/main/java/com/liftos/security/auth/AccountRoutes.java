@@ -23,6 +23,7 @@ import com.liftos.security.identity.Principal;
 import com.liftos.security.org.Organization;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.identity.Role;
+import com.liftos.security.identity.RoleDirectory;
 import com.liftos.security.store.Db;
 import com.liftos.security.store.StoreException;
 import io.javalin.http.Context;
@@ -52,8 +53,12 @@ final class AccountRoutes {
     private final Accounts accounts;
     private final ServiceAccounts serviceAccounts;
 
+    /** Built-in and the organization's custom roles, for the roles a new user gets. */
+    private final RoleDirectory roles;
+
     AccountRoutes(Db db, Users users, Organizations orgs, PasswordHasher hasher, HashingGate gate, AuditLog audit,
-                  Bodies bodies, Clock clock, Accounts accounts, ServiceAccounts serviceAccounts) {
+                  Bodies bodies, Clock clock, Accounts accounts, ServiceAccounts serviceAccounts, RoleDirectory roles) {
+        this.roles = roles;
         this.accounts = accounts;
         this.serviceAccounts = serviceAccounts;
         this.db = db;
@@ -244,11 +249,13 @@ final class AccountRoutes {
         }
         List<String> roles = body.roles() == null || body.roles().isEmpty() ? List.of(Role.VIEWER.id()) : body.roles();
         for (String role : roles) {
-            Optional<Role> r = Role.fromId(role);
-            if (r.isEmpty()) {
-                problems.add("unknown role (viewer, analyst, manager, admin, super_admin)");
-            } else if (r.get() == Role.SUPER_ADMIN && !p.isSuperAdmin()) {
+            Optional<List<Permission>> grants = role == null ? Optional.empty() : this.roles.permissions(orgId, role);
+            if (grants.isEmpty()) {
+                problems.add("unknown role (viewer, analyst, manager, admin, super_admin, or a custom role of the organization)");
+            } else if (Role.fromId(role).filter(Role.SUPER_ADMIN::equals).isPresent() && !p.isSuperAdmin()) {
                 problems.add("only a super admin can grant super_admin");
+            } else if (!p.permissions().allowsAll(grants.get())) {
+                problems.add("a role can only be given by a caller holding all its permissions: '" + role + "'");
             }
         }
         if (body.displayName() != null && body.displayName().length() > 200) {

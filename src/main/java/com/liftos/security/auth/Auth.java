@@ -35,6 +35,7 @@ import com.liftos.security.org.Organizations;
 import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.store.Db;
 import com.liftos.security.store.Purge;
+import com.liftos.security.identity.RoleDirectory;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -98,7 +99,7 @@ public final class Auth implements AutoCloseable {
                              PasswordHasher hasher, AuditLog audit,
                              Bodies bodies, SecondFactor secondFactor, NetworkPolicy network, AddressBlocks blocks,
                              byte[] serviceKey, Budgets budgets, OwnerNotices notices, Optional<AccountMail> mail,
-                             Clock clock, SecureRandom random) {
+                             RoleDirectory roles, Clock clock, SecureRandom random) {
         Config.Auth settings = config.auth();
         Duration accessLifetime = Duration.ofMinutes(settings.accessTokenMinutes());
         JwtKeys keys = new JwtKeys(db, Optional.of(config.keys().legacyJwtPrivateKey()), serviceKey, accessLifetime, clock, random);
@@ -108,7 +109,7 @@ public final class Auth implements AutoCloseable {
         Sessions sessions = new Sessions(db, orgConfigs, accessTokens, state, audit, clock, random,
                 new Sessions.RefreshPolicy(Duration.ofDays(settings.refreshTokenDays()),
                         Duration.ofSeconds(settings.refreshReuseIntervalSeconds()), settings.testHangAfterRefreshCommit()),
-                serviceKey, settings.sessionLimitRefuses(), config.features().deviceFingerprintingEnabled(), budgets,
+                serviceKey, settings.sessionLimitRefuses(), config.features().deviceFingerprintingEnabled(), budgets, roles,
                 (org, ip) -> network.permits(org, ip) && !blocks.blocks(org, ip));
         int concurrency = settings.hashConcurrency() > 0 ? settings.hashConcurrency() : HashingGate.fromHeap(settings.argon2MemoryKiB());
         HashingGate gate = new HashingGate(concurrency, Duration.ofSeconds(10));
@@ -128,10 +129,10 @@ public final class Auth implements AutoCloseable {
                 lifecycle);
         auth.routes.addAll(new AuthRoutes(logins, sessions, accounts, challenges, auth.verifier, responder, audit, bodies,
                 clock).routes());
-        auth.routes.addAll(new AccountRoutes(db, users, orgs, hasher, gate, audit, bodies, clock, accounts, serviceAccounts).routes());
+        auth.routes.addAll(new AccountRoutes(db, users, orgs, hasher, gate, audit, bodies, clock, accounts, serviceAccounts, roles).routes());
         UserPages userPages = new UserPages(db);
         auth.routes.addAll(new DirectoryRoutes(new Directory(orgs, userPages, new SessionPages(db), secondFactor, logins), userPages, orgs,
-                sessions, audit, clock).routes());
+                sessions, audit, clock, roles).routes());
         auth.routes.addAll(new ServiceAccountRoutes(db, serviceAccounts, new ServiceAccountPages(db, clock), orgs, audit, clock).routes());
         auth.routes.addAll(new OAuthRoutes(clientCredentials, accessTokens, auth.verifier, state, sessions, responder, audit, clock)
                 .routes());

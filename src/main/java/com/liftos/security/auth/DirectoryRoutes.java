@@ -18,6 +18,7 @@ import com.liftos.security.http.RouteDoc;
 import com.liftos.security.http.RouteDoc.Param;
 import com.liftos.security.identity.Principal;
 import com.liftos.security.identity.Role;
+import com.liftos.security.identity.RoleDirectory;
 import com.liftos.security.org.Organization;
 import com.liftos.security.org.Organizations;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -40,6 +41,8 @@ final class DirectoryRoutes {
     private static final String USERS = Route.ORG_PREFIX + "/users";
     private static final String USER = USERS + "/{userId}";
     private static final List<String> ROLES = Arrays.stream(Role.values()).map(Role::id).toList();
+    /** Which role names the {@code role} filter accepts: built-in ones and the organization's custom roles. */
+    private final RoleDirectory roles;
     private static final List<String> SESSION_STATES = Arrays.stream(SessionPages.State.values()).map(SessionPages.State::wire).toList();
     private static final List<String> USER_STATES = Arrays.stream(User.Status.values()).map(User.Status::wire).toList();
 
@@ -50,7 +53,9 @@ final class DirectoryRoutes {
     private final AuditLog audit;
     private final Clock clock;
 
-    DirectoryRoutes(Directory directory, UserPages users, Organizations orgs, Sessions sessions, AuditLog audit, Clock clock) {
+    DirectoryRoutes(Directory directory, UserPages users, Organizations orgs, Sessions sessions, AuditLog audit, Clock clock,
+                    RoleDirectory roles) {
+        this.roles = roles;
         this.directory = directory;
         this.users = users;
         this.orgs = orgs;
@@ -76,7 +81,8 @@ final class DirectoryRoutes {
                         .query(Param.LIMIT, Param.CURSOR,
                                 Param.string("q", "Start of the email or of the display name, case-insensitive (1-254 characters)"),
                                 Param.oneOf("status", "Only users in this state", USER_STATES.toArray(String[]::new)),
-                                Param.oneOf("role", "Only users holding this role", ROLES.toArray(String[]::new)),
+                                Param.pattern("role", "Only users holding this role: " + String.join(", ", ROLES)
+                                        + ", or a custom role of the organization", "^[a-z][a-z0-9_-]{1,39}$"),
                                 Param.bool("mfa", "Only users with (true) or without (false) an enabled second factor"),
                                 Param.instant("last_login_before", "Only users who have not signed in since then (never included)"))
                         .ok("UserPage").errors(400, "invalid_cursor")),
@@ -127,7 +133,13 @@ final class DirectoryRoutes {
         UUID orgId = existingOrg(ctx);
         UserPages.Filter filter = new UserPages.Filter(query.text("q", 254),
                 query.oneOf("status", USER_STATES).map(s -> wire(User.Status.values(), User.Status::wire, s)),
-                query.oneOf("role", ROLES), query.instant("last_login_before"));
+                query.text("role", 40).map(r -> {
+                    if (roles.permissions(orgId, r).isEmpty()) {
+                        throw ApiException.badRequest("invalid_parameter",
+                                "role must be one of " + String.join(", ", ROLES) + ", or a custom role of the organization");
+                    }
+                    return r;
+                }), query.instant("last_login_before"));
         Optional<Boolean> mfa = query.bool("mfa");
         int limit = query.limit();
         Optional<UserPages.Key> after = query.cursor(2).map(c -> new UserPages.Key(c.text(0), c.uuid(1)));

@@ -39,12 +39,17 @@ public record Config(
 
     /**
      * Edge protection: which header trusted proxies use to name the client (only that one is read, so a client
-     * cannot smuggle the other), the CORS lists, the global per-IP ceiling of requests per hour, and the budgets
-     * the credential routes draw by who is asking.
+     * cannot smuggle the other), the CORS lists, the global per-IP ceiling of requests per hour, the budgets
+     * the credential routes draw by who is asking, and the fastest rate limit per category (auth, api, sensitive)
+     * an organization's admin may configure for their organization.
      */
     public record Edge(ForwardedHeader forwardedHeader, List<String> corsMethods, List<String> corsHeaders,
-                       List<String> corsExposedHeaders, int ipRequestsPerHour, CallerBudgets callerBudgets) {
+                       List<String> corsExposedHeaders, int ipRequestsPerHour, CallerBudgets callerBudgets,
+                       java.util.Map<String, Rate> orgRateCeilings) {
         public enum ForwardedHeader { X_FORWARDED_FOR, FORWARDED }
+
+        /** {@code limit} requests per {@code windowSeconds}. */
+        public record Rate(int limit, int windowSeconds) {}
 
         /**
          * @param loginFailuresPerIpPerDay failed password or MFA attempts an address (IPv6: its /64) may make per day
@@ -64,6 +69,7 @@ public record Config(
             corsMethods = List.copyOf(corsMethods);
             corsHeaders = List.copyOf(corsHeaders);
             corsExposedHeaders = List.copyOf(corsExposedHeaders);
+            orgRateCeilings = java.util.Map.copyOf(orgRateCeilings);
         }
     }
 

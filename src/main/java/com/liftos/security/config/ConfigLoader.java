@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Reads {@link Config} from environment variables and an optional {@code .env} file (the environment wins).
@@ -36,6 +37,7 @@ public final class ConfigLoader {
             new Variable("LIFTOS_CORS_EXPOSED_HEADERS", "X-RateLimit-Limit,X-RateLimit-Remaining,X-RateLimit-Reset,X-Request-ID,Retry-After", "Response headers exposed to CORS callers"),
             new Variable("LIFTOS_FORWARDED_HEADER", "x-forwarded-for", "Header trusted proxies set to name the client: x-forwarded-for or forwarded (RFC 7239)"),
             new Variable("LIFTOS_RATE_LIMIT_IP_PER_HOUR", "10000", "Global ceiling of requests per client IP per hour, across all routes"),
+            new Variable("LIFTOS_ORG_RATE_LIMIT_CEILINGS", "auth=50/300,api=10000/3600,sensitive=100/60", "Fastest rate limit per category (limit/window seconds) an organization's admin may set in its security configuration; super admins are not bound"),
             new Variable("LIFTOS_LOGIN_FAILURES_PER_IP_PER_DAY", "100", "Failed password/MFA attempts per address (IPv6 /64) per day from devices not signed in before; then 429 (successes never count)"),
             new Variable("LIFTOS_REFRESHES_PER_SESSION_PER_MINUTE", "30", "Refresh grants per session family per minute"),
             new Variable("LIFTOS_GRANTS_PER_CLIENT_PER_MINUTE", "3000", "client_credentials grants per client id per minute"),
@@ -302,7 +304,23 @@ public final class ConfigLoader {
                 r.integer("LIFTOS_REFRESHES_PER_SESSION_PER_MINUTE", d.refreshesPerSessionPerMinute(), 1, 1_000_000),
                 r.integer("LIFTOS_GRANTS_PER_CLIENT_PER_MINUTE", d.grantsPerClientPerMinute(), 1, 10_000_000),
                 r.integer("LIFTOS_INTROSPECTIONS_PER_CLIENT_PER_MINUTE", d.introspectionsPerClientPerMinute(), 1, 10_000_000));
-        return new Config.Edge(forwarded, methods, headers, exposed, ipPerHour, budgets);
+        return new Config.Edge(forwarded, methods, headers, exposed, ipPerHour, budgets, orgRateCeilings(r));
+    }
+
+    /** {@code category=limit/window,...}: each of auth, api and sensitive, once, with positive numbers. */
+    private static Map<String, Config.Edge.Rate> orgRateCeilings(Reader r) {
+        String name = "LIFTOS_ORG_RATE_LIMIT_CEILINGS";
+        Map<String, Config.Edge.Rate> out = new TreeMap<>();
+        for (String item : r.list(name, List.of("auth=50/300", "api=10000/3600", "sensitive=100/60"))) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(auth|api|sensitive)=(\\d{1,9})/(\\d{1,5})").matcher(item.strip());
+            if (!m.matches() || out.containsKey(m.group(1)) || Integer.parseInt(m.group(2)) < 1
+                    || Integer.parseInt(m.group(3)) < 1 || Integer.parseInt(m.group(3)) > 86_400) {
+                r.problem(name, "expected auth=LIMIT/SECONDS,api=LIMIT/SECONDS,sensitive=LIMIT/SECONDS (each once, window 1-86400)");
+                return Map.of();
+            }
+            out.put(m.group(1), new Config.Edge.Rate(Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))));
+        }
+        return out;
     }
 
     /** An http(s) URL of scheme, host, optional port and path, without a trailing slash; empty for anything else. */

@@ -5,12 +5,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The security guide's role matrix, exactly. */
+/**
+ * The security guide's role matrix, with one deliberate addition: {@code admin} also holds the organization-scoped
+ * {@code export:data}, {@code view:audit_logs} and {@code manage:security}, so an organization's admin reads its own
+ * audit trail, incidents and compliance report and runs its security configuration ({@link PermissionCatalogue}:
+ * tenant isolation keeps these inside the organization). Platform-wide powers ({@code manage:system}) stay with
+ * {@code super_admin}.
+ */
 public enum Role {
     VIEWER("read:*"),
     ANALYST("read:*", "export:data"),
     MANAGER("read:*", "write:connections", "export:data"),
-    ADMIN("read:*", "write:*", "delete:*", "manage:users"),
+    ADMIN("read:*", "write:*", "delete:*", "manage:users", "export:data", "view:audit_logs", "manage:security"),
     SUPER_ADMIN("*");
 
     private final List<Permission> permissions;

@@ -7,11 +7,22 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
-/** One incident as stored, with its timeline (oldest first). */
+/**
+ * One incident as stored, with its timeline (oldest first); {@code declaration} is present for incidents an admin
+ * declared by hand.
+ */
 public record Incident(UUID id, Optional<UUID> orgId, IncidentType type, Severity severity, Status status, String subject,
                        Instant openedAt, Instant respondBy, Optional<Instant> containedAt, Optional<Instant> resolvedAt,
                        Instant updatedAt, int hits, List<UUID> affectedUsers, List<String> affectedKeys,
-                       List<UUID> evidence, List<TimelineEntry> timeline) {
+                       List<UUID> evidence, List<TimelineEntry> timeline, Optional<Declaration> declaration) {
+
+    /** What the declarer wrote. */
+    public record Declaration(String title, String description) {
+        public Declaration {
+            Objects.requireNonNull(title);
+            Objects.requireNonNull(description);
+        }
+    }
 
     public enum Status {
         OPEN("open"), CONTAINED("contained"), RESOLVED("resolved");

@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-/** {@code /v1/orgs/{orgId}/incidents}: list, read, act. */
+/** {@code /v1/orgs/{orgId}/incidents}: list, read, declare, act. */
 final class IncidentRoutes {
     private static final String BASE = "/v1/orgs/{orgId}/incidents";
 
@@ -40,12 +40,45 @@ final class IncidentRoutes {
                 Route.get(BASE, Access.require("view:audit_logs"), this::list).doc(RouteDoc.of("The organization's incidents")
                         .details("The 200 latest.").query(Param.oneOf("status", "Only incidents in this state", "open", "contained", "resolved"))
                         .ok("IncidentList").errors(400, "invalid_status")),
+                Route.post(BASE, Access.require("write:incidents").rateCategory(Access.RateCategory.SENSITIVE), this::declare)
+                        .doc(RouteDoc.of("Declare an incident")
+                                .details("The guide's critical types no detector sees: " + String.join(", ", Incidents.declarableTypes())
+                                        + ". Severity defaults to the type's (critical); the response target follows the severity, "
+                                        + "and the incident then takes actions like a detected one. Audited as INCIDENT_OPENED; "
+                                        + "the organization's security contacts are notified.")
+                                .json("IncidentDeclaration").created("Incident").errors(400, "invalid_incident")),
                 Route.get(BASE + "/{incidentId}", Access.require("view:audit_logs"), this::get).doc(RouteDoc.of("One incident, with its timeline")
                         .ok("Incident")),
                 Route.post(BASE + "/{incidentId}/actions", Access.require("manage:users"), this::act).doc(RouteDoc.of("Act on an incident")
                         .details("Contain (lock a user, block an address, end sessions, revoke credentials, emergency mode), "
                                 + "note, change severity, resolve; each action joins the timeline.")
                         .json("IncidentActionRequest").ok("IncidentActionResult").errors(400, "invalid_action", "invalid_note")));
+    }
+
+    record DeclarationBody(String type, String severity, String title, String description) {}
+
+    private void declare(Context ctx) {
+        UUID orgId = uuid(ctx.pathParam("orgId"));
+        DeclarationBody body = bodies.read(ctx, DeclarationBody.class);
+        if (body.type() == null) {
+            throw ApiException.badRequest("invalid_incident", "'type' is required: one of " + Incidents.declarableTypes());
+        }
+        String title = body.title() == null ? "" : body.title().strip();
+        if (title.isEmpty() || title.length() > 200) {
+            throw ApiException.badRequest("invalid_incident", "title is required, at most 200 characters");
+        }
+        if (body.description() != null && body.description().length() > 10_000) {
+            throw ApiException.badRequest("invalid_incident", "description must be at most 10000 characters");
+        }
+        RequestContext request = RequestContext.of(ctx);
+        Principal p = request.requirePrincipal();
+        Containment.Actor actor = new Containment.Actor(Optional.of(p.subject()), Optional.of(request.clientIp()),
+                Optional.of(request.requestId()));
+        switch (incidents.declare(orgId, body.type(), Optional.ofNullable(body.severity()), title,
+                body.description() == null ? "" : body.description(), actor)) {
+            case Incidents.Declared.Invalid invalid -> throw ApiException.badRequest("invalid_incident", invalid.message());
+            case Incidents.Declared.Opened opened -> ctx.status(201).json(view(opened.incident(), clock.instant()));
+        }
     }
 
     record ActionBody(String action, String note, UUID userId, String ip, Integer minutes, String severity, String scope) {}
@@ -126,6 +159,10 @@ final class IncidentRoutes {
         m.put("affected_users", i.affectedUsers().stream().map(UUID::toString).toList());
         m.put("affected_keys", i.affectedKeys());
         m.put("evidence_event_ids", i.evidence().stream().map(UUID::toString).toList());
+        i.declaration().ifPresent(d -> {
+            m.put("title", d.title());
+            m.put("description", d.description());
+        });
         if (!i.timeline().isEmpty()) {
             List<Map<String, Object>> t = new ArrayList<>();
             for (Incident.TimelineEntry e : i.timeline()) {

@@ -58,6 +58,30 @@ final class IncidentStore {
         }
     }
 
+    /**
+     * Inserts incident {@code id} declared by hand: its own subject ({@code declared:<id>}), so every declaration
+     * is an incident of its own, with the severity the declarer chose and that severity's response target.
+     */
+    void declare(Connection c, UUID id, UUID orgId, IncidentType type, Severity severity, Incident.Declaration declaration,
+                 Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO incidents (id, org_id, type, severity, status, subject, opened_at, respond_by, updated_at,
+                                       title, description)
+                VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?)""")) {
+            ps.setObject(1, id);
+            ps.setObject(2, orgId);
+            ps.setString(3, type.wire());
+            ps.setString(4, severity.wire());
+            ps.setString(5, "declared:" + id);
+            ps.setTimestamp(6, Timestamp.from(now));
+            ps.setTimestamp(7, Timestamp.from(now.plus(severity.responseTarget())));
+            ps.setTimestamp(8, Timestamp.from(now));
+            ps.setString(9, declaration.title());
+            ps.setString(10, declaration.description());
+            ps.executeUpdate();
+        }
+    }
+
     /** Adds a hit (users, evidence) to the open incident for (org, type, subject) and returns its id. */
     UUID hit(Connection c, Optional<UUID> orgId, IncidentType type, String subject, Collection<UUID> users,
              Collection<UUID> evidence, Instant now) throws SQLException {
@@ -120,7 +144,7 @@ final class IncidentStore {
         Incident base;
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT org_id, type, severity, status, subject, opened_at, respond_by, contained_at, resolved_at, updated_at,
-                       hits, affected_users, affected_keys, evidence FROM incidents WHERE id = ?""")) {
+                       hits, affected_users, affected_keys, evidence, title, description FROM incidents WHERE id = ?""")) {
             ps.setObject(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -131,7 +155,8 @@ final class IncidentStore {
                         Incident.Status.parse(rs.getString(4)).orElseThrow(), rs.getString(5), rs.getTimestamp(6).toInstant(),
                         rs.getTimestamp(7).toInstant(), Optional.ofNullable(rs.getTimestamp(8)).map(Timestamp::toInstant),
                         Optional.ofNullable(rs.getTimestamp(9)).map(Timestamp::toInstant), rs.getTimestamp(10).toInstant(),
-                        rs.getInt(11), uuids(rs.getArray(12)), strings(rs.getArray(13)), uuids(rs.getArray(14)), List.of());
+                        rs.getInt(11), uuids(rs.getArray(12)), strings(rs.getArray(13)), uuids(rs.getArray(14)), List.of(),
+                        declaration(rs.getString(15), rs.getString(16)));
             }
         }
         if (!withTimeline) {
@@ -150,7 +175,11 @@ final class IncidentStore {
         }
         return Optional.of(new Incident(base.id(), base.orgId(), base.type(), base.severity(), base.status(), base.subject(),
                 base.openedAt(), base.respondBy(), base.containedAt(), base.resolvedAt(), base.updatedAt(), base.hits(),
-                base.affectedUsers(), base.affectedKeys(), base.evidence(), timeline));
+                base.affectedUsers(), base.affectedKeys(), base.evidence(), timeline, base.declaration()));
+    }
+
+    private static Optional<Incident.Declaration> declaration(String title, String description) {
+        return title == null ? Optional.empty() : Optional.of(new Incident.Declaration(title, description == null ? "" : description));
     }
 
     private static List<UUID> uuids(Array a) throws SQLException {

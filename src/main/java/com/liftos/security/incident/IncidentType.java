@@ -4,7 +4,10 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 
-/** What was detected, with the severity the guide gives it. */
+/**
+ * What was detected or declared, with the severity the guide gives it. The detector opens the first kinds; the
+ * guide's critical kinds, which no counter reveals, are {@link #declarable} by an admin instead.
+ */
 public enum IncidentType {
     BRUTE_FORCE_ATTACK(Severity.HIGH),
     /** One account's password guessed from many addresses (each below any per-address threshold). */
@@ -15,12 +18,27 @@ public enum IncidentType {
     API_ABUSE(Severity.MEDIUM),
     API_ERROR_SPIKE(Severity.MEDIUM),
     SUSPICIOUS_ACTIVITY(Severity.MEDIUM),
-    TOKEN_THEFT(Severity.HIGH);
+    TOKEN_THEFT(Severity.HIGH),
+    /** Data left the organization's control; declared by hand. */
+    DATA_BREACH(Severity.CRITICAL, true),
+    /** A system or account under an attacker's control; declared by hand. */
+    SYSTEM_COMPROMISE(Severity.CRITICAL, true);
 
     private final Severity severity;
+    private final boolean declarable;
 
     IncidentType(Severity severity) {
+        this(severity, false);
+    }
+
+    IncidentType(Severity severity, boolean declarable) {
         this.severity = severity;
+        this.declarable = declarable;
+    }
+
+    /** Whether an admin may declare an incident of this type (the detector opens the others). */
+    public boolean declarable() {
+        return declarable;
     }
 
     public Severity severity() {

@@ -69,6 +69,47 @@ final class Incidents {
         return d;
     }
 
+    /** What a declaration led to. */
+    public sealed interface Declared {
+        record Opened(Incident incident) implements Declared {}
+
+        record Invalid(String message) implements Declared {}
+    }
+
+    /**
+     * Opens an incident an admin declares: one of the {@link IncidentType#declarable} types, with a title, a
+     * description and a severity (the type's when absent). From then on it is any incident: the same response target
+     * for its severity, actions, timeline ({@code declared} first, by the declarer), audit events and notices.
+     */
+    public Declared declare(UUID orgId, String typeName, Optional<String> severityName, String title, String description,
+                            Containment.Actor by) {
+        Optional<IncidentType> type = IncidentType.parse(typeName).filter(IncidentType::declarable);
+        if (type.isEmpty()) {
+            return new Declared.Invalid("type must be one of " + declarableTypes());
+        }
+        Optional<Severity> severity = severityName.isEmpty() ? Optional.of(type.get().severity())
+                : Severity.parse(severityName.get());
+        if (severity.isEmpty()) {
+            return new Declared.Invalid("severity must be critical, high, medium or low");
+        }
+        Incident.Declaration declaration = new Incident.Declaration(title, description);
+        Instant now = clock.instant();
+        UUID id = UUID.randomUUID();
+        db.tx(c -> {
+            store.declare(c, id, orgId, type.get(), severity.get(), declaration, now);
+            store.timeline(c, id, by.userId(), "declared", Map.of("severity", severity.get().wire()), now);
+            audit.record(c, incidentEvent(SecurityEventType.INCIDENT_OPENED, "declare_incident", Optional.of(orgId), id, type.get(),
+                    severity.get(), by).detail("subject_kind", "declared").build(now));
+            return null;
+        });
+        notices.send(id, "New security incident");
+        return new Declared.Opened(find(orgId, id).orElseThrow());
+    }
+
+    static List<String> declarableTypes() {
+        return java.util.Arrays.stream(IncidentType.values()).filter(IncidentType::declarable).map(IncidentType::wire).toList();
+    }
+
     private static String subjectKind(String subject) {
         int colon = subject.indexOf(':');
         return colon < 0 ? subject : subject.substring(0, colon);

@@ -23,29 +23,31 @@ import com.liftos.security.store.Db;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
  * Administration of access: an organization's security configuration and a user's roles.
  * <ul>
- *   <li>{@code GET/PUT /v1/orgs/{orgId}/security-config} (manage:system): PUT replaces the whole configuration
- *       (absent fields take the seed's defaults), refuses invalid values with 400 listing every problem, and
- *       writes the change and a CONFIGURATION_CHANGE event (old and new values) in one transaction.</li>
- *   <li>{@code PUT /v1/orgs/{orgId}/users/{userId}/roles} (manage:users): sets the user's roles; one
- *       ROLE_ASSIGNED / ROLE_REVOKED event per role added / removed, and a PERMISSION_GRANTED naming the
- *       permissions each added role grants. Only a caller holding {@code *} (a super
- *       admin) grants or revokes super_admin; the other roles are in the hands of manage:users (so an admin
- *       may hand out analyst's export:data, which the guide's matrix does not give admins themselves).</li>
+ *   <li>{@code GET/PUT /v1/orgs/{orgId}/security-config} (manage:security, which an organization's admin holds): PUT
+ *       replaces the whole configuration (absent fields take the seed's defaults), refuses invalid values with 400
+ *       listing every problem, and writes the change and a CONFIGURATION_CHANGE event (old and new values) in one
+ *       transaction. Rate limits above the platform's ceilings are refused unless the caller holds
+ *       {@code manage:system} (a super admin): an organization cannot buy itself more of the shared service.</li>
+ *   <li>{@code PUT /v1/orgs/{orgId}/users/{userId}/roles} (manage:users): sets the user's roles, built-in or the
+ *       organization's custom ones; one ROLE_ASSIGNED / ROLE_REVOKED event per role added / removed, and a
+ *       PERMISSION_GRANTED naming the permissions each added role grants. A caller grants or revokes only roles
+ *       whose every permission they hold themselves: so only a holder of {@code *} (a super admin) touches
+ *       super_admin, and no role hands out more than its giver has.</li>
  * </ul>
  */
 public final class AccessAdminRoutes {
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+    private static final Permission MANAGE_SYSTEM = Permission.parse("manage:system");
 
     private final Db db;
     private final UserDirectory users;
@@ -56,13 +58,19 @@ public final class AccessAdminRoutes {
     private final ObjectMapper json;
     private final Clock clock;
     private final Consumer<UUID> endSessionsOfUser;
+    private final CustomRoles roles;
+    private final Map<String, SecurityConfig.RateLimit> rateCeilings;
 
     /**
      * @param endSessionsOfUser ends every session of a user: called after a role is revoked, because access
      *                          tokens carry their permissions and must not outlive the revocation
+     * @param rateCeilings      per rate-limit category, the most an organization's admin may configure
      */
     public AccessAdminRoutes(Db db, UserDirectory users, Organizations orgs, SecurityConfigCache configs, AuditLog audit,
-                             ObjectMapper json, Clock clock, Consumer<UUID> endSessionsOfUser) {
+                             ObjectMapper json, Clock clock, Consumer<UUID> endSessionsOfUser, CustomRoles roles,
+                             Map<String, SecurityConfig.RateLimit> rateCeilings) {
+        this.roles = roles;
+        this.rateCeilings = Map.copyOf(rateCeilings);
         this.endSessionsOfUser = endSessionsOfUser;
         this.db = db;
         this.users = users;
@@ -76,17 +84,20 @@ public final class AccessAdminRoutes {
 
     public List<Route> routes() {
         return List.of(
-                Route.get("/v1/orgs/{orgId}/security-config", Access.require("manage:system"), this::getConfig)
+                Route.get("/v1/orgs/{orgId}/security-config", Access.require("manage:security"), this::getConfig)
                         .doc(RouteDoc.of("The organization's security configuration").ok("SecurityConfig")),
-                Route.put("/v1/orgs/{orgId}/security-config", Access.require("manage:system").maxRisk(0.5)
+                Route.put("/v1/orgs/{orgId}/security-config", Access.require("manage:security").maxRisk(0.5)
                         .rateCategory(Access.RateCategory.SENSITIVE), this::putConfig)
                         .doc(RouteDoc.of("Replace the organization's security configuration")
-                                .details("Absent fields take their defaults; every invalid value is listed. Audited as CONFIGURATION_CHANGE with the old and new values.")
+                                .details("Absent fields take their defaults; every invalid value is listed. Rate limits above the platform's "
+                                        + "ceilings (`LIFTOS_ORG_RATE_LIMIT_CEILINGS`) are refused unless the caller is a super admin. "
+                                        + "Audited as CONFIGURATION_CHANGE with the old and new values.")
                                 .json("SecurityConfig").ok("SecurityConfig").errors(400, "validation_failed")),
                 Route.put("/v1/orgs/{orgId}/users/{userId}/roles", Access.require("manage:users").maxRisk(0.5)
                         .rateCategory(Access.RateCategory.SENSITIVE), this::putRoles)
                         .doc(RouteDoc.of("Set a user's roles")
-                                .details("Only a super admin grants or revokes `super_admin`. A revocation ends the user's sessions.")
+                                .details("Built-in or custom roles. Only roles whose every permission the caller holds may be granted or revoked "
+                                        + "(so only a super admin touches `super_admin`). A revocation ends the user's sessions.")
                                 .json("RolesRequest").ok("UserRoles").errors(400, "validation_failed")));
     }
 
@@ -102,12 +113,15 @@ public final class AccessAdminRoutes {
     private void putConfig(Context ctx) {
         UUID orgId = existingOrg(ctx);
         SecurityConfig next = bodies.read(ctx, SecurityConfig.class);
-        List<String> problems = next.problems();
+        RequestContext request = RequestContext.of(ctx);
+        Principal p = request.requirePrincipal();
+        List<String> problems = new ArrayList<>(next.problems());
+        if (!p.permissions().allows(MANAGE_SYSTEM)) {
+            problems.addAll(aboveCeilings(next));
+        }
         if (!problems.isEmpty()) {
             throw ApiException.validation("Invalid security configuration", problems);
         }
-        RequestContext request = RequestContext.of(ctx);
-        Principal p = request.requirePrincipal();
         db.tx(c -> {
             SecurityConfig previous = orgs.replaceSecurityConfig(c, orgId, next, Optional.of(p.subject()));
             audit.record(c, event(SecurityEventType.CONFIGURATION_CHANGE, "update_security_config", p, request, orgId)
@@ -129,49 +143,58 @@ public final class AccessAdminRoutes {
         if (body.roles() == null) {
             throw ApiException.validation("Invalid roles", List.of("roles is required (a list, possibly empty)"));
         }
-        List<String> problems = new ArrayList<>();
-        Set<Role> wanted = new LinkedHashSet<>();
-        for (String id : body.roles()) {
-            Optional<Role> r = id == null ? Optional.empty() : Role.fromId(id);
-            if (r.isEmpty()) {
-                problems.add("unknown role (viewer, analyst, manager, admin, super_admin)");
-            } else {
-                wanted.add(r.get());
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw ApiException.validation("Invalid roles", problems);
-        }
         RequestContext request = RequestContext.of(ctx);
         Principal p = request.requirePrincipal();
         boolean[] revoked = {false};
         List<String> result = db.tx(c -> {
-            Set<Role> current = users.lockRoles(c, orgId, userId).map(AccessAdminRoutes::known)
-                    .orElseThrow(() -> ApiException.notFound("User not found"));
-            Set<Role> added = new LinkedHashSet<>(wanted);
-            added.removeAll(current);
-            Set<Role> removed = new LinkedHashSet<>(current);
-            removed.removeAll(wanted);
-            if ((added.contains(Role.SUPER_ADMIN) || removed.contains(Role.SUPER_ADMIN)) && !p.permissions().allows(Permission.ALL)) {
-                throw ApiException.forbidden("Only a super admin may grant or revoke super_admin");
+            Map<String, List<Permission>> wanted = new LinkedHashMap<>();
+            List<String> problems = new ArrayList<>();
+            for (String id : body.roles()) {
+                Optional<List<Permission>> grants = id == null ? Optional.empty() : roles.lockForAssignment(c, orgId, id);
+                if (grants.isEmpty()) {
+                    problems.add("unknown role (viewer, analyst, manager, admin, super_admin, or a custom role of the organization)");
+                } else {
+                    wanted.put(id, grants.get());
+                }
             }
-            List<String> ids = wanted.stream().map(Role::id).toList();
+            if (!problems.isEmpty()) {
+                throw ApiException.validation("Invalid roles", problems);
+            }
+            List<String> stored = users.lockRoles(c, orgId, userId).orElseThrow(() -> ApiException.notFound("User not found"));
+            Map<String, List<Permission>> current = new LinkedHashMap<>();
+            for (String id : stored) {
+                // A stored id that names no role any more grants nothing: it simply goes.
+                roles.lockForAssignment(c, orgId, id).ifPresent(grants -> current.put(id, grants));
+            }
+            Map<String, List<Permission>> added = new LinkedHashMap<>(wanted);
+            added.keySet().removeAll(current.keySet());
+            Map<String, List<Permission>> removed = new LinkedHashMap<>(current);
+            removed.keySet().removeAll(wanted.keySet());
+            for (Map.Entry<String, List<Permission>> r : concat(added, removed).entrySet()) {
+                if (!p.permissions().allowsAll(r.getValue())) {
+                    throw ApiException.forbidden(r.getKey().equals(Role.SUPER_ADMIN.id())
+                            ? "Only a super admin may grant or revoke super_admin"
+                            : "Only a caller holding every permission of role '" + r.getKey() + "' may grant or revoke it");
+                }
+            }
+            List<String> ids = List.copyOf(wanted.keySet());
             users.setRoles(c, orgId, userId, ids);
-            for (Role r : added) {
+            for (Map.Entry<String, List<Permission>> r : added.entrySet()) {
+                double risk = r.getKey().equals(Role.SUPER_ADMIN.id()) || r.getKey().equals(Role.ADMIN.id()) ? 0.5 : 0.2;
                 audit.record(c, event(SecurityEventType.ROLE_ASSIGNED, "assign_role", p, request, orgId)
-                        .resource("user:" + userId).detail("role", r.id()).detail("user_id", userId.toString())
-                        .risk(r == Role.SUPER_ADMIN || r == Role.ADMIN ? 0.5 : 0.2).build(clock.instant()));
+                        .resource("user:" + userId).detail("role", r.getKey()).detail("user_id", userId.toString())
+                        .risk(risk).build(clock.instant()));
                 audit.record(c, event(SecurityEventType.PERMISSION_GRANTED, "grant_permissions", p, request, orgId)
-                        .resource("user:" + userId).detail("role", r.id()).detail("user_id", userId.toString())
-                        .detail("permissions", r.permissions().stream().map(Permission::toString).toList())
-                        .risk(r == Role.SUPER_ADMIN || r == Role.ADMIN ? 0.5 : 0.2).build(clock.instant()));
+                        .resource("user:" + userId).detail("role", r.getKey()).detail("user_id", userId.toString())
+                        .detail("permissions", r.getValue().stream().map(Permission::toString).toList())
+                        .risk(risk).build(clock.instant()));
             }
-            for (Role r : removed) {
+            for (String r : removed.keySet()) {
                 audit.record(c, event(SecurityEventType.ROLE_REVOKED, "revoke_role", p, request, orgId)
-                        .resource("user:" + userId).detail("role", r.id()).detail("user_id", userId.toString())
+                        .resource("user:" + userId).detail("role", r).detail("user_id", userId.toString())
                         .risk(0.2).build(clock.instant()));
             }
-            revoked[0] = !removed.isEmpty();
+            revoked[0] = !removed.isEmpty() || stored.size() > current.size();
             return ids;
         });
         if (revoked[0]) {
@@ -180,11 +203,24 @@ public final class AccessAdminRoutes {
         ctx.json(new RolesView(userId, result));
     }
 
-    /** The roles among {@code ids} that exist (an unknown stored id grants nothing). */
-    private static Set<Role> known(List<String> ids) {
-        Set<Role> roles = new LinkedHashSet<>();
-        ids.forEach(id -> Role.fromId(id).ifPresent(roles::add));
-        return roles;
+    private static Map<String, List<Permission>> concat(Map<String, List<Permission>> a, Map<String, List<Permission>> b) {
+        Map<String, List<Permission>> all = new LinkedHashMap<>(a);
+        all.putAll(b);
+        return all;
+    }
+
+    /** One line per configured rate limit faster than the platform's ceiling for its category, naming the field. */
+    private List<String> aboveCeilings(SecurityConfig config) {
+        List<String> problems = new ArrayList<>();
+        config.apiRateLimits().forEach((category, limit) -> {
+            SecurityConfig.RateLimit ceiling = rateCeilings.get(category);
+            // Compared as rates (limit per window), so a longer window cannot smuggle in a higher one.
+            if (ceiling != null && (long) limit.limit() * ceiling.window() > (long) ceiling.limit() * limit.window()) {
+                problems.add("api_rate_limits." + category + " exceeds the platform ceiling of " + ceiling.limit()
+                        + " requests per " + ceiling.window() + " seconds");
+            }
+        });
+        return problems;
     }
 
     private UUID existingOrg(Context ctx) {

@@ -71,6 +71,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void orgRateLimitCeilingsHaveDefaultsAndRefuseMalformedValues() {
+        assertThat(ConfigLoader.load(Map.of()).edge().orgRateCeilings()).containsEntry("auth", new Config.Edge.Rate(50, 300))
+                .containsEntry("api", new Config.Edge.Rate(10_000, 3600)).containsEntry("sensitive", new Config.Edge.Rate(100, 60));
+        assertThat(ConfigLoader.load(Map.of("LIFTOS_ORG_RATE_LIMIT_CEILINGS", "api=5/60")).edge().orgRateCeilings())
+                .containsOnlyKeys("api").containsEntry("api", new Config.Edge.Rate(5, 60));
+        for (String bad : new String[] {"api=0/60", "api=5/0", "api=5/86401", "bogus=1/1", "api=1/1,api=2/2", "api"}) {
+            assertThatThrownBy(() -> ConfigLoader.load(Map.of("LIFTOS_ORG_RATE_LIMIT_CEILINGS", bad))).as(bad)
+                    .hasMessageContaining("LIFTOS_ORG_RATE_LIMIT_CEILINGS");
+        }
+    }
+
+    @Test
     void retentionAndReuseIntervalHaveDefaultsAndBounds() {
         Config c = ConfigLoader.load(Map.of());
         assertThat(c.auth().refreshReuseIntervalSeconds()).isEqualTo(5);

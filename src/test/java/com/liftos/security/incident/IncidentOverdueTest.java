@@ -16,7 +16,7 @@ class IncidentOverdueTest {
     static Incident incident(Severity s, Optional<Instant> contained) {
         return new Incident(UUID.randomUUID(), Optional.empty(), IncidentType.BRUTE_FORCE_ATTACK, s, contained.isPresent()
                 ? Incident.Status.CONTAINED : Incident.Status.OPEN, "user:x", OPENED, OPENED.plus(s.responseTarget()), contained,
-                Optional.empty(), OPENED, 1, List.of(), List.of(), List.of(), List.of());
+                Optional.empty(), OPENED, 1, List.of(), List.of(), List.of(), List.of(), Optional.empty());
     }
 
     @Test

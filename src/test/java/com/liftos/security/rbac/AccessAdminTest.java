@@ -76,8 +76,11 @@ class AccessAdminTest {
     void anOrgAdminLacksManageSystem() {
         app.createUser(superAdmin, orgA, "plain-admin@example.test", "Plain-Admin-Pass1!", "admin");
         String admin = app.login("plain-admin@example.test", "Plain-Admin-Pass1!");
-        HttpResponse<String> r = app.get("/v1/orgs/" + orgA + "/security-config", admin);
-        assertThat(r.statusCode()).isEqualTo(403);
+        // the organization's own configuration is the admin's (manage:security); the platform's powers are not
+        assertThat(app.get("/v1/orgs/" + orgA + "/security-config", admin).statusCode()).isEqualTo(200);
+        assertThat(app.get("/v1/orgs", admin).statusCode()).isEqualTo(403);
+        assertThat(app.postJson("/v1/orgs", "{\"name\":\"Mine\"}", admin).statusCode()).isEqualTo(403);
+        assertThat(app.delete("/v1/orgs/" + orgA, admin).statusCode()).isEqualTo(403);
         assertThat(auditCount("PERMISSION_DENIED")).isGreaterThanOrEqualTo(1);
     }
 

@@ -19,7 +19,8 @@ class PermissionTest {
         assertThat(of(Role.VIEWER).toStrings()).containsExactly("read:*");
         assertThat(of(Role.ANALYST).toStrings()).containsExactlyInAnyOrder("read:*", "export:data");
         assertThat(of(Role.MANAGER).toStrings()).containsExactlyInAnyOrder("read:*", "write:connections", "export:data");
-        assertThat(of(Role.ADMIN).toStrings()).containsExactlyInAnyOrder("read:*", "write:*", "delete:*", "manage:users");
+        assertThat(of(Role.ADMIN).toStrings()).containsExactlyInAnyOrder("read:*", "write:*", "delete:*", "manage:users",
+                "export:data", "view:audit_logs", "manage:security");
         assertThat(of(Role.SUPER_ADMIN).toStrings()).containsExactly("*");
     }
 

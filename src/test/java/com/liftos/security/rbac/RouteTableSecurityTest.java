@@ -3,11 +3,16 @@ package com.liftos.security.rbac;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.liftos.security.http.Route;
+import com.liftos.security.identity.Permission;
+import com.liftos.security.identity.PermissionCatalogue;
+import com.liftos.security.identity.PermissionSet;
+import com.liftos.security.identity.Role;
 import com.liftos.security.testing.TestApp;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -71,6 +76,33 @@ class RouteTableSecurityTest {
             }
         }
         soft.assertAll();
+    }
+
+    /**
+     * The split an organization's admin relies on: every permission a route demands is in the catalogue, and only
+     * routes inside an organization (where tenant isolation confines the caller) demand an org-scoped one, so
+     * holding it never reaches across organizations; the platform's routes demand a platform permission.
+     */
+    @Test
+    void everyRoutePermissionIsCataloguedAndOrgPermissionsGuardOnlyOrgRoutes() {
+        SoftAssertions soft = new SoftAssertions();
+        for (Route r : routes) {
+            for (Permission p : r.access().permissions()) {
+                Optional<PermissionCatalogue> entry = PermissionCatalogue.of(p);
+                soft.assertThat(entry).as(r.name() + " demands " + p + ", not in the catalogue").isPresent();
+                if (entry.isPresent() && !r.orgScoped()) {
+                    soft.assertThat(entry.get().scope()).as(r.name() + " is outside an organization but demands " + p)
+                            .isEqualTo(PermissionCatalogue.Scope.PLATFORM);
+                }
+            }
+        }
+        soft.assertAll();
+        // An org admin holds every org permission but reveal:credentials, and no platform one.
+        PermissionSet admin = PermissionSet.of(List.of(Role.ADMIN), List.of());
+        for (PermissionCatalogue e : PermissionCatalogue.values()) {
+            boolean expected = e.scope() == PermissionCatalogue.Scope.ORG && e != PermissionCatalogue.REVEAL_CREDENTIALS;
+            assertThat(admin.allows(e.permission())).as(e.permission().toString()).isEqualTo(expected);
+        }
     }
 
     @Test

@@ -10,6 +10,7 @@ import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.ratelimit.Budgets;
 import com.liftos.security.store.Db;
 import com.liftos.security.store.Purge;
+import com.liftos.security.identity.RoleDirectory;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -58,6 +59,8 @@ public final class Sessions implements AutoCloseable {
      */
     static final Duration REFRESH_AUDIT_EVERY = Duration.ofMinutes(15);
 
+    /** What the user's roles grant, custom roles read afresh: at sign-in and at every refresh. */
+    private final RoleDirectory roles;
     private final Db db;
     private final Function<UUID, SecurityConfig> orgConfigs;
     private final AccessTokens tokens;
@@ -98,7 +101,8 @@ public final class Sessions implements AutoCloseable {
      */
     public Sessions(Db db, Function<UUID, SecurityConfig> orgConfigs, AccessTokens tokens, TokenState state, AuditLog audit, Clock clock,
                     SecureRandom random, RefreshPolicy policy, byte[] serviceKeyFile, boolean limitRefuses, boolean fingerprintDevices,
-                    Budgets budgets, BiPredicate<UUID, String> addressAllowed) {
+                    Budgets budgets, RoleDirectory roles, BiPredicate<UUID, String> addressAllowed) {
+        this.roles = roles;
         this.addressAllowed = addressAllowed;
         this.fingerprintDevices = fingerprintDevices;
         this.budgets = budgets;
@@ -528,7 +532,7 @@ public final class Sessions implements AutoCloseable {
 
     private AccessTokens.Issued issueFor(User user, UUID sid, Instant authTime, List<String> amr) {
         return tokens.issue(user.id(), user.orgId(), Optional.of(user.email()), user.roles(),
-                AccessTokens.permissionsOf(user.roles()), Optional.of(sid), Optional.empty(), authTime, amr);
+                roles.permissionsOf(user.orgId(), user.roles()).toStrings(), Optional.of(sid), Optional.empty(), authTime, amr);
     }
 
     /**

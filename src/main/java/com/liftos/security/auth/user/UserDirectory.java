@@ -41,4 +41,10 @@ public interface UserDirectory {
 
     /** Replaces the roles of user {@code userId} of {@code orgId}; false when there is no such user in the organization. */
     boolean setRoles(Connection c, UUID orgId, UUID userId, List<String> roles) throws SQLException;
+
+    /**
+     * The ids of the organization's users (any status) holding role {@code roleId}, in no particular order; for
+     * ending their sessions when the role loses a permission, and for refusing to delete a role still held.
+     */
+    List<UUID> holdersOf(Connection c, UUID orgId, String roleId) throws SQLException;
 }

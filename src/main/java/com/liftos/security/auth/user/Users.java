@@ -192,6 +192,21 @@ public final class Users implements UserDirectory {
     }
 
     @Override
+    public List<UUID> holdersOf(Connection c, UUID orgId, String roleId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM users WHERE org_id = ? AND ? = ANY (roles)")) {
+            ps.setObject(1, orgId);
+            ps.setString(2, roleId);
+            List<UUID> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getObject(1, UUID.class));
+                }
+            }
+            return out;
+        }
+    }
+
+    @Override
     public Optional<List<String>> lockRoles(Connection c, UUID orgId, UUID userId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT roles FROM users WHERE id = ? AND org_id = ? FOR UPDATE")) {
             ps.setObject(1, userId);
