@@ -178,7 +178,9 @@ public final class App implements AutoCloseable {
             resources.add(rateLimiter);
             IpAllowList ipAllowList = new IpAllowList(orgConfigs);
             RiskAssessor risk = new RiskAssessor(sessionFacts(SessionOrigins.stored(db)), auditing.counts(), clock);
-            SystemRoutes system = new SystemRoutes(List.of(new DatabaseHealth(database), rateLimiter.health()), metrics, version());
+            DatabaseHealth databaseHealth = new DatabaseHealth(database);
+            resources.add(databaseHealth);
+            SystemRoutes system = new SystemRoutes(List.of(databaseHealth, rateLimiter.health()), metrics, version());
             MfaFactors mfaFactors = Mfa.factors(db, orgs, vault.secrets(), serviceKey, clock, random);
             Optional<Mailer> mailer = Mailer.fromConfig(config.smtp());
             Budgets budgets = config.features().rateLimitingEnabled()

@@ -17,7 +17,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * IP addresses refused on every instance (credential stuffing, slow attacks, admin action), each entry with a
@@ -37,7 +40,10 @@ public final class IpBlocklist {
     private final Db db;
     private final AuditLog audit;
     private final Clock clock;
+    private static final Logger LOG = LoggerFactory.getLogger(IpBlocklist.class);
+
     private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), Instant.MIN);
+    private final AtomicBoolean reloading = new AtomicBoolean();
 
     /** Where an entry applies: every request from the address, or one organization's callers and accounts only. */
     public sealed interface Scope {
@@ -112,9 +118,28 @@ public final class IpBlocklist {
         return until != null && now.isBefore(until);
     }
 
+    /**
+     * The snapshot requests read. Only the first read waits for the database; after that a stale snapshot is
+     * reloaded in the background (one reload at a time) while requests go on with the last one, so no request,
+     * not even /health, waits on the database here, and a database outage never piles requests up behind reloads.
+     */
     private Snapshot current(Instant now) {
         Snapshot s = snapshot;
-        return now.isAfter(s.readAt().plus(REFRESH)) ? reload(now) : s;
+        if (s.readAt().equals(Instant.MIN)) {
+            return reload(now);
+        }
+        if (now.isAfter(s.readAt().plus(REFRESH)) && reloading.compareAndSet(false, true)) {
+            Thread.ofVirtual().name("liftos-blocklist-reload").start(() -> {
+                try {
+                    reload(clock.instant());
+                } catch (RuntimeException e) {
+                    LOG.debug("block list reload failed: {}", e.getClass().getSimpleName());
+                } finally {
+                    reloading.set(false);
+                }
+            });
+        }
+        return s;
     }
 
     private Snapshot reload(Instant now) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.liftos.security.testing.OwnPostgres;
 import com.liftos.security.testing.TestApp;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -56,6 +57,16 @@ class PostgresRestartTest {
                 long down = System.nanoTime();
                 pg.stop();
                 Thread.sleep(OUTAGE);
+                // The manifest's probes while the database is down: readiness (GET /health) says 503 within the
+                // probe's 3 s timeout, liveness (a TCP connect) still succeeds, so the pod leaves the Service but
+                // is not restarted.
+                HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create(app.baseUrl() + "/health"))
+                        .timeout(Duration.ofSeconds(3)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(ready.statusCode()).as("readiness while the database is down: %s", ready.body()).isEqualTo(503);
+                URI base = URI.create(app.baseUrl());
+                try (Socket live = new Socket(base.getHost(), base.getPort())) {
+                    assertThat(live.isConnected()).as("liveness while the database is down").isTrue();
+                }
                 pg.start();
                 back = System.nanoTime();
                 recovery = firstOk(http, app.baseUrl() + "/v1/orgs/" + org + "/credentials", admin, back);
@@ -78,6 +89,8 @@ class PostgresRestartTest {
                 }
             }
             assertThat(recovery).as("time from the database back to the first 200").isLessThan(RECOVERY_BOUND);
+            assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(app.baseUrl() + "/health")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).as("ready again").isEqualTo(200);
         }
     }
 

@@ -40,7 +40,7 @@ class EdgeHttpTest {
             for (HttpRequest bad : new HttpRequest[] {
                     app.request("/health").header("Origin", "https://evil.example").header("Access-Control-Request-Method", "GET")
                             .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(),
-                    app.request("/health").header("Origin", "https://app.example.test").header("Access-Control-Request-Method", "PATCH")
+                    app.request("/health").header("Origin", "https://app.example.test").header("Access-Control-Request-Method", "TRACE")
                             .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(),
                     app.request("/health").header("Origin", "https://app.example.test").header("Access-Control-Request-Method", "GET")
                             .header("Access-Control-Request-Headers", "X-Evil").method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build()}) {
