@@ -1,5 +1,6 @@
 package com.liftos.security.mfa;
 
+import com.liftos.security.auth.account.LoginOutcome;
 import com.liftos.security.auth.account.Logins;
 import com.liftos.security.auth.session.Client;
 import com.liftos.security.auth.session.Sessions;
@@ -75,6 +76,9 @@ final class MfaLogin {
 
         /** The organization's session limit refuses another session. */
         record SessionLimitReached() implements Outcome {}
+
+        /** The organization refuses the client's address ({@code code}: {@code ip_not_allowed} or {@code ip_blocked}). */
+        record AddressRefused(String code) implements Outcome {}
     }
 
     /** The user an unexpired, unspent MFA token names, when that user may still sign in. */
@@ -112,6 +116,10 @@ final class MfaLogin {
         OptionalLong budget = logins.secondFactorRefusal(user, client);
         if (budget.isPresent()) {
             return new Outcome.Throttled(budget.getAsLong());
+        }
+        Optional<LoginOutcome.Reason> refusedAddress = logins.addressRefusal(user, client);
+        if (refusedAddress.isPresent()) {
+            return new Outcome.AddressRefused(refusedAddress.get().audited());
         }
         byte[] tokenHash = sha256(mfaToken);
         Instant now = clock.instant();

@@ -50,7 +50,7 @@ final class MfaLoginRoutes {
                                         + "Answers tokens as a password login does.")
                                 .json("MfaLoginRequest").ok("SessionTokens")
                                 .errors(400, "validation_failed").errors(401, "invalid_token", "invalid_code")
-                                .errors(409, "session_limit").errors(429, "too_many_attempts")));
+                                .errors(403, "ip_not_allowed", "ip_blocked").errors(409, "session_limit").errors(429, "too_many_attempts")));
     }
 
     private void send(Context ctx) {
@@ -87,6 +87,8 @@ final class MfaLoginRoutes {
             case MfaLogin.Outcome.Throttled t -> throw MfaRoutes.tooManyAttempts(t.retryAfterSeconds());
             case MfaLogin.Outcome.SessionLimitReached l -> throw ApiException.conflict("session_limit",
                     "The maximum number of concurrent sessions is reached; log out of another session first");
+            case MfaLogin.Outcome.AddressRefused a -> throw new ApiException(403, a.code(),
+                    "This organization does not accept sign-ins from this address");
         }
     }
 

@@ -259,6 +259,18 @@ public final class Logins {
                 }).orElseGet(OptionalLong::empty);
     }
 
+    /**
+     * Whether {@code user}'s organization refuses the client's address (outside its IP ranges, or blocked), asked
+     * again at the MFA step: the address may have changed, or been blocked, since the password. A refusal is
+     * audited as the password step audits it (LOGIN_FAILURE with the reason).
+     */
+    public Optional<LoginOutcome.Reason> addressRefusal(User user, Client client) {
+        Optional<LoginOutcome.Reason> reason = !network.permits(user.orgId(), client.ip()) ? Optional.of(LoginOutcome.Reason.NETWORK_NOT_ALLOWED)
+                : blocks.blocks(user.orgId(), client.ip()) ? Optional.of(LoginOutcome.Reason.ADDRESS_BLOCKED) : Optional.empty();
+        reason.ifPresent(r -> refuse(Optional.of(user), client, r, clock.instant()));
+        return reason;
+    }
+
     /** A wrong code at the MFA step counts against the sign-in budgets. */
     public void secondFactorFailed(User user, Client client) {
         budgets.signInFailed(client.ip(), "u:" + user.id(), perAccountAndAddress(orgConfigs.apply(user.orgId())), false);
