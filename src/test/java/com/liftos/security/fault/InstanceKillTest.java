@@ -4,16 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.testing.TestApp;
+import com.liftos.security.testing.ServiceProcess;
 import com.liftos.security.testing.TestDatabase;
 import com.zaxxer.hikari.HikariDataSource;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -24,8 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,18 +30,16 @@ import org.junit.jupiter.api.Test;
  * and the surviving instance answers every request after the kill as before.
  */
 class InstanceKillTest {
-    static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final ObjectMapper json = new ObjectMapper();
 
-    record Service(Process process, String base) {}
 
     @Test
     void killingAnInstanceLosesNoAcknowledgedWriteAndTheOtherCarriesOn() throws Exception {
         TestDatabase.Schema schema = TestDatabase.fresh();
         Path first = Files.createTempDirectory("liftos-fault-kill-a");
-        Service a = start(schema, first, Optional.empty());
-        Service b = null;
+        ServiceProcess a = start(schema, first, Optional.empty());
+        ServiceProcess b = null;
         try (HikariDataSource ds = schema.dataSource(2)) {
             b = start(schema, Files.createTempDirectory("liftos-fault-kill-b"), Optional.of(first.resolve("keys")));
             String admin = json.readTree(post(a, "/v1/auth/login", Map.of("email", TestApp.ADMIN_EMAIL, "password", TestApp.ADMIN_PASSWORD), "")
@@ -57,10 +51,10 @@ class InstanceKillTest {
                 HttpResponse<String> created = post(a, "/v1/orgs/" + org + "/users",
                         Map.of("email", email, "password", "Kill-Password-1!x", "roles", List.of("viewer")), admin);
                 assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-                chains.add(FaultLoad.login(http, (i % 2 == 0 ? a : b).base(), email, "Kill-Password-1!x", "device-" + i));
+                chains.add(FaultLoad.login(http, (i % 2 == 0 ? a : b).baseUrl(), email, "Kill-Password-1!x", "device-" + i));
             }
             long killedAt;
-            FaultLoad load = FaultLoad.start(List.of(a.base(), b.base()), admin, org, 4, chains, Duration.ofMillis(10));
+            FaultLoad load = FaultLoad.start(List.of(a.baseUrl(), b.baseUrl()), admin, org, 4, chains, Duration.ofMillis(10));
             try (load) {
                 Thread.sleep(2_000);
                 killedAt = System.nanoTime();
@@ -68,7 +62,7 @@ class InstanceKillTest {
                 assertThat(a.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
                 Thread.sleep(3_000);
             }
-            String survivor = b.base();
+            String survivor = b.baseUrl();
             List<FaultLoad.Call> afterKill = load.calls(c -> c.base().equals(survivor) && c.startNanos() > killedAt);
             System.out.printf("[faults] kill -9: %d credential writes and %d rotations acknowledged by two instances; "
                             + "%d calls to the survivor after the kill%n", load.acknowledgedCredentials(), load.acknowledgedRotations(),
@@ -90,54 +84,14 @@ class InstanceKillTest {
         }
     }
 
-    /** A service process as RefreshLostAnswerTest starts it; {@code sharedKeys}: the first instance's key directory. */
-    private Service start(TestDatabase.Schema schema, Path data, Optional<Path> sharedKeys) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), "com.liftos.security.Main", "serve").redirectErrorStream(true);
-        Map<String, String> env = pb.environment();
-        env.put("DATABASE_URL", schema.databaseUrl());
-        env.put("LIFTOS_DATA_DIR", data.toString());
-        env.put("LIFTOS_HTTP_PORT", "0");
-        env.put("LIFTOS_DB_POOL_SIZE", "4");
-        env.put("LIFTOS_BOOTSTRAP_ADMIN_EMAIL", TestApp.ADMIN_EMAIL);
-        env.put("LIFTOS_BOOTSTRAP_ADMIN_PASSWORD", TestApp.ADMIN_PASSWORD);
-        env.put("LIFTOS_ARGON2_MEMORY_KIB", "8192");
-        env.put("LIFTOS_ARGON2_ITERATIONS", "1");
-        env.put("SECURITY_RATE_LIMITING_ENABLED", "false");
+    /** A service process; {@code sharedKeys}: the first instance's key directory. */
+    private static ServiceProcess start(TestDatabase.Schema schema, Path data, Optional<Path> sharedKeys) throws IOException {
         // a rotation that committed on the killed instance is retried on the survivor: the same grant within the interval
-        env.put("LIFTOS_REFRESH_REUSE_INTERVAL_SECONDS", "30");
-        sharedKeys.ifPresent(keys -> {
-            env.put("JWT_PRIVATE_KEY_PATH", keys.resolve("jwt_private_key.pem").toString());
-            env.put("JWT_PUBLIC_KEY_PATH", keys.resolve("jwt_public_key.pem").toString());
-            env.put("MASTER_ENCRYPTION_KEY_PATH", keys.resolve("master_encryption_key.txt").toString());
-            env.put("LIFTOS_SERVICE_KEY_PATH", keys.resolve("service_key.txt").toString());
-        });
-        Process p = pb.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        int port = -1;
-        long deadline = System.currentTimeMillis() + 90_000;
-        String line;
-        while (port < 0 && System.currentTimeMillis() < deadline && (line = out.readLine()) != null) {
-            Matcher m = LISTENING.matcher(line);
-            if (m.find()) {
-                port = Integer.parseInt(m.group(1));
-            }
-        }
-        assertThat(port).as("service started").isPositive();
-        Thread.ofPlatform().daemon(true).start(() -> {
-            try {
-                while (out.readLine() != null) {
-                    // keep the pipe flowing
-                }
-            } catch (IOException ignored) {
-                // the process was killed
-            }
-        });
-        return new Service(p, "http://127.0.0.1:" + port);
+        return ServiceProcess.start(schema, data, sharedKeys, Map.of("LIFTOS_REFRESH_REUSE_INTERVAL_SECONDS", "30"));
     }
 
-    private HttpResponse<String> post(Service s, String path, Map<String, ?> body, String bearer) throws Exception {
-        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(s.base() + path)).timeout(Duration.ofSeconds(30))
+    private HttpResponse<String> post(ServiceProcess s, String path, Map<String, ?> body, String bearer) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(s.baseUrl() + path)).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)));
         if (!bearer.isEmpty()) {
             r.header("Authorization", "Bearer " + bearer);
@@ -145,8 +99,8 @@ class InstanceKillTest {
         return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private HttpResponse<String> get(Service s, String path, String bearer) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(s.base() + path)).timeout(Duration.ofSeconds(30))
+    private HttpResponse<String> get(ServiceProcess s, String path, String bearer) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(s.baseUrl() + path)).timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + bearer).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -7,16 +7,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.store.Db;
 import com.liftos.security.testing.TestApp;
+import com.liftos.security.testing.ServiceProcess;
 import com.liftos.security.testing.TestDatabase;
 import com.zaxxer.hikari.HikariDataSource;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
@@ -27,8 +25,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,19 +36,17 @@ import org.junit.jupiter.api.Test;
  */
 class RefreshLostAnswerTest {
     static final String DEVICE = "lost-answer-device";
-    static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final ObjectMapper json = new ObjectMapper();
 
-    record Service(Process process, int port) {}
 
     @Test
     void aClientWhoseAnswerDiedWithTheInstanceRetriesAndKeepsItsSession() throws Exception {
         TestDatabase.Schema schema = TestDatabase.fresh();
         Path first = Files.createTempDirectory("liftos-lost-answer-a");
         Path second = Files.createTempDirectory("liftos-lost-answer-b");
-        Service a = start(schema, first, Optional.empty(), Map.of("LIFTOS_TEST_HANG_AFTER_REFRESH_COMMIT", DEVICE));
-        Service b = null;
+        ServiceProcess a = start(schema, first, Optional.empty(), Map.of("LIFTOS_TEST_HANG_AFTER_REFRESH_COMMIT", DEVICE));
+        ServiceProcess b = null;
         try (HikariDataSource ds = schema.dataSource(2)) {
             b = start(schema, second, Optional.of(first.resolve("keys")), Map.of());
             JsonNode login = post(a, "/v1/auth/login", Map.of("email", TestApp.ADMIN_EMAIL, "password", TestApp.ADMIN_PASSWORD,
@@ -90,58 +84,20 @@ class RefreshLostAnswerTest {
         }
     }
 
-    private Service start(TestDatabase.Schema schema, Path data, Optional<Path> sharedKeys, Map<String, String> extra) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), "com.liftos.security.Main", "serve").redirectErrorStream(true);
-        Map<String, String> env = pb.environment();
-        env.put("DATABASE_URL", schema.databaseUrl());
-        env.put("LIFTOS_DATA_DIR", data.toString());
-        env.put("LIFTOS_HTTP_PORT", "0");
-        env.put("LIFTOS_DB_POOL_SIZE", "4");
-        env.put("LIFTOS_BOOTSTRAP_ADMIN_EMAIL", TestApp.ADMIN_EMAIL);
-        env.put("LIFTOS_BOOTSTRAP_ADMIN_PASSWORD", TestApp.ADMIN_PASSWORD);
-        env.put("LIFTOS_ARGON2_MEMORY_KIB", "8192");
-        env.put("LIFTOS_ARGON2_ITERATIONS", "1");
-        env.put("SECURITY_RATE_LIMITING_ENABLED", "false");
+    private static ServiceProcess start(TestDatabase.Schema schema, Path data, Optional<Path> sharedKeys, Map<String, String> extra)
+            throws IOException {
+        Map<String, String> env = new java.util.HashMap<>(extra);
         // Long enough for a loaded two-core host between the kill and the retry; the default is 5 s.
-        env.put("LIFTOS_REFRESH_REUSE_INTERVAL_SECONDS", "20");
-        sharedKeys.ifPresent(keys -> {
-            env.put("JWT_PRIVATE_KEY_PATH", keys.resolve("jwt_private_key.pem").toString());
-            env.put("JWT_PUBLIC_KEY_PATH", keys.resolve("jwt_public_key.pem").toString());
-            env.put("MASTER_ENCRYPTION_KEY_PATH", keys.resolve("master_encryption_key.txt").toString());
-            env.put("LIFTOS_SERVICE_KEY_PATH", keys.resolve("service_key.txt").toString());
-        });
-        env.putAll(extra);
-        Process p = pb.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        int port = -1;
-        long deadline = System.currentTimeMillis() + 90_000;
-        String line;
-        while (port < 0 && System.currentTimeMillis() < deadline && (line = out.readLine()) != null) {
-            Matcher m = LISTENING.matcher(line);
-            if (m.find()) {
-                port = Integer.parseInt(m.group(1));
-            }
-        }
-        assertThat(port).as("service started").isPositive();
-        Thread.ofPlatform().daemon(true).start(() -> {
-            try {
-                while (out.readLine() != null) {
-                    // keep the pipe flowing
-                }
-            } catch (IOException ignored) {
-                // the process was killed
-            }
-        });
-        return new Service(p, port);
+        env.putIfAbsent("LIFTOS_REFRESH_REUSE_INTERVAL_SECONDS", "20");
+        return ServiceProcess.start(schema, data, sharedKeys, env);
     }
 
-    private HttpRequest request(Service s, String path, Map<String, String> body) throws IOException {
+    private HttpRequest request(ServiceProcess s, String path, Map<String, String> body) throws IOException {
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path)).timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body))).build();
     }
 
-    private JsonNode post(Service s, String path, Map<String, String> body) throws Exception {
+    private JsonNode post(ServiceProcess s, String path, Map<String, String> body) throws Exception {
         HttpResponse<String> r = http.send(request(s, path, body), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return json.readTree(r.body());
