@@ -153,14 +153,7 @@ public final class Accounts {
         String hash = gate.run(() -> hasher.hash(replacement));
         Instant now = clock.instant();
         List<UUID> ended = db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?")) {
-                ps.setString(1, hash);
-                ps.setTimestamp(2, Timestamp.from(now));
-                ps.setTimestamp(3, Timestamp.from(now));
-                ps.setObject(4, userId);
-                ps.executeUpdate();
-            }
+            storePassword(c, userId, hash, now);
             List<UUID> all = sessions.endAllForUser(c, userId, "password_changed");
             audit.record(c, event(SecurityEventType.PASSWORD_CHANGED, "change_password", user, actor)
                     .detail("sessions_ended", all.size()).build(now));
@@ -188,6 +181,12 @@ public final class Accounts {
      * ({@code locked_until}) stays: a reset is not a way around incident containment.
      */
     public PasswordReset resetPassword(Connection c, UUID userId, String hash, Instant now) throws SQLException {
+        storePassword(c, userId, hash, now);
+        List<UUID> ended = sessions.endAllForUser(c, userId, "password_reset");
+        return new PasswordReset(ended, Lockouts.clear(c, userId));
+    }
+
+    private static void storePassword(Connection c, UUID userId, String hash, Instant now) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?")) {
             ps.setString(1, hash);
@@ -196,8 +195,6 @@ public final class Accounts {
             ps.setObject(4, userId);
             ps.executeUpdate();
         }
-        List<UUID> ended = sessions.endAllForUser(c, userId, "password_reset");
-        return new PasswordReset(ended, Lockouts.clear(c, userId));
     }
 
     private static SecurityEvent.Builder event(SecurityEventType type, String action, User user, Actor actor) {
