@@ -82,7 +82,7 @@ final class Lockouts {
         return db.run(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     INSERT INTO login_lockouts AS l (account_key, device, user_id, attempts, window_started_at)
-                    SELECT ?, ?, ?::uuid, 1, ? FROM %s
+                    SELECT ?, ?, ?::uuid, 1, ? FROM\s""" + RELAXED + "\n" + """
                     ON CONFLICT (account_key, device) DO UPDATE SET
                         attempts = CASE WHEN l.locked_until <= EXCLUDED.window_started_at
                                           OR (l.locked_until IS NULL AND l.window_started_at <= ?) THEN 1
@@ -96,7 +96,7 @@ final class Lockouts {
                         unlock_expires_at = CASE WHEN l.locked_until <= EXCLUDED.window_started_at THEN NULL ELSE l.unlock_expires_at END
                     WHERE l.locked_until <= EXCLUDED.window_started_at
                        OR (l.locked_until IS NULL AND (l.attempts < ? OR l.window_started_at <= ?))
-                    RETURNING attempts, expired_lock_until""".formatted(RELAXED))) {
+                    RETURNING attempts, expired_lock_until""")) {
                 Timestamp at = Timestamp.from(now);
                 Timestamp windowStart = Timestamp.from(now.minus(window));
                 ps.setString(1, scope.accountKey());
