@@ -280,9 +280,9 @@ public final class ConfigLoader {
 
     /** The relying party: by default the public URL's host and origin, so a plain deployment needs no setting. */
     private static Config.WebAuthn webAuthn(Reader r, java.net.URI publicUrl) {
-        String rpId = r.string("LIFTOS_WEBAUTHN_RP_ID", publicUrl.getHost()).toLowerCase(java.util.Locale.ROOT);
+        String rpId = r.string("LIFTOS_WEBAUTHN_RP_ID", publicUrl.getHost());
         if (!rpId.matches("[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?")) {
-            r.problem("LIFTOS_WEBAUTHN_RP_ID", "must be a domain name (no scheme, port or path), e.g. example.com");
+            r.problem("LIFTOS_WEBAUTHN_RP_ID", "must be a lowercase domain name (no scheme, port or path), e.g. example.com");
         }
         String defaultOrigin = publicUrl.getScheme() + "://" + publicUrl.getRawAuthority();
         List<String> origins = r.list("LIFTOS_WEBAUTHN_ORIGINS", List.of(defaultOrigin));

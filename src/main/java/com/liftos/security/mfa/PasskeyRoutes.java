@@ -232,10 +232,15 @@ final class PasskeyRoutes {
         RequestContext rc = RequestContext.of(ctx);
         Client client = Client.of(rc.userAgent(), Optional.ofNullable(ctx.header("Accept-Language")), rc.clientIp(),
                 Optional.ofNullable(body.deviceId()), rc.requestId());
+        java.util.OptionalLong throttled = logins.passwordlessRefusal(client);
+        if (throttled.isPresent()) {
+            throw MfaRoutes.tooManyAttempts(throttled.getAsLong());
+        }
         Passkeys.Passkey passkey = switch (passkeys.verify(Passkeys.Purpose.PASSWORDLESS, Optional.empty(), credential)) {
             case Passkeys.Assertion.Verified v -> v.passkey();
             case Passkeys.Assertion.Refused r -> {
                 passkeyEvents.passwordlessRefused(r, MfaRoutes.origin(ctx));
+                logins.passwordlessFailed(client);
                 throw rejected(401, r.reason());
             }
         };

@@ -6,10 +6,12 @@ import static com.liftos.security.mfa.MfaTestSupport.mfaToken;
 import static com.liftos.security.mfa.MfaTestSupport.newUser;
 import static com.liftos.security.mfa.MfaTestSupport.userId;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.liftos.security.config.Config;
+import com.liftos.security.config.ConfigException;
 import com.liftos.security.config.ConfigLoader;
 import com.liftos.security.mfa.SoftAuthenticator.Alg;
 import com.liftos.security.mfa.SoftAuthenticator.Ceremony;
@@ -55,6 +57,11 @@ class PasskeyHttpTest {
         Config c = ConfigLoader.load(Map.of("LIFTOS_PUBLIC_URL", "https://security.liftos.example:8443/base"));
         assertThat(c.mfa().webAuthn().rpId()).isEqualTo("security.liftos.example");
         assertThat(c.mfa().webAuthn().origins()).containsExactly("https://security.liftos.example:8443");
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("LIFTOS_WEBAUTHN_RP_ID", "example.test",
+                "LIFTOS_WEBAUTHN_ORIGINS", "https://login.example.test,https://evil.example")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("LIFTOS_WEBAUTHN_ORIGINS");
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("LIFTOS_WEBAUTHN_RP_ID", "https://example.test")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("LIFTOS_WEBAUTHN_RP_ID");
     }
 
     @Test
@@ -143,6 +150,20 @@ class PasskeyHttpTest {
         for (String check : List.of("origin", "rp_id", "user_verification", "challenge_expired")) {
             assertThat(audit).as(check).anyMatch(a -> a.startsWith("LOGIN_FAILURE") && a.contains("\"check\": \"" + check + "\"")
                     && a.contains("\"method\": \"passkey\""));
+        }
+    }
+
+    @Test
+    void refusedPasswordlessAttemptsSpendTheAddresssSignInBudget() {
+        try (TestApp limited = TestApp.start(Map.of("SECURITY_RATE_LIMITING_ENABLED", "true",
+                "LIFTOS_WEBAUTHN_RP_ID", RP_ID, "LIFTOS_WEBAUTHN_ORIGINS", ORIGIN))) {
+            String forged = "{\"credential\":{\"id\":\"AAAA\",\"type\":\"public-key\",\"response\":{}}}";
+            for (int i = 0; i < 5; i++) {
+                assertThat(limited.postJson("/v1/auth/passkey/verify", forged).statusCode()).isEqualTo(401);
+            }
+            HttpResponse<String> sixth = limited.postJson("/v1/auth/passkey/verify", forged);
+            assertThat(sixth.statusCode()).as(sixth.body()).isEqualTo(429);
+            assertThat(sixth.headers().firstValue("Retry-After")).isPresent();
         }
     }
 

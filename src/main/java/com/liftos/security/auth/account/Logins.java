@@ -305,6 +305,26 @@ public final class Logins {
         budgets.signInFailed(client.ip(), "u:" + user.id(), perAccountAndAddress(orgConfigs.apply(user.orgId())), false);
     }
 
+    /**
+     * Whether a passwordless sign-in may be checked from this client, before anyone is named: the address's budgets
+     * as for a password attempt (failures per day, and the default {@code auth} limit on failures per address under
+     * one shared account key); the seconds to wait when not.
+     */
+    public OptionalLong passwordlessRefusal(Client client) {
+        return budgets.signInRefusal(client.ip(), PASSWORDLESS_KEY, perAccountAndAddress(SecurityConfig.defaults()), false)
+                .map(r -> {
+                    recordThrottled(Optional.empty(), client, r, clock.instant());
+                    return OptionalLong.of(r.retryAfterSeconds());
+                }).orElseGet(OptionalLong::empty);
+    }
+
+    /** A refused passwordless sign-in counts against the address's sign-in budgets. */
+    public void passwordlessFailed(Client client) {
+        budgets.signInFailed(client.ip(), PASSWORDLESS_KEY, perAccountAndAddress(SecurityConfig.defaults()), false);
+    }
+
+    private static final String PASSWORDLESS_KEY = "passwordless";
+
     /** The retention rules of the login's own tables (lockout counts nobody needs any more). */
     public static List<Purge> purges() {
         return List.of(Lockouts.purge());
