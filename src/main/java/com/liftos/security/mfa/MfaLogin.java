@@ -131,7 +131,7 @@ final class MfaLogin {
         Optional<String> refusal = Optional.empty();
         if (a instanceof Passkeys.Assertion.Refused r) {
             refusal = Optional.of(r.reason().wire());
-            passkeyEvents.refused(user, r, origin);
+            passkeyEvents.refused(r, origin);
         }
         return verify(user, mfaToken, Method.PASSKEY, c -> amr, client, origin, refusal);
     }

@@ -25,8 +25,11 @@ final class PasskeyEvents {
         this.clock = clock;
     }
 
-    /** An assertion refused at the login's second step ({@code user}: whom the MFA token names); the counter alarm. */
-    void refused(User user, Passkeys.Assertion.Refused r, MfaEvents.Origin o) {
+    /**
+     * An assertion refused at the login's second step: the counter alarm (the step's own failure events are
+     * {@link MfaEvents#wrongCode}'s, naming the check).
+     */
+    void refused(Passkeys.Assertion.Refused r, MfaEvents.Origin o) {
         counterAlarm(r, o);
     }
 
