@@ -211,7 +211,7 @@ def main():
     with open(master_key, "w") as f:
         f.write(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
     os.chmod(master_key, 0o600)
-    java_opts = open("Dockerfile").read().split('JAVA_TOOL_OPTIONS="')[1].split('"')[0]
+    java_opts = open("Dockerfile").read().split('JAVA_TOOL_OPTIONS="')[1].split('"')[0] + " " + os.environ.get("SOAK_JAVA_OPTS", "")
     instances = [Instance(i, work, os.path.abspath(args.jar), services, master_key, java_opts) for i in range(3)]
     try:
         for inst in instances:
@@ -439,6 +439,7 @@ def soak(args, services, instances):
     for inst in instances:
         end = inst.rss_kib()
         rss[f"instance-{inst.index}"] = {"warm_kib": inst.rss_warm, "end_kib": end,
+                                         "samples_kib": [kib for _, kib in inst.rss_samples[::8]],
                                          "growth_pct": round(100.0 * (end - inst.rss_warm) / inst.rss_warm, 1) if inst.rss_warm and end else None}
     retention_hours = 24
     refresh_rows = int(services.sql("SELECT count(*) FROM refresh_tokens"))

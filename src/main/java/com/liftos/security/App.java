@@ -195,7 +195,7 @@ public final class App implements AutoCloseable {
             ComplianceEvidence evidence = new ComplianceEvidence(org -> Optional.of(mfaAdoption(users, mfaFactors, org)), (org, now) ->
                     Optional.of(new ComplianceEvidence.RotationFigures(vault.countActive(org), vault.countDueForRotation(org), 90)));
             Mfa mfa = Mfa.start(mfaFactors, auth, users, mailer, SmsSender.fromConfig(config.mfa().sms()),
-                    audit, json, orgConfigs, config.mfa(), clock);
+                    audit, json, orgConfigs, config.mfa(), clock, random);
             IncidentResponse incidents = IncidentResponse.start(db, audit, auditing.counts(), users, events,
                     containment(auth, vault), blocklist, orgConfigs, mailer.map(m -> (Notifier) m::send), json, clock);
             Housekeeping housekeeping = Housekeeping.start(database.dataSource(), clock, purges(config.retention()),

@@ -155,8 +155,19 @@ public record Config(
      * @param sms                 where SMS codes are posted (Twilio-compatible form); empty = SMS off
      * @param stepUpRiskThreshold request risk score from which step-up routes demand a recent MFA
      * @param stepUpMaxAgeMinutes how recent that MFA must be
+     * @param webAuthn            the relying party passkeys are bound to
      */
-    public record Mfa(Optional<Sms> sms, double stepUpRiskThreshold, int stepUpMaxAgeMinutes) {}
+    public record Mfa(Optional<Sms> sms, double stepUpRiskThreshold, int stepUpMaxAgeMinutes, WebAuthn webAuthn) {}
+
+    /**
+     * The WebAuthn relying party: {@code rpId} (a registrable domain; passkeys are bound to it for good, so changing it
+     * strands every registered passkey) and the exact origins ({@code scheme://host[:port]}) browsers may sign from.
+     */
+    public record WebAuthn(String rpId, String rpName, List<String> origins) {
+        public WebAuthn {
+            origins = List.copyOf(origins);
+        }
+    }
 
     /** A Twilio-compatible SMS endpoint: form fields To, From, Body, HTTP Basic auth with account and token. */
     public record Sms(URI endpoint, String from, String account, char[] token) {

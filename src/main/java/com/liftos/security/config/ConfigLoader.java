@@ -87,7 +87,10 @@ public final class ConfigLoader {
             new Variable("LIFTOS_SMS_ACCOUNT", "", "SMS endpoint account (HTTP Basic user, e.g. Twilio account SID)"),
             new Variable("LIFTOS_SMS_TOKEN", "", "SMS endpoint token (HTTP Basic password)"),
             new Variable("LIFTOS_STEP_UP_RISK", "0.5", "Request risk score (0-1) from which step-up routes need a recent MFA"),
-            new Variable("LIFTOS_STEP_UP_MAX_AGE_MINUTES", "15", "How recent an MFA must be to satisfy step-up"));
+            new Variable("LIFTOS_STEP_UP_MAX_AGE_MINUTES", "15", "How recent an MFA must be to satisfy step-up"),
+            new Variable("LIFTOS_WEBAUTHN_RP_ID", "<host of LIFTOS_PUBLIC_URL>", "Passkeys' relying-party id (a domain; passkeys stay bound to it, so changing it strands them)"),
+            new Variable("LIFTOS_WEBAUTHN_RP_NAME", "LiftOS", "Relying-party name browsers show when a passkey is created"),
+            new Variable("LIFTOS_WEBAUTHN_ORIGINS", "<origin of LIFTOS_PUBLIC_URL>", "Comma-separated origins (scheme://host[:port]) passkey ceremonies may come from"));
 
     /** One configuration variable, for documentation and the .env template. */
     public record Variable(String name, String defaultValue, String description) {}
@@ -212,7 +215,7 @@ public final class ConfigLoader {
                 r.integer("LIFTOS_ALERT_RETRY_BASE_MS", 5000, 10, 3_600_000),
                 r.integer("LIFTOS_AUDIT_CHECKPOINT_SECONDS", 60, 1, 86_400),
                 r.integer("LIFTOS_AUDIT_SYSTEM_RETENTION_DAYS", 365, 1, 36_500));
-        Config.Mfa mfa = mfa(r);
+        Config.Mfa mfa;
         if (!r.problems.isEmpty()) {
             throw new ConfigException(r.problems);
         }
@@ -226,6 +229,7 @@ public final class ConfigLoader {
                 r.problem("LIFTOS_PUBLIC_URL", "must be an http(s) URL: scheme, host, optional port and path");
             }
         }
+        mfa = mfa(r, publicUrl);
         if (!r.problems.isEmpty()) {
             throw new ConfigException(r.problems);
         }
@@ -234,7 +238,7 @@ public final class ConfigLoader {
                 keys, features, redis, bootstrap, smtp, auth, edge, audit, mfa, retention);
     }
 
-    private static Config.Mfa mfa(Reader r) {
+    private static Config.Mfa mfa(Reader r, java.net.URI publicUrl) {
         Optional<Config.Sms> sms = r.optional("LIFTOS_SMS_ENDPOINT").flatMap(v -> {
             URI uri;
             try {
@@ -271,7 +275,29 @@ public final class ConfigLoader {
                 r.problem("LIFTOS_STEP_UP_RISK", "must be a number between 0 and 1");
             }
         }
-        return new Config.Mfa(sms, threshold, r.integer("LIFTOS_STEP_UP_MAX_AGE_MINUTES", 15, 1, 24 * 60));
+        return new Config.Mfa(sms, threshold, r.integer("LIFTOS_STEP_UP_MAX_AGE_MINUTES", 15, 1, 24 * 60), webAuthn(r, publicUrl));
+    }
+
+    /** The relying party: by default the public URL's host and origin, so a plain deployment needs no setting. */
+    private static Config.WebAuthn webAuthn(Reader r, java.net.URI publicUrl) {
+        String rpId = r.string("LIFTOS_WEBAUTHN_RP_ID", publicUrl.getHost());
+        if (!rpId.matches("[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?")) {
+            r.problem("LIFTOS_WEBAUTHN_RP_ID", "must be a lowercase domain name (no scheme, port or path), e.g. example.com");
+        }
+        String defaultOrigin = publicUrl.getScheme() + "://" + publicUrl.getRawAuthority();
+        List<String> origins = r.list("LIFTOS_WEBAUTHN_ORIGINS", List.of(defaultOrigin));
+        for (String origin : origins) {
+            Optional<java.net.URI> u = publicUrl(origin);
+            if (u.isEmpty() || !(u.get().getRawPath() == null || u.get().getRawPath().isEmpty())
+                    || !(u.get().getHost().equals(rpId) || u.get().getHost().endsWith("." + rpId))) {
+                r.problem("LIFTOS_WEBAUTHN_ORIGINS", "each entry must be an origin (scheme://host[:port]) on the relying-party id's domain");
+            }
+        }
+        String name = r.string("LIFTOS_WEBAUTHN_RP_NAME", "LiftOS");
+        if (name.isBlank() || name.length() > 64) {
+            r.problem("LIFTOS_WEBAUTHN_RP_NAME", "must be 1-64 characters");
+        }
+        return new Config.WebAuthn(rpId, name, origins);
     }
 
     private static Config.Edge edge(Reader r) {

@@ -72,7 +72,8 @@ final class IncidentDetector implements SecurityEventListener {
             case RATE_LIMIT_EXCEEDED -> apiAbuse(e);
             case LOGIN_SUCCESS, TOKEN_REFRESHED -> distinctIps(e);
             case SUSPICIOUS_ACTIVITY -> {
-                if ("refresh_token_reuse".equals(e.action())) {
+                // a replayed refresh token, or a passkey whose signature counter went down (a cloned authenticator)
+                if ("refresh_token_reuse".equals(e.action()) || "passkey_counter_regressed".equals(e.action())) {
                     tokenTheft(e);
                 }
             }
@@ -236,14 +237,17 @@ final class IncidentDetector implements SecurityEventListener {
         }
     }
 
-    /** A retired refresh token came back: the family is already revoked by auth; end every other session too. */
+    /**
+     * A retired refresh token came back (the family is already revoked by auth), or a cloned passkey signed: end
+     * every session of the user.
+     */
     private void tokenTheft(SecurityEvent e) {
         if (e.actorId().isEmpty()) {
             return;
         }
         UUID user = e.actorId().get();
         Incidents.Detection d = incidents.detected(e.orgId(), IncidentType.TOKEN_THEFT, "user:" + user, List.of(user),
-                List.of(e.eventId()), Map.of("signal", "refresh_token_reuse"));
+                List.of(e.eventId()), Map.of("signal", e.action()));
         int ended = containment.endSessionsOfUser(user, "token_theft");
         incidents.systemStep(d.incidentId(), "end_sessions", Map.of("user_id", user.toString(), "sessions_ended", ended));
     }

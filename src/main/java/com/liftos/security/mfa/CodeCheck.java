@@ -45,6 +45,7 @@ final class CodeCheck {
             case TOTP -> totp.check(c, user, presented, required);
             case EMAIL, SMS -> sent.check(c, user, m, presented, required);
             case RECOVERY -> recovery.spend(c, user.id(), presented);
+            case PASSKEY -> false;
         };
     }
 

@@ -51,14 +51,33 @@ final class Methods {
         });
     }
 
-    /** Active methods, plus {@code recovery} when unused recovery codes remain; empty means no MFA. */
+    /**
+     * Active methods, {@code passkey} when the user has one, plus {@code recovery} when unused recovery codes remain;
+     * empty means no MFA.
+     */
     List<String> activeMethods(UUID userId) {
         List<String> methods = new ArrayList<>(enrolled(userId).stream()
                 .filter(e -> e.status() == MethodStatus.ACTIVE).map(e -> e.method().wire()).toList());
+        if (firstPasskey(userId).isPresent()) {
+            methods.add(Method.PASSKEY.wire());
+        }
         if (!methods.isEmpty() && recovery.left(userId) > 0) {
             methods.add(Method.RECOVERY.wire());
         }
         return List.copyOf(methods);
+    }
+
+    /** When the user's first passkey still registered was registered; empty without one. */
+    Optional<Instant> firstPasskey(UUID userId) {
+        return db.run(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT min(created_at) FROM mfa_passkeys WHERE user_id = ?")) {
+                ps.setObject(1, userId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return Optional.ofNullable(rs.getTimestamp(1)).map(Timestamp::toInstant);
+                }
+            }
+        });
     }
 
     boolean isActive(UUID userId, Method m) {

@@ -24,7 +24,8 @@ import java.util.UUID;
 import java.util.function.Function;
 
 /**
- * Multi-factor authentication: TOTP (RFC 6238) with QR enrolment, recovery codes, emailed and texted codes, the
+ * Multi-factor authentication: TOTP (RFC 6238) with QR enrolment, recovery codes, emailed and texted codes, passkeys
+ * (WebAuthn, as a second factor and for passwordless sign-in), the
  * MFA step of login ({@code POST /v1/auth/mfa/verify}), organization-enforced MFA and step-up for risky requests.
  *
  * <p>Wiring: {@link #factors} before {@code Auth} (it is the login's {@link com.liftos.security.auth.account.SecondFactor}),
@@ -71,21 +72,29 @@ public final class Mfa {
                 Purge.olderThan("mfa_otp_codes", Duration.ZERO,
                         "DELETE FROM mfa_otp_codes WHERE ctid >= ?::tid AND ctid < ?::tid AND expires_at < ?"),
                 Purge.olderThan("mfa_login_challenges", MfaLogin.TOKEN_LIFETIME,
-                        "DELETE FROM mfa_login_challenges WHERE ctid >= ?::tid AND ctid < ?::tid AND expires_at < ?"));
+                        "DELETE FROM mfa_login_challenges WHERE ctid >= ?::tid AND ctid < ?::tid AND expires_at < ?"),
+                Purge.olderThan("mfa_passkey_challenges", Duration.ZERO,
+                        "DELETE FROM mfa_passkey_challenges WHERE ctid >= ?::tid AND ctid < ?::tid AND expires_at < ?"));
     }
 
     public static Mfa start(MfaFactors factors, Auth auth, Users users, Optional<Mailer> mailer, Optional<SmsSender> sms,
                             AuditLog audit, ObjectMapper json, Function<UUID, SecurityConfig> orgConfigs,
-                            Config.Mfa settings, Clock clock) {
+                            Config.Mfa settings, Clock clock, SecureRandom random) {
         Delivery delivery = new Delivery(factors.sentCodes, mailer, sms);
         MfaEvents events = new MfaEvents(audit, factors.wrongCodes, clock);
+        Passkeys passkeys = new Passkeys(factors.db, new PasskeyVerifier(settings.webAuthn()), settings.webAuthn(),
+                factors.recoveryCodes, clock, random);
+        PasskeyEvents passkeyEvents = new PasskeyEvents(audit, events, clock);
         MfaLogin login = new MfaLogin(factors.db, auth.challenges(), auth.sessions(), auth.logins(), users, factors.codes,
-                delivery, events, clock);
+                delivery, passkeys, events, clock);
         Bodies bodies = new Bodies(json);
+        Duration stepUpAge = Duration.ofMinutes(settings.stepUpMaxAgeMinutes());
         List<Route> routes = new ArrayList<>(new MfaRoutes(factors, users, delivery, events, bodies, orgConfigs).routes());
-        routes.addAll(new MfaLoginRoutes(login, auth.tokenResponder(), bodies).routes());
+        routes.addAll(new MfaLoginRoutes(login, passkeyEvents, auth.tokenResponder(), bodies).routes());
+        routes.addAll(new PasskeyRoutes(passkeys, passkeyEvents, events, factors, login, auth.logins(), users,
+                auth.tokenResponder(), bodies, orgConfigs, stepUpAge, clock).routes());
         return new Mfa(List.copyOf(routes), MfaGuards.enrollmentOnly(orgConfigs),
-                MfaGuards.stepUp(settings.stepUpRiskThreshold(), Duration.ofMinutes(settings.stepUpMaxAgeMinutes()), audit, clock));
+                MfaGuards.stepUp(settings.stepUpRiskThreshold(), stepUpAge, audit, clock));
     }
 
     public List<Route> routes() {

@@ -3,12 +3,14 @@ package com.liftos.security.mfa;
 import com.liftos.security.auth.account.SecondFactor;
 import com.liftos.security.auth.user.User;
 import com.liftos.security.org.Organizations;
+import com.liftos.security.org.SecurityConfig;
 import com.liftos.security.store.Db;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -46,14 +48,17 @@ public final class MfaFactors implements SecondFactor {
 
     @Override
     public boolean requiredByOrg(User user) {
-        return orgs.securityConfig(user.orgId()).requireMfa();
+        SecurityConfig cfg = orgs.securityConfig(user.orgId());
+        return cfg.requireMfa() || cfg.requiresPhishingResistantMfa(user.roles());
     }
 
     @Override
     public List<Factor> factorsOf(UUID userId) {
-        return methods.enrolled(userId).stream()
+        List<Factor> out = new java.util.ArrayList<>(methods.enrolled(userId).stream()
                 .map(e -> new Factor(e.method().wire(), e.status().wire(), e.enabledAt()))
-                .toList();
+                .toList());
+        methods.firstPasskey(userId).ifPresent(t -> out.add(new Factor(Method.PASSKEY.wire(), MethodStatus.ACTIVE.wire(), Optional.of(t))));
+        return List.copyOf(out);
     }
 
     @Override
@@ -63,8 +68,10 @@ public final class MfaFactors implements SecondFactor {
         }
         return db.run(c -> {
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT DISTINCT user_id FROM mfa_methods WHERE user_id = ANY (?) AND status = 'active'")) {
+                    "SELECT user_id FROM mfa_methods WHERE user_id = ANY (?) AND status = 'active' "
+                            + "UNION SELECT user_id FROM mfa_passkeys WHERE user_id = ANY (?)")) {
                 ps.setArray(1, c.createArrayOf("uuid", userIds.toArray()));
+                ps.setArray(2, c.createArrayOf("uuid", userIds.toArray()));
                 Set<UUID> out = new HashSet<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -83,8 +90,10 @@ public final class MfaFactors implements SecondFactor {
     public long usersWithActiveFactor(Collection<UUID> users) {
         return db.run(c -> {
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT count(DISTINCT user_id) FROM mfa_methods WHERE user_id = ANY (?) AND status = 'active'")) {
+                    "SELECT count(*) FROM (SELECT user_id FROM mfa_methods WHERE user_id = ANY (?) AND status = 'active' "
+                            + "UNION SELECT user_id FROM mfa_passkeys WHERE user_id = ANY (?)) u")) {
                 ps.setArray(1, c.createArrayOf("uuid", users.toArray()));
+                ps.setArray(2, c.createArrayOf("uuid", users.toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     return rs.getLong(1);

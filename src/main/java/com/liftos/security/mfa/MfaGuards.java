@@ -21,13 +21,17 @@ final class MfaGuards {
 
     private MfaGuards() {}
 
+    /** RFC 8176 values of a phishing-resistant factor: a passkey bound to the relying party's origin. */
+    static final Set<String> PHISHING_RESISTANT_AMR = Set.of("hwk", "swk");
+
     static boolean hasMfa(Principal p) {
         return p.amr().stream().anyMatch(MFA_AMR::contains);
     }
 
     /**
      * When the caller's organization requires MFA, a user whose token carries no MFA factor may only use
-     * {@code /v1/mfa/*} (to enrol) and log out: 403 {@code mfa_enrollment_required} elsewhere. Service accounts
+     * {@code /v1/mfa/*} (to enrol) and log out: 403 {@code mfa_enrollment_required} elsewhere. The same holds for a
+     * member of a role in {@code phishing_resistant_mfa_roles} whose token was not signed in with a passkey. Service accounts
      * authenticate with client secrets and are not concerned. Read on every request, so turning
      * {@code require_mfa} on also confines sessions that were open before.
      */
@@ -37,14 +41,20 @@ final class MfaGuards {
                 return;
             }
             Principal p = request.principal().get();
-            if (p.kind() != Principal.Kind.USER || hasMfa(p)) {
+            if (p.kind() != Principal.Kind.USER || p.amr().stream().anyMatch(PHISHING_RESISTANT_AMR::contains)) {
                 return;
             }
             String path = route.path();
             if (path.equals("/v1/mfa") || path.startsWith("/v1/mfa/") || path.equals("/v1/auth/logout")) {
                 return;
             }
-            if (orgConfigs.apply(p.orgId()).requireMfa()) {
+            SecurityConfig cfg = orgConfigs.apply(p.orgId());
+            if (cfg.requiresPhishingResistantMfa(p.roles())) {
+                throw new ApiException(403, "mfa_enrollment_required",
+                        "Your organization requires a passkey for your role; register one at /v1/mfa/passkeys, then sign in with it",
+                        Map.of("enroll", "/v1/mfa/passkeys/options"), Map.of());
+            }
+            if (!hasMfa(p) && cfg.requireMfa()) {
                 throw new ApiException(403, "mfa_enrollment_required",
                         "Your organization requires multi-factor authentication; enroll a method at /v1/mfa, then sign in again",
                         Map.of("enroll", "/v1/mfa/totp/enroll"), Map.of());

@@ -11,8 +11,10 @@ import com.liftos.security.store.Db;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,11 +41,12 @@ final class MfaLogin {
     private final Users users;
     private final CodeCheck codes;
     private final Delivery delivery;
+    private final Passkeys passkeys;
     private final MfaEvents events;
     private final Clock clock;
 
     MfaLogin(Db db, ChallengeTokens challenges, Sessions sessions, Logins logins, Users users, CodeCheck codes,
-             Delivery delivery, MfaEvents events, Clock clock) {
+             Delivery delivery, Passkeys passkeys, MfaEvents events, Clock clock) {
         this.db = db;
         this.challenges = challenges;
         this.sessions = sessions;
@@ -51,6 +54,7 @@ final class MfaLogin {
         this.users = users;
         this.codes = codes;
         this.delivery = delivery;
+        this.passkeys = passkeys;
         this.events = events;
         this.clock = clock;
     }
@@ -70,6 +74,9 @@ final class MfaLogin {
 
         /** A wrong code (audited and counted). */
         record WrongCode() implements Outcome {}
+
+        /** A passkey assertion refused by the check {@code reason} (audited and counted as a wrong code). */
+        record PasskeyRefused(String reason) implements Outcome {}
 
         /** Too many wrong codes lately; try again in {@code retryAfterSeconds}. */
         record Throttled(long retryAfterSeconds) implements Outcome {}
@@ -109,6 +116,38 @@ final class MfaLogin {
 
     /** Checks the code and, when right, opens the session with {@code amr = ["pwd", <factor>]}. */
     Outcome verify(User user, String mfaToken, Method method, String code, Client client, MfaEvents.Origin origin) {
+        return verify(user, mfaToken, method, c -> codes.check(c, user, method, code, MethodStatus.ACTIVE)
+                ? Optional.of(method.amr) : Optional.empty(), client, origin, Optional.empty());
+    }
+
+    /**
+     * Checks a passkey assertion (against a second-factor challenge of this user) and, when it verifies, opens the
+     * session with {@code amr = ["pwd", "hwk" | "swk"]}. A refusal counts as a wrong code, its check named in the audit.
+     */
+    Outcome verifyPasskey(User user, String mfaToken, String responseJson, Client client, MfaEvents.Origin origin,
+                          PasskeyEvents passkeyEvents) {
+        OptionalLong throttled = events.throttledFor(user);
+        if (throttled.isPresent()) {
+            return new Outcome.Throttled(throttled.getAsLong());
+        }
+        Passkeys.Assertion a = passkeys.verify(Passkeys.Purpose.SECOND_FACTOR, Optional.of(user.id()), responseJson);
+        Optional<String> amr = a instanceof Passkeys.Assertion.Verified v ? Optional.of(v.passkey().amr()) : Optional.empty();
+        Optional<String> refusal = Optional.empty();
+        if (a instanceof Passkeys.Assertion.Refused r) {
+            refusal = Optional.of(r.reason().wire());
+            passkeyEvents.refused(r, origin);
+        }
+        return verify(user, mfaToken, Method.PASSKEY, c -> amr, client, origin, refusal);
+    }
+
+    /** The code or assertion check, run under the MFA token's row lock: the {@code amr} value when right. */
+    @FunctionalInterface
+    private interface Check {
+        Optional<String> amr(Connection c) throws SQLException;
+    }
+
+    private Outcome verify(User user, String mfaToken, Method method, Check check, Client client, MfaEvents.Origin origin,
+                           Optional<String> refusal) {
         OptionalLong throttled = events.throttledFor(user);
         if (throttled.isPresent()) {
             return new Outcome.Throttled(throttled.getAsLong());
@@ -123,7 +162,7 @@ final class MfaLogin {
         }
         byte[] tokenHash = sha256(mfaToken);
         Instant now = clock.instant();
-        Optional<Boolean> accepted = db.tx(c -> {
+        Optional<Optional<String>> accepted = db.tx(c -> {
             try (PreparedStatement ps = c.prepareStatement("""
                     INSERT INTO mfa_login_challenges (token_hash, user_id, expires_at) VALUES (?, ?, ?)
                     ON CONFLICT (token_hash) DO NOTHING""")) {
@@ -138,11 +177,12 @@ final class MfaLogin {
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     if (rs.getTimestamp(1) != null || rs.getInt(2) >= TOKEN_FAILURES) {
-                        return Optional.<Boolean>empty();
+                        return Optional.<Optional<String>>empty();
                     }
                 }
             }
-            boolean ok = codes.check(c, user, method, code, MethodStatus.ACTIVE);
+            Optional<String> amr = check.amr(c);
+            boolean ok = amr.isPresent();
             try (PreparedStatement ps = c.prepareStatement("""
                     UPDATE mfa_login_challenges SET consumed_at = CASE WHEN ? THEN ? ELSE consumed_at END,
                         failures = failures + CASE WHEN ? THEN 0 ELSE 1 END
@@ -157,28 +197,32 @@ final class MfaLogin {
                 ps.setTimestamp(1, Timestamp.from(now.minus(TOKEN_LIFETIME)));
                 ps.executeUpdate();
             }
-            return Optional.of(ok);
+            return Optional.of(amr);
         });
         if (accepted.isEmpty()) {
             return new Outcome.TokenSpent();
         }
-        if (!accepted.get()) {
-            events.wrongCode(user, method, MfaEvents.Step.LOGIN, origin);
+        if (accepted.get().isEmpty()) {
+            events.wrongCode(user, method, MfaEvents.Step.LOGIN, origin, refusal);
             logins.secondFactorFailed(user, client);
-            return new Outcome.WrongCode();
+            return refusal.isPresent() ? new Outcome.PasskeyRefused(refusal.get()) : new Outcome.WrongCode();
         }
         Sessions.Opened opened;
         try {
-            opened = sessions.open(user, List.of("pwd", method.amr), client);
+            opened = sessions.open(user, List.of("pwd", accepted.get().get()), client);
         } catch (Sessions.SessionLimitReached e) {
             return new Outcome.SessionLimitReached();
         }
-        return new Outcome.Opened(opened, logins.signedIn(user, opened, client));
+        return new Outcome.Opened(opened, logins.signedIn(user, opened, client, method.wire()));
     }
 
     static byte[] sha256(String s) {
+        return sha256(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] sha256(byte[] b) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256").digest(b);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 unavailable", e);
         }

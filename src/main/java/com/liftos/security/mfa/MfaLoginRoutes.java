@@ -1,5 +1,6 @@
 package com.liftos.security.mfa;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.liftos.security.auth.Grant;
 import com.liftos.security.auth.TokenResponder;
 import com.liftos.security.auth.TokenResponse;
@@ -14,6 +15,7 @@ import com.liftos.security.http.Route;
 import com.liftos.security.http.RouteDoc;
 import io.javalin.http.Context;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -22,16 +24,18 @@ import java.util.Optional;
  */
 final class MfaLoginRoutes {
     private final MfaLogin login;
+    private final PasskeyEvents passkeyEvents;
     private final TokenResponder responder;
     private final Bodies bodies;
 
-    MfaLoginRoutes(MfaLogin login, TokenResponder responder, Bodies bodies) {
+    MfaLoginRoutes(MfaLogin login, PasskeyEvents passkeyEvents, TokenResponder responder, Bodies bodies) {
         this.login = login;
+        this.passkeyEvents = passkeyEvents;
         this.responder = responder;
         this.bodies = bodies;
     }
 
-    record LoginStepBody(String mfaToken, String method, String code, String deviceId) {
+    record LoginStepBody(String mfaToken, String method, String code, String deviceId, JsonNode credential) {
         @Override
         public String toString() {
             return "LoginStepBody[method=" + method + "]";
@@ -46,10 +50,11 @@ final class MfaLoginRoutes {
                                 .errors(502, "delivery_failed").errors(503, "channel_unavailable")),
                 Route.post("/v1/auth/mfa/verify", Access.open(Access.RateCategory.CREDENTIAL), this::verify)
                         .doc(RouteDoc.of("Finish a login with its second factor")
-                                .details("The `mfa_token` of the login and a code of `method` (totp, email, sms, or a recovery code). "
-                                        + "Answers tokens as a password login does.")
+                                .details("The `mfa_token` of the login and a code of `method` (totp, email, sms, or a recovery code), "
+                                        + "or `method` `passkey` with `credential`, the assertion's `toJSON()` for the options of "
+                                        + "`POST /v1/auth/mfa/passkey/options`. Answers tokens as a password login does.")
                                 .json("MfaLoginRequest").ok("SessionTokens")
-                                .errors(400, "validation_failed").errors(401, "invalid_token", "invalid_code")
+                                .errors(400, "validation_failed").errors(401, "invalid_token", "invalid_code", "passkey_rejected")
                                 .errors(403, "ip_not_allowed", "ip_blocked").errors(409, "session_limit").errors(429, "too_many_attempts")));
     }
 
@@ -63,11 +68,14 @@ final class MfaLoginRoutes {
 
     private void verify(Context ctx) {
         LoginStepBody body = bodies.read(ctx, LoginStepBody.class);
-        if (body.method() == null || body.code() == null) {
-            throw ApiException.validation("mfa_token, method and code are required", List.of("mfa_token, method and code are required"));
+        boolean passkey = Method.PASSKEY.wire().equals(body.method());
+        if (body.method() == null || (passkey ? body.credential() == null : body.code() == null)) {
+            throw ApiException.validation("mfa_token, method and code (or credential) are required",
+                    List.of("mfa_token, method and code are required (credential instead of code for a passkey)"));
         }
         Method method = Method.parse(body.method()).orElseThrow(() -> ApiException.validation("Invalid method",
-                List.of("method must be totp, email, sms or recovery")));
+                List.of("method must be totp, email, sms, passkey or recovery")));
+        String credential = passkey ? PasskeyRoutes.credential(body.credential()) : "";
         if (body.deviceId() != null && !Device.validDeviceId(body.deviceId())) {
             throw ApiException.validation("Invalid device_id", List.of("device_id must be 1-128 characters of A-Z a-z 0-9 . _ : -"));
         }
@@ -75,7 +83,10 @@ final class MfaLoginRoutes {
         RequestContext rc = RequestContext.of(ctx);
         Client client = Client.of(rc.userAgent(), Optional.ofNullable(ctx.header("Accept-Language")), rc.clientIp(),
                 Optional.ofNullable(body.deviceId()), rc.requestId());
-        switch (login.verify(user, body.mfaToken(), method, body.code(), client, MfaRoutes.origin(ctx))) {
+        MfaLogin.Outcome outcome = passkey
+                ? login.verifyPasskey(user, body.mfaToken(), credential, client, MfaRoutes.origin(ctx), passkeyEvents)
+                : login.verify(user, body.mfaToken(), method, body.code(), client, MfaRoutes.origin(ctx));
+        switch (outcome) {
             case MfaLogin.Outcome.Opened o -> {
                 TokenResponse response = responder.respond(new Grant.SessionOpened(o.session(), false, o.deviceToken()));
                 response.headers().forEach(ctx::header);
@@ -84,6 +95,8 @@ final class MfaLoginRoutes {
             }
             case MfaLogin.Outcome.TokenSpent s -> throw ApiException.invalidToken();
             case MfaLogin.Outcome.WrongCode w -> throw new ApiException(401, "invalid_code", "The code is not valid");
+            case MfaLogin.Outcome.PasskeyRefused r -> throw new ApiException(401, "passkey_rejected",
+                    "The passkey response was not accepted", Map.of("reason", r.reason()), Map.of());
             case MfaLogin.Outcome.Throttled t -> throw MfaRoutes.tooManyAttempts(t.retryAfterSeconds());
             case MfaLogin.Outcome.SessionLimitReached l -> throw ApiException.conflict("session_limit",
                     "The maximum number of concurrent sessions is reached; log out of another session first");

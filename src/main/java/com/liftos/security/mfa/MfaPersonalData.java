@@ -13,13 +13,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * MFA's share of a data subject's data. The export says which factors are on (method, status, dates); secrets,
- * codes and phone numbers never leave. Erasure deletes every MFA row of the user.
+ * MFA's share of a data subject's data. The export says which factors are on (method, status, dates) and lists the
+ * passkeys (name, authenticator model, dates); secrets, codes, phone numbers and passkeys' keys never leave. Erasure deletes every MFA row of the user.
  */
 public final class MfaPersonalData implements PersonalData {
     /** Every table holding a user's MFA state, challenges before the methods they were issued for. */
-    private static final List<String> TABLES = List.of("mfa_login_challenges", "mfa_otp_codes", "mfa_otp_sends",
-            "mfa_failures", "mfa_recovery_codes", "mfa_methods");
+    private static final List<String> TABLES = List.of("mfa_login_challenges", "mfa_passkey_challenges", "mfa_otp_codes",
+            "mfa_otp_sends", "mfa_failures", "mfa_recovery_codes", "mfa_methods", "mfa_passkeys");
 
     private final JsonRows rows;
 
@@ -31,11 +31,15 @@ public final class MfaPersonalData implements PersonalData {
     public Map<String, Object> export(Connection c, DataSubject subject) throws SQLException {
         JsonNode methods = rows.many(c, "SELECT method, status, created_at, enabled_at FROM mfa_methods WHERE user_id = ?",
                 subject.userId());
-        boolean enabled = false;
+        // passkeys: what the owner sees in their list; never the credential id or public key
+        JsonNode passkeys = rows.many(c, """
+                SELECT id, name, aaguid, backup_eligible AS synced, created_at, last_used_at FROM mfa_passkeys
+                WHERE user_id = ? ORDER BY created_at""", subject.userId());
+        boolean enabled = !passkeys.isEmpty();
         for (JsonNode m : methods) {
             enabled |= "active".equals(m.path("status").asText());
         }
-        return Map.of("mfa", Map.of("enabled", enabled, "methods", methods));
+        return Map.of("mfa", Map.of("enabled", enabled, "methods", methods, "passkeys", passkeys));
     }
 
     @Override

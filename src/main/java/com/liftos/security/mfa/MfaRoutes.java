@@ -141,7 +141,7 @@ final class MfaRoutes {
                 }
                 respondSent(ctx, method, delivery.send(user, method, MethodStatus.PENDING));
             }
-            case RECOVERY -> throw ApiException.notFound("Not found");
+            case RECOVERY, PASSKEY -> throw ApiException.notFound("Not found");
         }
     }
 

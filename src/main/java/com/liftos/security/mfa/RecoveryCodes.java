@@ -86,9 +86,11 @@ final class RecoveryCodes {
     void dropUnlessActiveMethods(Connection c, UUID userId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 DELETE FROM mfa_recovery_codes WHERE user_id = ?
-                AND NOT EXISTS (SELECT 1 FROM mfa_methods WHERE user_id = ? AND status = 'active')""")) {
+                AND NOT EXISTS (SELECT 1 FROM mfa_methods WHERE user_id = ? AND status = 'active')
+                AND NOT EXISTS (SELECT 1 FROM mfa_passkeys WHERE user_id = ?)""")) {
             ps.setObject(1, userId);
             ps.setObject(2, userId);
+            ps.setObject(3, userId);
             ps.executeUpdate();
         }
     }

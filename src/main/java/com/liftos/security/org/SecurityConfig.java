@@ -19,7 +19,9 @@ public record SecurityConfig(
         Integer auditRetentionDays,
         ComplianceSettings complianceSettings,
         IncidentThresholds incidentThresholds,
-        List<String> securityContacts) {
+        List<String> securityContacts,
+        List<String> phishingResistantMfaRoles,
+        List<String> passkeyAaguids) {
 
     /** Incident detection thresholds (the guide's automated detection figures) and containment durations. */
     public record IncidentThresholds(Integer failedLoginsPerUser, Integer failedLoginWindowMinutes,
@@ -126,10 +128,18 @@ public record SecurityConfig(
         complianceSettings = complianceSettings == null ? ComplianceSettings.defaults() : complianceSettings;
         incidentThresholds = incidentThresholds == null ? IncidentThresholds.defaults() : incidentThresholds;
         securityContacts = securityContacts == null ? List.of() : List.copyOf(securityContacts);
+        phishingResistantMfaRoles = phishingResistantMfaRoles == null ? List.of() : List.copyOf(phishingResistantMfaRoles);
+        passkeyAaguids = passkeyAaguids == null ? List.of()
+                : passkeyAaguids.stream().map(a -> a == null ? "" : a.toLowerCase(java.util.Locale.ROOT)).toList();
+    }
+
+    /** Whether a member of {@code roles} must sign in with a phishing-resistant factor (a passkey). */
+    public boolean requiresPhishingResistantMfa(java.util.Collection<String> roles) {
+        return roles.stream().anyMatch(phishingResistantMfaRoles::contains);
     }
 
     public static SecurityConfig defaults() {
-        return new SecurityConfig(null, null, null, null, null, null, null, null, null, null);
+        return new SecurityConfig(null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Every invalid value, one line each naming the field; empty when valid. */
@@ -171,6 +181,12 @@ public record SecurityConfig(
                 p.add("security_contacts contains an invalid email address");
                 break;
             }
+        }
+        if (phishingResistantMfaRoles.size() > 50 || phishingResistantMfaRoles.stream().anyMatch(r -> r == null || !r.matches("[a-z0-9_-]{1,64}"))) {
+            p.add("phishing_resistant_mfa_roles holds at most 50 role ids (a-z, 0-9, _ and -)");
+        }
+        if (passkeyAaguids.size() > 200 || passkeyAaguids.stream().anyMatch(a -> !a.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"))) {
+            p.add("passkey_aaguids holds at most 200 AAGUIDs, each a UUID");
         }
         return p;
     }

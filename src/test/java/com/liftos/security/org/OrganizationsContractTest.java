@@ -73,7 +73,7 @@ class OrganizationsContractTest {
     @Test
     void replacingTheConfigurationReturnsThePreviousOne() {
         Organization org = orgs.create("Config " + UUID.randomUUID());
-        SecurityConfig stricter = new SecurityConfig(3, 15, true, List.of("10.0.0.0/8"), null, null, 30, null, null, List.of());
+        SecurityConfig stricter = new SecurityConfig(3, 15, true, List.of("10.0.0.0/8"), null, null, 30, null, null, List.of(), null, null);
         SecurityConfig previous = db.tx(c -> orgs.replaceSecurityConfig(c, org.id(), stricter, Optional.empty()));
         assertThat(previous).isEqualTo(SecurityConfig.defaults());
         assertThat(orgs.securityConfig(org.id())).isEqualTo(stricter);

@@ -218,13 +218,54 @@ public final class Logins {
      * log's group commit, durable before the tokens are returned.
      */
     public String signedIn(User user, Sessions.Opened opened, Client client) {
-        audit.record(SecurityEvent.builder(SecurityEventType.LOGIN_SUCCESS, "login")
+        return signedIn(user, opened, client, Optional.empty());
+    }
+
+    /** {@link #signedIn(User, Sessions.Opened, Client)} naming the second factor or passwordless {@code method} in the event. */
+    public String signedIn(User user, Sessions.Opened opened, Client client, String method) {
+        return signedIn(user, opened, client, Optional.of(method));
+    }
+
+    private String signedIn(User user, Sessions.Opened opened, Client client, Optional<String> method) {
+        SecurityEvent.Builder b = SecurityEvent.builder(SecurityEventType.LOGIN_SUCCESS, "login")
                 .org(user.orgId()).actor(user.id(), SecurityEvent.ActorType.USER).resource("user:" + user.id())
                 .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
                 .detail("session_id", opened.tokens().sessionId().toString()).detail("amr", opened.amr())
                 .detail("new_device", opened.newDevice()).detail("ip_changed", opened.ipChanged())
-                .risk(opened.riskScore()).build(clock.instant()));
+                .risk(opened.riskScore());
+        method.ifPresent(m -> b.detail("method", m));
+        audit.record(b.build(clock.instant()));
         return devices.issue(user.id(), clock.instant());
+    }
+
+    /**
+     * A sign-in proven without the password by {@code method} (a passkey with user verification, checked by the MFA
+     * feature): the checks that follow a right password (account disabled or locked by an admin, the org's networks,
+     * blocked addresses), then a session with {@code amr} and LOGIN_SUCCESS, as a password login has. A refusal is
+     * audited as LOGIN_FAILURE naming the method.
+     */
+    public LoginOutcome signInWithoutPassword(User user, List<String> amr, String method, Client client) {
+        Instant now = clock.instant();
+        Optional<String> m = Optional.of(method);
+        if (user.status() != User.Status.ACTIVE) {
+            return refuse(Optional.of(user), client, LoginOutcome.Reason.ACCOUNT_DISABLED, now, Optional.empty(), m);
+        }
+        if (user.lockedUntil().filter(now::isBefore).isPresent()) {
+            return refuse(Optional.of(user), client, LoginOutcome.Reason.ACCOUNT_LOCKED, now, Optional.empty(), m);
+        }
+        if (!network.permits(user.orgId(), client.ip())) {
+            return refuse(Optional.of(user), client, LoginOutcome.Reason.NETWORK_NOT_ALLOWED, now, Optional.empty(), m);
+        }
+        if (blocks.blocks(user.orgId(), client.ip())) {
+            return refuse(Optional.of(user), client, LoginOutcome.Reason.ADDRESS_BLOCKED, now, Optional.empty(), m);
+        }
+        Sessions.Opened opened;
+        try {
+            opened = sessions.open(user, amr, client);
+        } catch (Sessions.SessionLimitReached e) {
+            return refuse(Optional.of(user), client, LoginOutcome.Reason.SESSION_LIMIT, now, Optional.empty(), m);
+        }
+        return new LoginOutcome.Authenticated(user, opened, signedIn(user, opened, client, m));
     }
 
     /** A lock lifted by the owner's unlock link (ACCOUNT_UNLOCKED, by link); false for an unknown, used or expired link. */
@@ -276,6 +317,26 @@ public final class Logins {
         budgets.signInFailed(client.ip(), "u:" + user.id(), perAccountAndAddress(orgConfigs.apply(user.orgId())), false);
     }
 
+    /**
+     * Whether a passwordless sign-in may be checked from this client, before anyone is named: the address's budgets
+     * as for a password attempt (failures per day, and the default {@code auth} limit on failures per address under
+     * one shared account key); the seconds to wait when not.
+     */
+    public OptionalLong passwordlessRefusal(Client client) {
+        return budgets.signInRefusal(client.ip(), PASSWORDLESS_KEY, perAccountAndAddress(SecurityConfig.defaults()), false)
+                .map(r -> {
+                    recordThrottled(Optional.empty(), client, r, clock.instant());
+                    return OptionalLong.of(r.retryAfterSeconds());
+                }).orElseGet(OptionalLong::empty);
+    }
+
+    /** A refused passwordless sign-in counts against the address's sign-in budgets. */
+    public void passwordlessFailed(Client client) {
+        budgets.signInFailed(client.ip(), PASSWORDLESS_KEY, perAccountAndAddress(SecurityConfig.defaults()), false);
+    }
+
+    private static final String PASSWORDLESS_KEY = "passwordless";
+
     /** The retention rules of the login's own tables (lockout counts nobody needs any more). */
     public static List<Purge> purges() {
         return List.of(Lockouts.purge());
@@ -325,7 +386,12 @@ public final class Logins {
     }
 
     private LoginOutcome refuse(Optional<User> user, Client client, LoginOutcome.Reason reason, Instant now) {
-        return refuse(user, client, reason, now, Optional.empty());
+        return refuse(user, client, reason, now, Optional.empty(), Optional.empty());
+    }
+
+    private LoginOutcome refuse(Optional<User> user, Client client, LoginOutcome.Reason reason, Instant now,
+                                Optional<Lockouts.Scope> lockout) {
+        return refuse(user, client, reason, now, lockout, Optional.empty());
     }
 
     /**
@@ -333,11 +399,12 @@ public final class Logins {
      * lockout scope that refused it) and refuses.
      */
     private LoginOutcome refuse(Optional<User> user, Client client, LoginOutcome.Reason reason, Instant now,
-                                Optional<Lockouts.Scope> lockout) {
+                                Optional<Lockouts.Scope> lockout, Optional<String> method) {
         SecurityEvent.Builder b = SecurityEvent.builder(SecurityEventType.LOGIN_FAILURE, "login")
                 .clientIp(client.ip()).userAgent(client.userAgent().orElse(null)).requestId(client.requestId())
                 .success(false).detail("reason", reason.audited()).risk(0.3);
         lockout.ifPresent(l -> b.detail("lockout", l.wire()));
+        method.ifPresent(m -> b.detail("method", m));
         user.ifPresent(u -> b.org(u.orgId()).actor(u.id(), SecurityEvent.ActorType.USER).resource("user:" + u.id()));
         if (user.isEmpty()) {
             b.actor(null, SecurityEvent.ActorType.ANONYMOUS);
