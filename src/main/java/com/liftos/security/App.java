@@ -28,6 +28,8 @@ import com.liftos.security.vault.Caller;
 import com.liftos.security.auth.password.PasswordHasher;
 import com.liftos.security.auth.user.Users;
 import com.liftos.security.config.Config;
+import com.liftos.security.connection.ConnectionRoutes;
+import com.liftos.security.connection.Connections;
 import com.liftos.security.audit.AuditKey;
 import com.liftos.security.crypto.CryptoProviders;
 import com.liftos.security.crypto.InsecureKeyAccess;
@@ -204,11 +206,15 @@ public final class App implements AutoCloseable {
             // Each feature's share of a subject's data, in export order; the accounts are exported first and erased last.
             Privacy privacy = new Privacy(db, audit, orgs, new AccountPersonalData(db, json), List.of(new MfaPersonalData(json),
                     new VaultPersonalData(json), auditing.personalData(), incidents.personalData()), erasureLevers(auth, vault), json, clock);
+            // Tokens of tenants' platform connections, sealed through the vault like credentials.
+            Connections connections = Connections.start(db, audit, vault.secrets(), config.connections().providersFile(),
+                    config.http().publicUrl(), json, clock, random);
             Consumer<UUID> endRoles = user -> auth.sessions().endAllForUser(user, "roles_revoked");
             CustomRoles customRoles = new CustomRoles(db, users, audit, clock, endRoles);
             RouteTable routes = OpenApiRoutes.withDocument(RouteTable.of(system.routes(), auth.routes(), mfa.routes(), incidents.routes(),
                     new PrivacyRoutes(privacy, json).routes(),
                     new VaultRoutes(vault, json, clock).routes(),
+                    new ConnectionRoutes(connections, json).routes(),
                     new AccessAdminRoutes(db, users, orgs, orgConfigs, audit, json, clock, endRoles, customRoles,
                             orgRateCeilings(config.edge())).routes(),
                     new CustomRoleRoutes(customRoles, orgs, json).routes(),

@@ -23,7 +23,8 @@ public record Config(
         Edge edge,
         Audit audit,
         Mfa mfa,
-        Retention retention) {
+        Retention retention,
+        Connections connections) {
 
     /**
      * HTTP listener and edge settings; {@code publicUrl}: where people's browsers reach the service (links in mail),
@@ -156,6 +157,9 @@ public record Config(
      * @param stepUpRiskThreshold request risk score from which step-up routes demand a recent MFA
      * @param stepUpMaxAgeMinutes how recent that MFA must be
      */
+    /** Connections to tenants' platforms: {@code providersFile} replaces the bundled provider catalogue when set. */
+    public record Connections(Optional<Path> providersFile) {}
+
     public record Mfa(Optional<Sms> sms, double stepUpRiskThreshold, int stepUpMaxAgeMinutes) {}
 
     /** A Twilio-compatible SMS endpoint: form fields To, From, Body, HTTP Basic auth with account and token. */

@@ -1,0 +1,572 @@
+package com.liftos.security.connection;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.liftos.security.audit.AuditLog;
+import com.liftos.security.audit.SecurityEvent;
+import com.liftos.security.audit.SecurityEventType;
+import com.liftos.security.connection.ConnectionStore.Row;
+import com.liftos.security.connection.ConnectionStore.Status;
+import com.liftos.security.connection.ProviderCatalogue.ProviderSpec;
+import com.liftos.security.connection.ProviderClient.AppClient;
+import com.liftos.security.connection.ProviderClient.TokenAnswer;
+import com.liftos.security.store.Db;
+import com.liftos.security.vault.Secrets;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Connections of an organization to its marketing platforms (issue 21): the org registers its OAuth client at a
+ * platform, an admin starts a connect (a single-use, hashed, 10-minute session; {@code state} and PKCE S256), the
+ * callback exchanges the code and stores the tokens sealed by the vault under the org's data key; workers then ask
+ * for an access token valid for at least N minutes and get one, refreshed first when needed.
+ *
+ * <p>Guarantees: no token is returned except by {@link #accessToken}, nor ever logged or audited. At most one
+ * refresh of a connection runs at a time across every instance: a refresher takes a lease under the row lock, which
+ * moves the row's {@code fence}; it stores the new tokens only while the fence is unchanged, so a holder that stalled
+ * past its lease cannot overwrite what a later holder stored. The rotated refresh token is committed before the new
+ * access token is handed out. A refresh the provider refuses with {@code invalid_grant} marks the connection
+ * {@code relink_needed} (audited); a crash between the provider's answer and our commit leaves the old tokens in
+ * place, and the next refresh either succeeds (providers that do not rotate, or keep a grace) or meets
+ * {@code invalid_grant} and marks the connection for re-consent: never silently broken.
+ */
+public final class Connections {
+    static final Duration SESSION_LIFETIME = Duration.ofMinutes(10);
+    static final Duration LEASE = Duration.ofSeconds(30);
+    /** How long a caller waits for another instance's refresh before answering 503. */
+    static final Duration WAIT_FOR_REFRESH = Duration.ofSeconds(20);
+    /** A token refreshed this recently is handed out even when it lives less than asked (a provider's short lifetime), instead of refreshing again. */
+    static final Duration JUST_REFRESHED = Duration.ofSeconds(10);
+    public static final String CALLBACK_PATH = "/v1/connections/callback";
+
+    private final Db db;
+    private final AuditLog audit;
+    private final Secrets secrets;
+    private final ProviderCatalogue catalogue;
+    private final ProviderClient client;
+    private final ConnectionStore store;
+    private final ObjectMapper json;
+    private final String redirectUri;
+    private final Clock clock;
+    private final SecureRandom random;
+    // One lock per connection id for this instance's callers; the lease orders instances. Never pruned: one small
+    // lock per connection this instance served.
+    private final Map<UUID, ReentrantLock> refreshing = new ConcurrentHashMap<>();
+
+    private Connections(Db db, AuditLog audit, Secrets secrets, ProviderCatalogue catalogue, ObjectMapper json, URI publicUrl,
+                        Clock clock, SecureRandom random) {
+        this.db = db;
+        this.audit = audit;
+        this.secrets = secrets;
+        this.catalogue = catalogue;
+        this.client = new ProviderClient(json);
+        this.store = new ConnectionStore(json);
+        this.json = json;
+        String base = publicUrl.toString();
+        this.redirectUri = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + CALLBACK_PATH;
+        this.clock = clock;
+        this.random = random;
+    }
+
+    /**
+     * Loads and checks the provider catalogue ({@code providersFile}, else the bundled one): a bad catalogue throws
+     * {@link com.liftos.security.config.ConfigException} with one line. {@code publicUrl} is where browsers reach
+     * the service: the callback every provider redirects to is under it.
+     */
+    public static Connections start(Db db, AuditLog audit, Secrets secrets, Optional<Path> providersFile, URI publicUrl,
+                                    ObjectMapper json, Clock clock, SecureRandom random) {
+        return new Connections(db, audit, secrets, ProviderCatalogue.load(providersFile, json), json, publicUrl, clock, random);
+    }
+
+    /** Who is acting, for the audit trail. */
+    public record Actor(UUID subject, SecurityEvent.ActorType type, String clientIp, Optional<String> userAgent, String requestId) {}
+
+    /** What a feature call did: its value, or why not (routes turn {@link Refusal} into a status). */
+    public sealed interface Outcome<T> {
+        record Done<T>(T value) implements Outcome<T> {}
+
+        record Refused<T>(Refusal kind, String code, String message, Optional<Duration> retryAfter) implements Outcome<T> {}
+    }
+
+    public enum Refusal { NOT_FOUND, INVALID, CONFLICT, UNAVAILABLE }
+
+    /** An org's OAuth client at a provider, without its secret. */
+    public record AppView(String provider, String clientId, Instant updatedAt) {}
+
+    public record Started(UUID sessionId, String provider, String authorizeUrl, Instant expiresAt) {}
+
+    /** A connection as listed: metadata only, never a token. */
+    public record View(UUID id, UUID orgId, String provider, String status, Map<String, String> params, Map<String, Object> metadata,
+                       List<String> scopes, Optional<Instant> accessExpiresAt, long refreshCount, Optional<Instant> lastRefreshedAt,
+                       Instant createdAt, Instant updatedAt) {}
+
+    /** An access token handed out; {@link #toString} names no value. */
+    public record Issued(UUID connectionId, String accessToken, Instant expiresAt, boolean refreshed) {
+        @Override
+        public String toString() {
+            return "Issued[" + connectionId + ", expires " + expiresAt + "]";
+        }
+    }
+
+    /** The providers of the catalogue, by id. */
+    public List<String> providers() {
+        return catalogue.ids().stream().sorted().toList();
+    }
+
+    public Outcome<AppView> registerApp(UUID org, String provider, String clientId, String clientSecret, Actor by) {
+        Optional<ProviderSpec> spec = catalogue.find(provider);
+        if (spec.isEmpty()) {
+            return refused(Refusal.NOT_FOUND, "unknown_provider", "Unknown provider");
+        }
+        if (clientId == null || clientId.isBlank() || clientId.length() > 512 || !clientId.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f)) {
+            return refused(Refusal.INVALID, "validation_failed", "client_id must be 1-512 printable ASCII characters");
+        }
+        if (clientSecret == null || clientSecret.isEmpty() || clientSecret.length() > 4096) {
+            return refused(Refusal.INVALID, "validation_failed", "client_secret must be 1-4096 characters");
+        }
+        Instant now = clock.instant();
+        byte[] plain = clientSecret.getBytes(StandardCharsets.UTF_8);
+        byte[] sealed;
+        try {
+            sealed = secrets.seal(org, appPurpose(provider), plain);
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
+        db.tx(c -> {
+            store.upsertApp(c, org, provider, clientId, sealed, now);
+            audit.record(c, event(SecurityEventType.CONFIGURATION_CHANGE, "set_connection_app", org, by, "connection_app:" + provider)
+                    .detail("provider", provider).build(now));
+            return null;
+        });
+        return new Outcome.Done<>(new AppView(provider, clientId, now));
+    }
+
+    public Outcome<Started> connect(UUID org, String provider, Map<String, String> params, Optional<UUID> connectionId, Actor by) {
+        Optional<ProviderSpec> found = catalogue.find(provider);
+        if (found.isEmpty()) {
+            return refused(Refusal.NOT_FOUND, "unknown_provider", "Unknown provider");
+        }
+        ProviderSpec spec = found.get();
+        if (!spec.primaryMode().code()) {
+            return refused(Refusal.CONFLICT, "unsupported_auth_mode", provider + " is connected by " + spec.primaryMode().wire()
+                    + ", not an OAuth consent: store its credentials in the vault");
+        }
+        List<String> problems = new ArrayList<>();
+        for (String name : params.keySet()) {
+            if (!spec.params().containsKey(name)) {
+                problems.add("params." + name + " is not a parameter of " + provider);
+            }
+        }
+        spec.params().forEach((name, p) -> {
+            String v = params.get(name);
+            if (v == null || p.substitute(v).isEmpty()) {
+                problems.add("params." + name + " must be " + p.expected());
+            }
+        });
+        if (!problems.isEmpty()) {
+            return refused(Refusal.INVALID, "validation_failed", String.join("; ", problems));
+        }
+        if (connectionId.isPresent()) {
+            Optional<Row> existing = db.run(c -> store.find(c, org, connectionId.get(), false));
+            if (existing.isEmpty() || !existing.get().provider().equals(provider)) {
+                return refused(Refusal.NOT_FOUND, "not_found", "No such connection of this provider");
+            }
+        }
+        Optional<AppClient> app = app(org, provider);
+        if (app.isEmpty()) {
+            return refused(Refusal.CONFLICT, "app_not_configured",
+                    "Register the organization's OAuth client for " + provider + " first (PUT /v1/orgs/{orgId}/connection-apps/" + provider + ")");
+        }
+        Instant now = clock.instant();
+        UUID sessionId = UUID.randomUUID();
+        String state = randomToken();
+        Map<String, String> query = new LinkedHashMap<>();
+        query.put("response_type", "code");
+        query.put("client_id", app.get().clientId());
+        query.put("redirect_uri", redirectUri);
+        query.put("state", state);
+        if (!spec.scopes().isEmpty()) {
+            query.put("scope", String.join(spec.scopeSeparator(), spec.scopes()));
+        }
+        Optional<byte[]> sealedVerifier = Optional.empty();
+        if (spec.primaryMode() == ProviderCatalogue.AuthMode.OAUTH2_CODE_PKCE) {
+            String verifier = randomToken();
+            query.put("code_challenge", Base64.getUrlEncoder().withoutPadding().encodeToString(sha256(verifier)));
+            query.put("code_challenge_method", "S256");
+            sealedVerifier = Optional.of(secrets.seal(org, pkcePurpose(sessionId), verifier.getBytes(StandardCharsets.US_ASCII)));
+        }
+        spec.authorizeParams().forEach(query::putIfAbsent);
+        String base = spec.fill(spec.authorizeUrl().orElseThrow(), params);
+        String url = base + (base.contains("?") ? "&" : "?") + ProviderClient.form(query);
+        Instant expires = now.plus(SESSION_LIFETIME);
+        Optional<byte[]> verifierBlob = sealedVerifier;
+        db.tx(c -> {
+            store.insertSession(c, sessionId, sha256(state), org, provider, connectionId, params, verifierBlob, by.subject(), now, expires);
+            return null;
+        });
+        return new Outcome.Done<>(new Started(sessionId, provider, url, expires));
+    }
+
+    /**
+     * The provider's redirect back: {@code state} names the session (used up here, whatever follows), {@code code}
+     * is exchanged with the session's PKCE verifier. Every refusal of an unknown, expired, used or forged state is
+     * the same {@code invalid_state}.
+     */
+    public Outcome<View> callback(Optional<String> state, Optional<String> code, Optional<String> error, String clientIp,
+                                  Optional<String> userAgent, String requestId) {
+        if (state.isEmpty() || state.get().length() > 256) {
+            return refused(Refusal.INVALID, "invalid_state", "The connect session is unknown, expired or already used");
+        }
+        Instant now = clock.instant();
+        Optional<ConnectionStore.SessionRow> claimed = db.tx(c -> store.claimSession(c, sha256(state.get()), now));
+        if (claimed.isEmpty()) {
+            return refused(Refusal.INVALID, "invalid_state", "The connect session is unknown, expired or already used");
+        }
+        ConnectionStore.SessionRow session = claimed.get();
+        Actor by = new Actor(session.createdBy(), SecurityEvent.ActorType.USER, clientIp, userAgent, requestId);
+        if (error.isPresent()) {
+            recordFailure(session, by, "consent_denied", now);
+            return refused(Refusal.INVALID, "consent_denied", "The provider reported that consent was not given");
+        }
+        if (code.isEmpty() || code.get().isEmpty() || code.get().length() > 4096) {
+            return refused(Refusal.INVALID, "invalid_request", "code is required");
+        }
+        Optional<ProviderSpec> spec = catalogue.find(session.provider());
+        Optional<AppClient> app = app(session.orgId(), session.provider());
+        if (spec.isEmpty() || app.isEmpty()) {
+            return refused(Refusal.CONFLICT, "app_not_configured", "The provider or the organization's OAuth client is gone");
+        }
+        Optional<String> verifier = session.sealedVerifier().map(v -> {
+            byte[] plain = secrets.open(session.orgId(), pkcePurpose(session.id()), v);
+            return new String(plain, StandardCharsets.US_ASCII);
+        });
+        TokenAnswer answer = client.exchangeCode(spec.get(), session.params(), app.get(), code.get(), redirectUri, verifier);
+        if (!(answer instanceof TokenAnswer.Granted granted)) {
+            recordFailure(session, by, answer instanceof TokenAnswer.InvalidGrant ? "invalid_grant" : "provider_error", now);
+            return refused(Refusal.INVALID, "code_exchange_failed", "The provider did not exchange the authorization code");
+        }
+        Instant expires = now.plus(granted.expiresIn().orElse(spec.get().defaultExpiry().orElseThrow()));
+        String scopes = granted.scope().orElse(String.join(" ", spec.get().scopes()));
+        String metadata = store.write(granted.metadata());
+        UUID id = db.tx(c -> {
+            Optional<Row> existing = session.connectionId().isPresent()
+                    ? store.find(c, session.orgId(), session.connectionId().get(), true) : Optional.empty();
+            UUID connectionId = existing.map(Row::id).orElseGet(UUID::randomUUID);
+            long generation = existing.map(r -> r.generation() + 1).orElse(1L);
+            byte[] sealed = seal(session.orgId(), connectionId, generation, granted.tokens());
+            if (existing.isPresent()) {
+                store.relink(c, connectionId, session.params(), metadata, scopes, sealed, generation, expires, now);
+            } else {
+                store.insert(c, connectionId, session.orgId(), session.provider(), session.params(), metadata, scopes, sealed,
+                        generation, expires, session.createdBy(), now);
+            }
+            audit.record(c, event(SecurityEventType.API_KEY_CREATED, "connect", session.orgId(), by, "connection:" + connectionId)
+                    .detail("provider", session.provider()).detail("reconnect", existing.isPresent()).build(now));
+            return connectionId;
+        });
+        return new Outcome.Done<>(find(session.orgId(), id).orElseThrow());
+    }
+
+    public Optional<View> find(UUID org, UUID id) {
+        return db.run(c -> store.find(c, org, id, false)).map(this::view);
+    }
+
+    /** A page of the org's connections in id order, after {@code after}. */
+    public List<View> list(UUID org, Optional<UUID> after, int limit) {
+        return db.run(c -> store.list(c, org, after, limit)).stream().map(this::view).toList();
+    }
+
+    public long count(UUID org) {
+        return db.run(c -> store.count(c, org));
+    }
+
+    /** Revokes at the provider where it has a revocation endpoint (best effort), then forgets the tokens; idempotent. */
+    public Outcome<View> disconnect(UUID org, UUID id, Actor by) {
+        Optional<Row> found = db.run(c -> store.find(c, org, id, false));
+        if (found.isEmpty()) {
+            return refused(Refusal.NOT_FOUND, "not_found", "No such connection");
+        }
+        Row row = found.get();
+        if (row.status() == Status.DISCONNECTED) {
+            return new Outcome.Done<>(view(row));
+        }
+        boolean revoked = false;
+        Optional<ProviderSpec> spec = catalogue.find(row.provider());
+        Optional<AppClient> app = app(org, row.provider());
+        if (spec.isPresent() && app.isPresent() && spec.get().revokeUrl().isPresent() && row.sealedTokens().isPresent()) {
+            Tokens tokens = open(row);
+            revoked = tokens.refresh().isPresent()
+                    ? client.revoke(spec.get(), row.params(), app.get(), tokens.refresh().get(), "refresh_token")
+                    : client.revoke(spec.get(), row.params(), app.get(), tokens.access(), "access_token");
+        }
+        Instant now = clock.instant();
+        boolean atProvider = revoked;
+        db.tx(c -> {
+            store.disconnect(c, id, now);
+            audit.record(c, event(SecurityEventType.API_KEY_REVOKED, "disconnect", org, by, "connection:" + id)
+                    .detail("provider", row.provider()).detail("revoked_at_provider", atProvider).build(now));
+            return null;
+        });
+        return new Outcome.Done<>(find(org, id).orElseThrow());
+    }
+
+    /**
+     * An access token valid for at least {@code minValid} (unless the provider's tokens live less, then as long as
+     * they do), refreshed first when needed; every hand-out is audited (durably, before it is returned).
+     */
+    public Outcome<Issued> accessToken(UUID org, UUID id, Duration minValid, Actor by) {
+        Instant deadline = clock.instant().plus(WAIT_FOR_REFRESH);
+        while (true) {
+            Optional<Row> found = db.run(c -> store.find(c, org, id, false));
+            if (found.isEmpty()) {
+                return refused(Refusal.NOT_FOUND, "not_found", "No such connection");
+            }
+            Row row = found.get();
+            Optional<Outcome<Issued>> settled = settled(row, minValid, by);
+            if (settled.isPresent()) {
+                return settled.get();
+            }
+            ReentrantLock lock = refreshing.computeIfAbsent(id, k -> new ReentrantLock());
+            try {
+                if (!lock.tryLock(Math.max(1, Duration.between(clock.instant(), deadline).toMillis()), TimeUnit.MILLISECONDS)) {
+                    return busy();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return busy();
+            }
+            try {
+                Optional<Outcome<Issued>> done = refreshOnce(org, id, minValid, by);
+                if (done.isPresent()) {
+                    return done.get();
+                }
+            } finally {
+                lock.unlock();
+            }
+            // Another instance holds the lease: wait for its tokens, or for its lease to lapse.
+            if (clock.instant().isAfter(deadline)) {
+                return busy();
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return busy();
+            }
+        }
+    }
+
+    /** The answer a row gives without a refresh, when it gives one. */
+    private Optional<Outcome<Issued>> settled(Row row, Duration minValid, Actor by) {
+        Instant now = clock.instant();
+        if (row.status() == Status.RELINK_NEEDED) {
+            return Optional.of(refused(Refusal.CONFLICT, "relink_needed", "The provider no longer honours this connection's grant: connect it again"));
+        }
+        if (row.status() == Status.DISCONNECTED || row.sealedTokens().isEmpty()) {
+            return Optional.of(refused(Refusal.CONFLICT, "disconnected", "The connection was disconnected"));
+        }
+        Instant expires = row.accessExpiresAt().orElse(Instant.EPOCH);
+        boolean fresh = !expires.isBefore(now.plus(minValid));
+        boolean justRefreshed = expires.isAfter(now) && row.lastRefreshedAt().map(t -> t.isAfter(now.minus(JUST_REFRESHED))).orElse(false);
+        if (fresh || justRefreshed) {
+            return Optional.of(handOut(row.orgId(), row.id(), row.provider(), open(row).access(), expires, false, by));
+        }
+        ProviderSpec spec = catalogue.find(row.provider()).orElseThrow(() -> new IllegalStateException("provider left the catalogue"));
+        if (spec.refresh() != ProviderCatalogue.RefreshMode.REFRESH_TOKEN || open(row).refresh().isEmpty()) {
+            // No refresh grant (Meta, or a provider that sent no refresh token): hand out what still works, else re-consent.
+            return Optional.of(expires.isAfter(now)
+                    ? handOut(row.orgId(), row.id(), row.provider(), open(row).access(), expires, false, by)
+                    : refused(Refusal.CONFLICT, "relink_needed", "The token expired and the provider offers no refresh: connect it again"));
+        }
+        return Optional.empty();
+    }
+
+    /** Under this instance's lock: takes the lease and refreshes, or empty when another instance holds it. */
+    private Optional<Outcome<Issued>> refreshOnce(UUID org, UUID id, Duration minValid, Actor by) {
+        record Lease(Row row, long fence) {}
+        Instant now = clock.instant();
+        // A lease, or none: held by another instance (or the row is gone; the caller's next read says so).
+        Optional<Lease> taken = db.tx(c -> {
+            Optional<Row> locked = store.find(c, org, id, true);
+            if (locked.isEmpty() || locked.get().leaseUntil().map(u -> u.isAfter(now)).orElse(false)) {
+                return Optional.<Lease>empty();
+            }
+            return Optional.of(new Lease(locked.get(), store.lease(c, id, now.plus(LEASE))));
+        });
+        if (taken.isEmpty()) {
+            return Optional.empty();
+        }
+        Lease lease = taken.get();
+        Row row = lease.row();
+        Optional<Outcome<Issued>> settled = settled(row, minValid, by);
+        if (settled.isPresent()) {
+            release(id, lease.fence());
+            return settled;
+        }
+        ProviderSpec spec = catalogue.find(row.provider()).orElseThrow(() -> new IllegalStateException("provider left the catalogue"));
+        Optional<AppClient> app = app(org, row.provider());
+        if (app.isEmpty()) {
+            release(id, lease.fence());
+            return Optional.of(refused(Refusal.CONFLICT, "app_not_configured", "The organization's OAuth client for " + row.provider() + " is gone"));
+        }
+        Tokens old = open(row);
+        TokenAnswer answer = client.refresh(spec, row.params(), app.get(), old.refresh().orElseThrow());
+        Instant after = clock.instant();
+        switch (answer) {
+            case TokenAnswer.Granted granted -> {
+                Tokens fresh = granted.tokens().keepingRefreshOf(old);
+                long generation = row.generation() + 1;
+                byte[] sealed = seal(org, id, generation, fresh);
+                Instant expires = after.plus(granted.expiresIn().orElse(spec.defaultExpiry().orElseThrow()));
+                boolean stored = db.tx(c -> {
+                    if (!store.storeRefreshed(c, id, lease.fence(), sealed, generation, expires, store.write(granted.metadata()), after)) {
+                        return false;
+                    }
+                    audit.record(c, SecurityEvent.builder(SecurityEventType.TOKEN_REFRESHED, "refresh_connection").org(org)
+                            .actor(by.subject(), by.type()).resource("connection:" + id).requestId(by.requestId())
+                            .detail("provider", row.provider()).detail("rotated", granted.tokens().refresh().isPresent()).build(after));
+                    return true;
+                });
+                // Fenced out: a later holder stored newer tokens; ours are dropped and the caller reads theirs.
+                return stored ? Optional.of(handOut(org, id, row.provider(), fresh.access(), expires, true, by)) : Optional.empty();
+            }
+            case TokenAnswer.InvalidGrant invalid -> {
+                db.tx(c -> {
+                    if (store.markRelinkNeeded(c, id, lease.fence(), after)) {
+                        audit.record(c, SecurityEvent.builder(SecurityEventType.API_KEY_REVOKED, "connection_relink_needed").org(org)
+                                .actor(by.subject(), by.type()).resource("connection:" + id).requestId(by.requestId())
+                                .success(false).detail("provider", row.provider()).detail("reason", "invalid_grant").risk(0.5).build(after));
+                    }
+                    return null;
+                });
+                return Optional.of(refused(Refusal.CONFLICT, "relink_needed", "The provider no longer honours this connection's grant: connect it again"));
+            }
+            case TokenAnswer.Failed failed -> {
+                release(id, lease.fence());
+                return Optional.of(new Outcome.Refused<>(Refusal.UNAVAILABLE, "provider_unavailable",
+                        "The provider did not refresh the token (" + failed.reason() + "); try again", failed.retryAfter()));
+            }
+        }
+    }
+
+    private void release(UUID id, long fence) {
+        db.tx(c -> {
+            store.releaseLease(c, id, fence);
+            return null;
+        });
+    }
+
+    private Outcome<Issued> handOut(UUID org, UUID id, String provider, String token, Instant expires, boolean refreshed, Actor by) {
+        Instant now = clock.instant();
+        audit.record(event(SecurityEventType.API_KEY_ACCESSED, "connection_access_token", org, by, "connection:" + id)
+                .detail("provider", provider).detail("refreshed", refreshed).build(now));
+        return new Outcome.Done<>(new Issued(id, token, expires, refreshed));
+    }
+
+    private static <T> Outcome.Refused<T> busy() {
+        return new Outcome.Refused<>(Refusal.UNAVAILABLE, "refresh_in_progress", "Another refresh of this connection is under way; try again",
+                Optional.of(Duration.ofSeconds(1)));
+    }
+
+    private void recordFailure(ConnectionStore.SessionRow session, Actor by, String reason, Instant now) {
+        audit.record(event(SecurityEventType.API_KEY_CREATED, "connect", session.orgId(), by, "connection_session:" + session.id())
+                .success(false).detail("provider", session.provider()).detail("reason", reason).build(now));
+    }
+
+    private Optional<AppClient> app(UUID org, String provider) {
+        return db.run(c -> store.app(c, org, provider)).map(a -> {
+            byte[] plain = secrets.open(org, appPurpose(provider), a.sealedSecret());
+            try {
+                return new AppClient(a.clientId(), new String(plain, StandardCharsets.UTF_8));
+            } finally {
+                Arrays.fill(plain, (byte) 0);
+            }
+        });
+    }
+
+    private byte[] seal(UUID org, UUID id, long generation, Tokens tokens) {
+        byte[] plain = tokens.encode();
+        try {
+            return secrets.seal(org, tokenPurpose(id, generation), plain);
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
+    }
+
+    private Tokens open(Row row) {
+        byte[] plain = secrets.open(row.orgId(), tokenPurpose(row.id(), row.generation()), row.sealedTokens().orElseThrow());
+        try {
+            return Tokens.decode(plain);
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
+    }
+
+    private View view(Row r) {
+        Map<String, Object> metadata;
+        try {
+            metadata = json.readValue(r.metadataJson(), new TypeReference<Map<String, Object>>() {});
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored connection metadata is not JSON", e);
+        }
+        List<String> scopes = r.scopes().isBlank() ? List.of() : List.of(r.scopes().split("[ ,]+"));
+        return new View(r.id(), r.orgId(), r.provider(), r.status().wire(), r.params(), metadata, scopes,
+                r.status() == Status.DISCONNECTED ? Optional.empty() : r.accessExpiresAt(), r.refreshCount(), r.lastRefreshedAt(),
+                r.createdAt(), r.updatedAt());
+    }
+
+    /** Tokens of a connection: bound to its id and generation, so an older sealed blob put back does not open. */
+    static String tokenPurpose(UUID id, long generation) {
+        return "conn:" + id + ":" + generation;
+    }
+
+    private static String pkcePurpose(UUID sessionId) {
+        return "conn.pkce:" + sessionId;
+    }
+
+    private static String appPurpose(String provider) {
+        return "conn.app:" + provider;
+    }
+
+    private SecurityEvent.Builder event(SecurityEventType type, String action, UUID org, Actor by, String resource) {
+        return SecurityEvent.builder(type, action).org(org).actor(by.subject(), by.type()).resource(resource).clientIp(by.clientIp())
+                .userAgent(by.userAgent().orElse(null)).requestId(by.requestId());
+    }
+
+    private static <T> Outcome<T> refused(Refusal kind, String code, String message) {
+        return new Outcome.Refused<>(kind, code, message, Optional.empty());
+    }
+
+    private String randomToken() {
+        byte[] b = new byte[32];
+        random.nextBytes(b);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
