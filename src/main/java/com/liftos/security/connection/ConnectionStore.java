@@ -19,15 +19,35 @@ import java.util.UUID;
 final class ConnectionStore {
     private static final String COLUMNS = "id, org_id, provider, status, params, metadata, scopes, sealed_tokens, token_generation, "
             + "access_expires_at, fence, lease_until, refresh_count, last_refreshed_at, created_by, created_at, updated_at";
+    private static final String FIND = "SELECT " + COLUMNS + " FROM connections WHERE id = ? AND org_id = ?";
+    private static final String FIND_FOR_UPDATE = FIND + " FOR UPDATE";
     private final ObjectMapper json;
 
     ConnectionStore(ObjectMapper json) {
         this.json = json;
     }
 
-    enum Status { ACTIVE, RELINK_NEEDED, DISCONNECTED;
-        String wire() { return name().toLowerCase(java.util.Locale.ROOT); }
-        static Status of(String s) { return valueOf(s.toUpperCase(java.util.Locale.ROOT)); }
+    enum Status {
+        ACTIVE("active"), RELINK_NEEDED("relink_needed"), DISCONNECTED("disconnected");
+
+        private final String wire;
+
+        Status(String wire) {
+            this.wire = wire;
+        }
+
+        String wire() {
+            return wire;
+        }
+
+        static Status of(String s) {
+            for (Status v : values()) {
+                if (v.wire.equals(s)) {
+                    return v;
+                }
+            }
+            throw new IllegalStateException("unknown connection status in the database");
+        }
     }
 
     record Row(UUID id, UUID orgId, String provider, Status status, Map<String, String> params, String metadataJson, String scopes,
@@ -99,8 +119,7 @@ final class ConnectionStore {
     }
 
     Optional<Row> find(Connection c, UUID org, UUID id, boolean forUpdate) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM connections WHERE id = ? AND org_id = ?"
-                + (forUpdate ? " FOR UPDATE" : ""))) {
+        try (PreparedStatement ps = forUpdate ? c.prepareStatement(FIND_FOR_UPDATE) : c.prepareStatement(FIND)) {
             ps.setObject(1, id);
             ps.setObject(2, org);
             try (ResultSet rs = ps.executeQuery()) {

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -280,10 +279,17 @@ final class ProviderCatalogue {
 
     /** How a connection to a provider is authorized; the first of a provider's modes is the one {@code connect} runs. */
     enum AuthMode {
-        OAUTH2_CODE_PKCE, OAUTH2_CODE, CLIENT_CREDENTIALS, OAUTH1A, API_KEY, JWT_KEY_PAIR;
+        OAUTH2_CODE_PKCE("oauth2_code_pkce"), OAUTH2_CODE("oauth2_code"), CLIENT_CREDENTIALS("client_credentials"),
+        OAUTH1A("oauth1a"), API_KEY("api_key"), JWT_KEY_PAIR("jwt_key_pair");
+
+        private final String wire;
+
+        AuthMode(String wire) {
+            this.wire = wire;
+        }
 
         String wire() {
-            return name().toLowerCase(Locale.ROOT);
+            return wire;
         }
 
         boolean code() {
@@ -302,11 +308,17 @@ final class ProviderCatalogue {
 
     /** How fresh access tokens are obtained. */
     enum RefreshMode {
-        REFRESH_TOKEN, CLIENT_CREDENTIALS, RECONSENT, NONE;
+        REFRESH_TOKEN("refresh_token"), CLIENT_CREDENTIALS("client_credentials"), RECONSENT("reconsent"), NONE("none");
+
+        private final String wire;
+
+        RefreshMode(String wire) {
+            this.wire = wire;
+        }
 
         static Optional<RefreshMode> parse(String s) {
             for (RefreshMode m : values()) {
-                if (m.name().toLowerCase(Locale.ROOT).equals(s)) {
+                if (m.wire.equals(s)) {
                     return Optional.of(m);
                 }
             }
