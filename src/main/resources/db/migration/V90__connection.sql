@@ -51,3 +51,5 @@ CREATE TABLE connections (
     updated_at         timestamptz NOT NULL
 );
 CREATE INDEX connections_by_org ON connections (org_id, id);
+-- The proactive refresh's scan: active connections by when their token ends.
+CREATE INDEX connections_due ON connections (access_expires_at) WHERE status = 'active';

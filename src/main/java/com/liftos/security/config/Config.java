@@ -157,8 +157,9 @@ public record Config(
      * @param stepUpRiskThreshold request risk score from which step-up routes demand a recent MFA
      * @param stepUpMaxAgeMinutes how recent that MFA must be
      */
-    /** Connections to tenants' platforms: {@code providersFile} replaces the bundled provider catalogue when set. */
-    public record Connections(Optional<Path> providersFile) {}
+    /** Connections to tenants' platforms: {@code providersFile} replaces the bundled provider catalogue when set;
+     * tokens ending within {@code refreshAheadMinutes} are refreshed in the background (0 = only on request). */
+    public record Connections(Optional<Path> providersFile, int refreshAheadMinutes) {}
 
     public record Mfa(Optional<Sms> sms, double stepUpRiskThreshold, int stepUpMaxAgeMinutes) {}
 

@@ -197,7 +197,7 @@ public final class ConnectionRoutes {
     private static Connections.Actor actor(Context ctx) {
         RequestContext rc = RequestContext.of(ctx);
         Principal p = rc.requirePrincipal();
-        return new Connections.Actor(p.subject(), p.kind() == Principal.Kind.USER ? SecurityEvent.ActorType.USER : SecurityEvent.ActorType.SERVICE_ACCOUNT,
+        return new Connections.Actor(Optional.of(p.subject()), p.kind() == Principal.Kind.USER ? SecurityEvent.ActorType.USER : SecurityEvent.ActorType.SERVICE_ACCOUNT,
                 rc.clientIp(), rc.userAgent(), rc.requestId());
     }
 

@@ -143,6 +143,25 @@ final class ConnectionStore {
         }
     }
 
+    /** Active connections of {@code providers} whose token ends before {@code before} and whose lease (if any) lapsed, soonest first. */
+    List<Row> due(Connection c, List<String> providers, Instant before, Instant now, int limit) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM connections WHERE status = 'active' "
+                + "AND sealed_tokens IS NOT NULL AND access_expires_at < ? AND provider = ANY (?) "
+                + "AND (lease_until IS NULL OR lease_until < ?) ORDER BY access_expires_at LIMIT ?")) {
+            ps.setTimestamp(1, Timestamp.from(before));
+            ps.setArray(2, c.createArrayOf("text", providers.toArray()));
+            ps.setTimestamp(3, Timestamp.from(now));
+            ps.setInt(4, limit);
+            List<Row> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row(rs));
+                }
+            }
+            return out;
+        }
+    }
+
     long count(Connection c, UUID org) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM connections WHERE org_id = ?")) {
             ps.setObject(1, org);

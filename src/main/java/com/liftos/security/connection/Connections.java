@@ -31,8 +31,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Connections of an organization to its marketing platforms (issue 21): the org registers its OAuth client at a
@@ -49,7 +54,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * place, and the next refresh either succeeds (providers that do not rotate, or keep a grace) or meets
  * {@code invalid_grant} and marks the connection for re-consent: never silently broken.
  */
-public final class Connections {
+public final class Connections implements AutoCloseable {
     static final Duration SESSION_LIFETIME = Duration.ofMinutes(10);
     static final Duration LEASE = Duration.ofSeconds(30);
     /** How long a caller waits for another instance's refresh before answering 503. */
@@ -57,6 +62,9 @@ public final class Connections {
     /** A token refreshed this recently is handed out even when it lives less than asked (a provider's short lifetime), instead of refreshing again. */
     static final Duration JUST_REFRESHED = Duration.ofSeconds(10);
     public static final String CALLBACK_PATH = "/v1/connections/callback";
+    static final Duration SCAN_EVERY = Duration.ofSeconds(30);
+    static final int SCAN_BATCH = 200;
+    private static final Logger LOG = LoggerFactory.getLogger(Connections.class);
 
     private final Db db;
     private final AuditLog audit;
@@ -71,6 +79,7 @@ public final class Connections {
     // One lock per connection id for this instance's callers; the lease orders instances. Never pruned: one small
     // lock per connection this instance served.
     private final Map<UUID, ReentrantLock> refreshing = new ConcurrentHashMap<>();
+    private Optional<ScheduledExecutorService> scanner = Optional.empty();
 
     private Connections(Db db, AuditLog audit, Secrets secrets, ProviderCatalogue catalogue, ObjectMapper json, URI publicUrl,
                         Clock clock, SecureRandom random) {
@@ -93,12 +102,26 @@ public final class Connections {
      * the service: the callback every provider redirects to is under it.
      */
     public static Connections start(Db db, AuditLog audit, Secrets secrets, Optional<Path> providersFile, URI publicUrl,
-                                    ObjectMapper json, Clock clock, SecureRandom random) {
-        return new Connections(db, audit, secrets, ProviderCatalogue.load(providersFile, json), json, publicUrl, clock, random);
+                                    Duration refreshAhead, ObjectMapper json, Clock clock, SecureRandom random) {
+        Connections connections = new Connections(db, audit, secrets, ProviderCatalogue.load(providersFile, json), json, publicUrl, clock, random);
+        if (!refreshAhead.isZero()) {
+            ScheduledExecutorService scanner = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
+                    .name("liftos-connection-refresh").daemon(true).factory());
+            // Every instance scans; the lease makes one of them refresh each connection.
+            scanner.scheduleWithFixedDelay(() -> {
+                try {
+                    connections.refreshDue(refreshAhead);
+                } catch (RuntimeException e) {
+                    LOG.warn("connection refresh pass failed: {}", e.getClass().getSimpleName());
+                }
+            }, SCAN_EVERY.toMillis(), SCAN_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+            connections.scanner = Optional.of(scanner);
+        }
+        return connections;
     }
 
     /** Who is acting, for the audit trail. */
-    public record Actor(UUID subject, SecurityEvent.ActorType type, String clientIp, Optional<String> userAgent, String requestId) {}
+    public record Actor(Optional<UUID> subject, SecurityEvent.ActorType type, String clientIp, Optional<String> userAgent, String requestId) {}
 
     /** What a feature call did: its value, or why not (routes turn {@link Refusal} into a status). */
     public sealed interface Outcome<T> {
@@ -220,7 +243,7 @@ public final class Connections {
         Instant expires = now.plus(SESSION_LIFETIME);
         Optional<byte[]> verifierBlob = sealedVerifier;
         db.tx(c -> {
-            store.insertSession(c, sessionId, sha256(state), org, provider, connectionId, params, verifierBlob, by.subject(), now, expires);
+            store.insertSession(c, sessionId, sha256(state), org, provider, connectionId, params, verifierBlob, by.subject().orElseThrow(), now, expires);
             return null;
         });
         return new Outcome.Done<>(new Started(sessionId, provider, url, expires));
@@ -242,7 +265,7 @@ public final class Connections {
             return refused(Refusal.INVALID, "invalid_state", "The connect session is unknown, expired or already used");
         }
         ConnectionStore.SessionRow session = claimed.get();
-        Actor by = new Actor(session.createdBy(), SecurityEvent.ActorType.USER, clientIp, userAgent, requestId);
+        Actor by = new Actor(Optional.of(session.createdBy()), SecurityEvent.ActorType.USER, clientIp, userAgent, requestId);
         if (error.isPresent()) {
             recordFailure(session, by, "consent_denied", now);
             return refused(Refusal.INVALID, "consent_denied", "The provider reported that consent was not given");
@@ -341,7 +364,7 @@ public final class Connections {
                 return refused(Refusal.NOT_FOUND, "not_found", "No such connection");
             }
             Row row = found.get();
-            Optional<Outcome<Issued>> settled = settled(row, minValid, by);
+            Optional<Outcome<Issued>> settled = settled(row, minValid, by, this::handOut);
             if (settled.isPresent()) {
                 return settled.get();
             }
@@ -355,7 +378,7 @@ public final class Connections {
                 return busy();
             }
             try {
-                Optional<Outcome<Issued>> done = refreshOnce(org, id, minValid, by);
+                Optional<Outcome<Issued>> done = refreshOnce(org, id, minValid, by, this::handOut);
                 if (done.isPresent()) {
                     return done.get();
                 }
@@ -376,7 +399,7 @@ public final class Connections {
     }
 
     /** The answer a row gives without a refresh, when it gives one. */
-    private Optional<Outcome<Issued>> settled(Row row, Duration minValid, Actor by) {
+    private Optional<Outcome<Issued>> settled(Row row, Duration minValid, Actor by, HandOut out) {
         Instant now = clock.instant();
         if (row.status() == Status.RELINK_NEEDED) {
             return Optional.of(refused(Refusal.CONFLICT, "relink_needed", "The provider no longer honours this connection's grant: connect it again"));
@@ -388,20 +411,20 @@ public final class Connections {
         boolean fresh = !expires.isBefore(now.plus(minValid));
         boolean justRefreshed = expires.isAfter(now) && row.lastRefreshedAt().map(t -> t.isAfter(now.minus(JUST_REFRESHED))).orElse(false);
         if (fresh || justRefreshed) {
-            return Optional.of(handOut(row.orgId(), row.id(), row.provider(), open(row).access(), expires, false, by));
+            return Optional.of(out.give(row.orgId(), row.id(), row.provider(), open(row).access(), expires, false, by));
         }
         ProviderSpec spec = catalogue.find(row.provider()).orElseThrow(() -> new IllegalStateException("provider left the catalogue"));
         if (spec.refresh() != ProviderCatalogue.RefreshMode.REFRESH_TOKEN || open(row).refresh().isEmpty()) {
             // No refresh grant (Meta, or a provider that sent no refresh token): hand out what still works, else re-consent.
             return Optional.of(expires.isAfter(now)
-                    ? handOut(row.orgId(), row.id(), row.provider(), open(row).access(), expires, false, by)
+                    ? out.give(row.orgId(), row.id(), row.provider(), open(row).access(), expires, false, by)
                     : refused(Refusal.CONFLICT, "relink_needed", "The token expired and the provider offers no refresh: connect it again"));
         }
         return Optional.empty();
     }
 
     /** Under this instance's lock: takes the lease and refreshes, or empty when another instance holds it. */
-    private Optional<Outcome<Issued>> refreshOnce(UUID org, UUID id, Duration minValid, Actor by) {
+    private Optional<Outcome<Issued>> refreshOnce(UUID org, UUID id, Duration minValid, Actor by, HandOut out) {
         record Lease(Row row, long fence) {}
         Instant now = clock.instant();
         // A lease, or none: held by another instance (or the row is gone; the caller's next read says so).
@@ -417,7 +440,7 @@ public final class Connections {
         }
         Lease lease = taken.get();
         Row row = lease.row();
-        Optional<Outcome<Issued>> settled = settled(row, minValid, by);
+        Optional<Outcome<Issued>> settled = settled(row, minValid, by, out);
         if (settled.isPresent()) {
             release(id, lease.fence());
             return settled;
@@ -442,18 +465,18 @@ public final class Connections {
                         return false;
                     }
                     audit.record(c, SecurityEvent.builder(SecurityEventType.TOKEN_REFRESHED, "refresh_connection").org(org)
-                            .actor(by.subject(), by.type()).resource("connection:" + id).requestId(by.requestId())
+                            .actor(by.subject().orElse(null), by.type()).resource("connection:" + id).requestId(by.requestId())
                             .detail("provider", row.provider()).detail("rotated", granted.tokens().refresh().isPresent()).build(after));
                     return true;
                 });
                 // Fenced out: a later holder stored newer tokens; ours are dropped and the caller reads theirs.
-                return stored ? Optional.of(handOut(org, id, row.provider(), fresh.access(), expires, true, by)) : Optional.empty();
+                return stored ? Optional.of(out.give(org, id, row.provider(), fresh.access(), expires, true, by)) : Optional.empty();
             }
             case TokenAnswer.InvalidGrant invalid -> {
                 db.tx(c -> {
                     if (store.markRelinkNeeded(c, id, lease.fence(), after)) {
                         audit.record(c, SecurityEvent.builder(SecurityEventType.API_KEY_REVOKED, "connection_relink_needed").org(org)
-                                .actor(by.subject(), by.type()).resource("connection:" + id).requestId(by.requestId())
+                                .actor(by.subject().orElse(null), by.type()).resource("connection:" + id).requestId(by.requestId())
                                 .success(false).detail("provider", row.provider()).detail("reason", "invalid_grant").risk(0.5).build(after));
                     }
                     return null;
@@ -473,6 +496,48 @@ public final class Connections {
             store.releaseLease(c, id, fence);
             return null;
         });
+    }
+
+    /** What becomes of the token a flow settles on: handed out to a worker (audited), or only kept (background refresh). */
+    @FunctionalInterface
+    private interface HandOut {
+        Outcome<Issued> give(UUID org, UUID id, String provider, String token, Instant expires, boolean refreshed, Actor by);
+    }
+
+    /**
+     * One pass of the proactive refresh: connections of refreshing providers whose token ends within
+     * {@code ahead} (soonest first, at most {@value #SCAN_BATCH}) are refreshed through the same lease and fence as
+     * a worker's request; one whose lease another instance holds, or that this instance is refreshing, is skipped.
+     * Returns how many this pass refreshed.
+     */
+    public int refreshDue(Duration ahead) {
+        Instant now = clock.instant();
+        List<String> refreshable = catalogue.ids().stream()
+                .filter(p -> catalogue.find(p).orElseThrow().refresh() == ProviderCatalogue.RefreshMode.REFRESH_TOKEN).sorted().toList();
+        List<Row> due = db.run(c -> store.due(c, refreshable, now.plus(ahead), now, SCAN_BATCH));
+        Actor system = new Actor(Optional.empty(), SecurityEvent.ActorType.SYSTEM, "", Optional.empty(), "proactive-refresh");
+        int refreshed = 0;
+        for (Row row : due) {
+            ReentrantLock lock = refreshing.computeIfAbsent(row.id(), k -> new ReentrantLock());
+            if (!lock.tryLock()) {
+                continue;
+            }
+            try {
+                Optional<Outcome<Issued>> done = refreshOnce(row.orgId(), row.id(), ahead, system,
+                        (org, id, provider, token, expires, wasRefreshed, by) -> new Outcome.Done<>(new Issued(id, token, expires, wasRefreshed)));
+                if (done.isPresent() && done.get() instanceof Outcome.Done<Issued> d && d.value().refreshed()) {
+                    refreshed++;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        return refreshed;
+    }
+
+    @Override
+    public void close() {
+        scanner.ifPresent(ExecutorService::shutdownNow);
     }
 
     private Outcome<Issued> handOut(UUID org, UUID id, String provider, String token, Instant expires, boolean refreshed, Actor by) {
@@ -548,7 +613,7 @@ public final class Connections {
     }
 
     private SecurityEvent.Builder event(SecurityEventType type, String action, UUID org, Actor by, String resource) {
-        return SecurityEvent.builder(type, action).org(org).actor(by.subject(), by.type()).resource(resource).clientIp(by.clientIp())
+        return SecurityEvent.builder(type, action).org(org).actor(by.subject().orElse(null), by.type()).resource(resource).clientIp(by.clientIp())
                 .userAgent(by.userAgent().orElse(null)).requestId(by.requestId());
     }
 

@@ -38,7 +38,8 @@ class ConnectionFlowTest {
         provider = new ProviderFixture();
         Path dir = Files.createTempDirectory("liftos-connection-test");
         logs = new LogCapture();
-        app = TestApp.start(Map.of("LIFTOS_CONNECTION_PROVIDERS_FILE", provider.catalogue(dir).toString()));
+        app = TestApp.start(Map.of("LIFTOS_CONNECTION_PROVIDERS_FILE", provider.catalogue(dir).toString(),
+                "LIFTOS_CONNECTION_REFRESH_AHEAD_MINUTES", "0")); // the proactive pass runs when a test says so
         admin = app.loginAdmin();
         org = app.adminOrgId();
         ConnectionSupport.registerApp(app, admin, org, "fixture");
@@ -166,6 +167,43 @@ class ConnectionFlowTest {
         // an admin without the worker's permission is not a worker: use:connections is needed
         HttpResponse<String> viewer = app.get(path, app.login(userWithRole("viewer"), "Viewer-Password-123!"));
         assertThat(viewer.statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void theProactivePassRefreshesTokensAboutToEndOnceAndWorkersThenGetThemWithoutWaiting() {
+        provider.expiresIn = 120;
+        JsonNode c = ConnectionSupport.connect(app, admin, org, "fixture");
+        provider.expiresIn = 3600;
+        String id = c.get("id").asText();
+        int before = provider.refreshCalls.get();
+        assertThat(app.app().connections().refreshDue(Duration.ofMinutes(15))).isGreaterThanOrEqualTo(1);
+        assertThat(provider.refreshCalls.get() - before).isEqualTo(1);
+        assertThat(app.app().connections().refreshDue(Duration.ofMinutes(15))).isZero();
+        assertThat(provider.refreshCalls.get() - before).isEqualTo(1);
+        assertThat(auditActions(id)).contains("refresh_connection");
+        JsonNode t = app.json(app.get("/v1/orgs/" + org + "/connections/" + id + "/access-token", ConnectionSupport.workerToken(app, admin, org)));
+        assertThat(t.get("refreshed").asBoolean()).isFalse();
+        assertThat(t.get("access_token").asText()).isEqualTo(provider.latestAccess);
+    }
+
+    @Test
+    void aRateLimitedProviderIsA503WithItsRetryAfterAndTheConnectionSurvives() {
+        JsonNode c = ConnectionSupport.connect(app, admin, org, "fixture");
+        String path = "/v1/orgs/" + org + "/connections/" + c.get("id").asText() + "/access-token?min_valid_minutes=60";
+        String worker = ConnectionSupport.workerToken(app, admin, org);
+        provider.failRefreshWith = 429;
+        HttpResponse<String> limited;
+        try {
+            limited = app.get(path, worker);
+        } finally {
+            provider.failRefreshWith = 0;
+        }
+        assertThat(limited.statusCode()).as(limited.body()).isEqualTo(503);
+        assertThat(app.json(limited).get("error").get("code").asText()).isEqualTo("provider_unavailable");
+        assertThat(limited.headers().firstValue("Retry-After")).contains("7");
+        HttpResponse<String> later = app.get(path, worker);
+        assertThat(later.statusCode()).as(later.body()).isEqualTo(200);
+        assertThat(app.json(later).get("refreshed").asBoolean()).isTrue();
     }
 
     @Test

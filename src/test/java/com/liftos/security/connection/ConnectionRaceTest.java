@@ -35,8 +35,10 @@ class ConnectionRaceTest {
     @BeforeAll
     static void start() throws Exception {
         provider = new ProviderFixture();
+        // No background refresh: the workers' requests must be what refreshes.
         Map<String, String> env = Map.of("LIFTOS_CONNECTION_PROVIDERS_FILE",
-                provider.catalogue(Files.createTempDirectory("liftos-connection-race")).toString());
+                provider.catalogue(Files.createTempDirectory("liftos-connection-race")).toString(),
+                "LIFTOS_CONNECTION_REFRESH_AHEAD_MINUTES", "0");
         TestApp first = TestApp.start(env);
         fleet.add(first);
         fleet.add(TestApp.startSharing(first, env, Clock.systemUTC()));

@@ -41,6 +41,8 @@ final class ProviderFixture implements AutoCloseable {
     volatile Integer expiresIn = 3600;
     volatile boolean rotate = true;
     volatile long delayMillis;
+    /** When set, refreshes answer this status (429 with Retry-After: 7) instead. */
+    volatile int failRefreshWith;
 
     ProviderFixture() {
         try {
@@ -108,6 +110,11 @@ final class ProviderFixture implements AutoCloseable {
             case "refresh_token" -> {
                 refreshCalls.incrementAndGet();
                 sleep();
+                if (failRefreshWith != 0) {
+                    ex.getResponseHeaders().add("Retry-After", "7");
+                    send(ex, failRefreshWith, "{\"error\":\"rate_limited\"}");
+                    return;
+                }
                 String presented = form.getOrDefault("refresh_token", "");
                 if (!liveRefresh.contains(presented)) {
                     send(ex, 400, "{\"error\":\"invalid_grant\"}");
