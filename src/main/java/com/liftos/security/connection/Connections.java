@@ -23,19 +23,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,19 +53,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Connections implements AutoCloseable {
     static final Duration SESSION_LIFETIME = Duration.ofMinutes(10);
-    static final Duration LEASE = Duration.ofSeconds(30);
-    /** How long a caller waits for another instance's refresh before answering 503. */
-    static final Duration WAIT_FOR_REFRESH = Duration.ofSeconds(20);
-    /** A token refreshed this recently is handed out even when it lives less than asked (a provider's short lifetime), instead of refreshing again. */
-    static final Duration JUST_REFRESHED = Duration.ofSeconds(10);
     public static final String CALLBACK_PATH = "/v1/connections/callback";
     static final Duration SCAN_EVERY = Duration.ofSeconds(30);
-    static final int SCAN_BATCH = 200;
     private static final Logger LOG = LoggerFactory.getLogger(Connections.class);
 
     private final Db db;
     private final AuditLog audit;
-    private final Secrets secrets;
     private final ProviderCatalogue catalogue;
     private final ProviderClient client;
     private final ConnectionStore store;
@@ -76,19 +66,19 @@ public final class Connections implements AutoCloseable {
     private final String redirectUri;
     private final Clock clock;
     private final SecureRandom random;
-    // One lock per connection id for this instance's callers; the lease orders instances. Never pruned: one small
-    // lock per connection this instance served.
-    private final Map<UUID, ReentrantLock> refreshing = new ConcurrentHashMap<>();
+    private final ConnectionSecrets sealing;
+    private final TokenHandOut tokens;
     private Optional<ScheduledExecutorService> scanner = Optional.empty();
 
     private Connections(Db db, AuditLog audit, Secrets secrets, ProviderCatalogue catalogue, ObjectMapper json, URI publicUrl,
                         Clock clock, SecureRandom random) {
         this.db = db;
         this.audit = audit;
-        this.secrets = secrets;
         this.catalogue = catalogue;
         this.client = new ProviderClient(json);
         this.store = new ConnectionStore(json);
+        this.sealing = new ConnectionSecrets(db, secrets, store);
+        this.tokens = new TokenHandOut(db, audit, store, catalogue, client, sealing, clock);
         this.json = json;
         String base = publicUrl.toString();
         this.redirectUri = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + CALLBACK_PATH;
@@ -167,13 +157,7 @@ public final class Connections implements AutoCloseable {
             return refused(Refusal.INVALID, "validation_failed", "client_secret must be 1-4096 characters");
         }
         Instant now = clock.instant();
-        byte[] plain = clientSecret.getBytes(StandardCharsets.UTF_8);
-        byte[] sealed;
-        try {
-            sealed = secrets.seal(org, appPurpose(provider), plain);
-        } finally {
-            Arrays.fill(plain, (byte) 0);
-        }
+        byte[] sealed = sealing.sealAppSecret(org, provider, clientSecret);
         db.tx(c -> {
             store.upsertApp(c, org, provider, clientId, sealed, now);
             audit.record(c, event(SecurityEventType.CONFIGURATION_CHANGE, "set_connection_app", org, by, "connection_app:" + provider)
@@ -214,7 +198,7 @@ public final class Connections implements AutoCloseable {
                 return refused(Refusal.NOT_FOUND, "not_found", "No such connection of this provider");
             }
         }
-        Optional<AppClient> app = app(org, provider);
+        Optional<AppClient> app = sealing.app(org, provider);
         if (app.isEmpty()) {
             return refused(Refusal.CONFLICT, "app_not_configured",
                     "Register the organization's OAuth client for " + provider + " first (PUT /v1/orgs/{orgId}/connection-apps/" + provider + ")");
@@ -235,7 +219,7 @@ public final class Connections implements AutoCloseable {
             String verifier = randomToken();
             query.put("code_challenge", Base64.getUrlEncoder().withoutPadding().encodeToString(sha256(verifier)));
             query.put("code_challenge_method", "S256");
-            sealedVerifier = Optional.of(secrets.seal(org, pkcePurpose(sessionId), verifier.getBytes(StandardCharsets.US_ASCII)));
+            sealedVerifier = Optional.of(sealing.sealVerifier(org, sessionId, verifier));
         }
         spec.authorizeParams().forEach(query::putIfAbsent);
         String base = spec.fill(spec.authorizeUrl().orElseThrow(), params);
@@ -274,14 +258,11 @@ public final class Connections implements AutoCloseable {
             return refused(Refusal.INVALID, "invalid_request", "code is required");
         }
         Optional<ProviderSpec> spec = catalogue.find(session.provider());
-        Optional<AppClient> app = app(session.orgId(), session.provider());
+        Optional<AppClient> app = sealing.app(session.orgId(), session.provider());
         if (spec.isEmpty() || app.isEmpty()) {
             return refused(Refusal.CONFLICT, "app_not_configured", "The provider or the organization's OAuth client is gone");
         }
-        Optional<String> verifier = session.sealedVerifier().map(v -> {
-            byte[] plain = secrets.open(session.orgId(), pkcePurpose(session.id()), v);
-            return new String(plain, StandardCharsets.US_ASCII);
-        });
+        Optional<String> verifier = session.sealedVerifier().map(v -> sealing.openVerifier(session.orgId(), session.id(), v));
         TokenAnswer answer = client.exchangeCode(spec.get(), session.params(), app.get(), code.get(), redirectUri, verifier);
         if (!(answer instanceof TokenAnswer.Granted granted)) {
             recordFailure(session, by, answer instanceof TokenAnswer.InvalidGrant ? "invalid_grant" : "provider_error", now);
@@ -295,7 +276,7 @@ public final class Connections implements AutoCloseable {
                     ? store.find(c, session.orgId(), session.connectionId().get(), true) : Optional.empty();
             UUID connectionId = existing.map(Row::id).orElseGet(UUID::randomUUID);
             long generation = existing.map(r -> r.generation() + 1).orElse(1L);
-            byte[] sealed = seal(session.orgId(), connectionId, generation, granted.tokens());
+            byte[] sealed = sealing.sealTokens(session.orgId(), connectionId, generation, granted.tokens());
             if (existing.isPresent()) {
                 store.relink(c, connectionId, session.params(), metadata, scopes, sealed, generation, expires, now);
             } else {
@@ -334,9 +315,9 @@ public final class Connections implements AutoCloseable {
         }
         boolean revoked = false;
         Optional<ProviderSpec> spec = catalogue.find(row.provider());
-        Optional<AppClient> app = app(org, row.provider());
+        Optional<AppClient> app = sealing.app(org, row.provider());
         if (spec.isPresent() && app.isPresent() && spec.get().revokeUrl().isPresent() && row.sealedTokens().isPresent()) {
-            Tokens tokens = open(row);
+            Tokens tokens = sealing.openTokens(row);
             revoked = tokens.refresh().isPresent()
                     ? client.revoke(spec.get(), row.params(), app.get(), tokens.refresh().get(), "refresh_token")
                     : client.revoke(spec.get(), row.params(), app.get(), tokens.access(), "access_token");
@@ -357,182 +338,15 @@ public final class Connections implements AutoCloseable {
      * they do), refreshed first when needed; every hand-out is audited (durably, before it is returned).
      */
     public Outcome<Issued> accessToken(UUID org, UUID id, Duration minValid, Actor by) {
-        Instant deadline = clock.instant().plus(WAIT_FOR_REFRESH);
-        while (true) {
-            Optional<Row> found = db.run(c -> store.find(c, org, id, false));
-            if (found.isEmpty()) {
-                return refused(Refusal.NOT_FOUND, "not_found", "No such connection");
-            }
-            Row row = found.get();
-            Optional<Outcome<Issued>> settled = settled(row, minValid, by, this::handOut);
-            if (settled.isPresent()) {
-                return settled.get();
-            }
-            ReentrantLock lock = refreshing.computeIfAbsent(id, k -> new ReentrantLock());
-            try {
-                if (!lock.tryLock(Math.max(1, Duration.between(clock.instant(), deadline).toMillis()), TimeUnit.MILLISECONDS)) {
-                    return busy();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return busy();
-            }
-            try {
-                Optional<Outcome<Issued>> done = refreshOnce(org, id, minValid, by, this::handOut);
-                if (done.isPresent()) {
-                    return done.get();
-                }
-            } finally {
-                lock.unlock();
-            }
-            // Another instance holds the lease: wait for its tokens, or for its lease to lapse.
-            if (clock.instant().isAfter(deadline)) {
-                return busy();
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return busy();
-            }
-        }
-    }
-
-    /** The answer a row gives without a refresh, when it gives one. */
-    private Optional<Outcome<Issued>> settled(Row row, Duration minValid, Actor by, HandOut out) {
-        Instant now = clock.instant();
-        if (row.status() == Status.RELINK_NEEDED) {
-            return Optional.of(refused(Refusal.CONFLICT, "relink_needed", "The provider no longer honours this connection's grant: connect it again"));
-        }
-        if (row.status() == Status.DISCONNECTED || row.sealedTokens().isEmpty()) {
-            return Optional.of(refused(Refusal.CONFLICT, "disconnected", "The connection was disconnected"));
-        }
-        Instant expires = row.accessExpiresAt().orElse(Instant.EPOCH);
-        boolean fresh = !expires.isBefore(now.plus(minValid));
-        boolean justRefreshed = expires.isAfter(now) && row.lastRefreshedAt().map(t -> t.isAfter(now.minus(JUST_REFRESHED))).orElse(false);
-        if (fresh || justRefreshed) {
-            return Optional.of(out.give(row.orgId(), row.id(), row.provider(), open(row).access(), expires, false, by));
-        }
-        ProviderSpec spec = catalogue.find(row.provider()).orElseThrow(() -> new IllegalStateException("provider left the catalogue"));
-        if (spec.refresh() != ProviderCatalogue.RefreshMode.REFRESH_TOKEN || open(row).refresh().isEmpty()) {
-            // No refresh grant (Meta, or a provider that sent no refresh token): hand out what still works, else re-consent.
-            return Optional.of(expires.isAfter(now)
-                    ? out.give(row.orgId(), row.id(), row.provider(), open(row).access(), expires, false, by)
-                    : refused(Refusal.CONFLICT, "relink_needed", "The token expired and the provider offers no refresh: connect it again"));
-        }
-        return Optional.empty();
-    }
-
-    /** Under this instance's lock: takes the lease and refreshes, or empty when another instance holds it. */
-    private Optional<Outcome<Issued>> refreshOnce(UUID org, UUID id, Duration minValid, Actor by, HandOut out) {
-        record Lease(Row row, long fence) {}
-        Instant now = clock.instant();
-        // A lease, or none: held by another instance (or the row is gone; the caller's next read says so).
-        Optional<Lease> taken = db.tx(c -> {
-            Optional<Row> locked = store.find(c, org, id, true);
-            if (locked.isEmpty() || locked.get().leaseUntil().map(u -> u.isAfter(now)).orElse(false)) {
-                return Optional.<Lease>empty();
-            }
-            return Optional.of(new Lease(locked.get(), store.lease(c, id, now.plus(LEASE))));
-        });
-        if (taken.isEmpty()) {
-            return Optional.empty();
-        }
-        Lease lease = taken.get();
-        Row row = lease.row();
-        Optional<Outcome<Issued>> settled = settled(row, minValid, by, out);
-        if (settled.isPresent()) {
-            release(id, lease.fence());
-            return settled;
-        }
-        ProviderSpec spec = catalogue.find(row.provider()).orElseThrow(() -> new IllegalStateException("provider left the catalogue"));
-        Optional<AppClient> app = app(org, row.provider());
-        if (app.isEmpty()) {
-            release(id, lease.fence());
-            return Optional.of(refused(Refusal.CONFLICT, "app_not_configured", "The organization's OAuth client for " + row.provider() + " is gone"));
-        }
-        Tokens old = open(row);
-        TokenAnswer answer = client.refresh(spec, row.params(), app.get(), old.refresh().orElseThrow());
-        Instant after = clock.instant();
-        switch (answer) {
-            case TokenAnswer.Granted granted -> {
-                Tokens fresh = granted.tokens().keepingRefreshOf(old);
-                long generation = row.generation() + 1;
-                byte[] sealed = seal(org, id, generation, fresh);
-                Instant expires = after.plus(granted.expiresIn().orElse(spec.defaultExpiry().orElseThrow()));
-                boolean stored = db.tx(c -> {
-                    if (!store.storeRefreshed(c, id, lease.fence(), sealed, generation, expires, store.write(granted.metadata()), after)) {
-                        return false;
-                    }
-                    audit.record(c, SecurityEvent.builder(SecurityEventType.TOKEN_REFRESHED, "refresh_connection").org(org)
-                            .actor(by.subject().orElse(null), by.type()).resource("connection:" + id).requestId(by.requestId())
-                            .detail("provider", row.provider()).detail("rotated", granted.tokens().refresh().isPresent()).build(after));
-                    return true;
-                });
-                // Fenced out: a later holder stored newer tokens; ours are dropped and the caller reads theirs.
-                return stored ? Optional.of(out.give(org, id, row.provider(), fresh.access(), expires, true, by)) : Optional.empty();
-            }
-            case TokenAnswer.InvalidGrant invalid -> {
-                db.tx(c -> {
-                    if (store.markRelinkNeeded(c, id, lease.fence(), after)) {
-                        audit.record(c, SecurityEvent.builder(SecurityEventType.API_KEY_REVOKED, "connection_relink_needed").org(org)
-                                .actor(by.subject().orElse(null), by.type()).resource("connection:" + id).requestId(by.requestId())
-                                .success(false).detail("provider", row.provider()).detail("reason", "invalid_grant").risk(0.5).build(after));
-                    }
-                    return null;
-                });
-                return Optional.of(refused(Refusal.CONFLICT, "relink_needed", "The provider no longer honours this connection's grant: connect it again"));
-            }
-            case TokenAnswer.Failed failed -> {
-                release(id, lease.fence());
-                return Optional.of(new Outcome.Refused<>(Refusal.UNAVAILABLE, "provider_unavailable",
-                        "The provider did not refresh the token (" + failed.reason() + "); try again", failed.retryAfter()));
-            }
-        }
-    }
-
-    private void release(UUID id, long fence) {
-        db.tx(c -> {
-            store.releaseLease(c, id, fence);
-            return null;
-        });
-    }
-
-    /** What becomes of the token a flow settles on: handed out to a worker (audited), or only kept (background refresh). */
-    @FunctionalInterface
-    private interface HandOut {
-        Outcome<Issued> give(UUID org, UUID id, String provider, String token, Instant expires, boolean refreshed, Actor by);
+        return tokens.accessToken(org, id, minValid, by);
     }
 
     /**
-     * One pass of the proactive refresh: connections of refreshing providers whose token ends within
-     * {@code ahead} (soonest first, at most {@value #SCAN_BATCH}) are refreshed through the same lease and fence as
-     * a worker's request; one whose lease another instance holds, or that this instance is refreshing, is skipped.
-     * Returns how many this pass refreshed.
+     * One pass of the proactive refresh: connections whose token ends within {@code ahead} are refreshed through
+     * the same lease and fence as a worker's request; returns how many this pass refreshed.
      */
     public int refreshDue(Duration ahead) {
-        Instant now = clock.instant();
-        List<String> refreshable = catalogue.ids().stream()
-                .filter(p -> catalogue.find(p).orElseThrow().refresh() == ProviderCatalogue.RefreshMode.REFRESH_TOKEN).sorted().toList();
-        List<Row> due = db.run(c -> store.due(c, refreshable, now.plus(ahead), now, SCAN_BATCH));
-        Actor system = new Actor(Optional.empty(), SecurityEvent.ActorType.SYSTEM, "", Optional.empty(), "proactive-refresh");
-        int refreshed = 0;
-        for (Row row : due) {
-            ReentrantLock lock = refreshing.computeIfAbsent(row.id(), k -> new ReentrantLock());
-            if (!lock.tryLock()) {
-                continue;
-            }
-            try {
-                Optional<Outcome<Issued>> done = refreshOnce(row.orgId(), row.id(), ahead, system,
-                        (org, id, provider, token, expires, wasRefreshed, by) -> new Outcome.Done<>(new Issued(id, token, expires, wasRefreshed)));
-                if (done.isPresent() && done.get() instanceof Outcome.Done<Issued> d && d.value().refreshed()) {
-                    refreshed++;
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-        return refreshed;
+        return tokens.refreshDue(ahead);
     }
 
     @Override
@@ -540,50 +354,9 @@ public final class Connections implements AutoCloseable {
         scanner.ifPresent(ExecutorService::shutdownNow);
     }
 
-    private Outcome<Issued> handOut(UUID org, UUID id, String provider, String token, Instant expires, boolean refreshed, Actor by) {
-        Instant now = clock.instant();
-        audit.record(event(SecurityEventType.API_KEY_ACCESSED, "connection_access_token", org, by, "connection:" + id)
-                .detail("provider", provider).detail("refreshed", refreshed).build(now));
-        return new Outcome.Done<>(new Issued(id, token, expires, refreshed));
-    }
-
-    private static <T> Outcome.Refused<T> busy() {
-        return new Outcome.Refused<>(Refusal.UNAVAILABLE, "refresh_in_progress", "Another refresh of this connection is under way; try again",
-                Optional.of(Duration.ofSeconds(1)));
-    }
-
     private void recordFailure(ConnectionStore.SessionRow session, Actor by, String reason, Instant now) {
         audit.record(event(SecurityEventType.API_KEY_CREATED, "connect", session.orgId(), by, "connection_session:" + session.id())
                 .success(false).detail("provider", session.provider()).detail("reason", reason).build(now));
-    }
-
-    private Optional<AppClient> app(UUID org, String provider) {
-        return db.run(c -> store.app(c, org, provider)).map(a -> {
-            byte[] plain = secrets.open(org, appPurpose(provider), a.sealedSecret());
-            try {
-                return new AppClient(a.clientId(), new String(plain, StandardCharsets.UTF_8));
-            } finally {
-                Arrays.fill(plain, (byte) 0);
-            }
-        });
-    }
-
-    private byte[] seal(UUID org, UUID id, long generation, Tokens tokens) {
-        byte[] plain = tokens.encode();
-        try {
-            return secrets.seal(org, tokenPurpose(id, generation), plain);
-        } finally {
-            Arrays.fill(plain, (byte) 0);
-        }
-    }
-
-    private Tokens open(Row row) {
-        byte[] plain = secrets.open(row.orgId(), tokenPurpose(row.id(), row.generation()), row.sealedTokens().orElseThrow());
-        try {
-            return Tokens.decode(plain);
-        } finally {
-            Arrays.fill(plain, (byte) 0);
-        }
     }
 
     private View view(Row r) {
@@ -599,25 +372,12 @@ public final class Connections implements AutoCloseable {
                 r.createdAt(), r.updatedAt());
     }
 
-    /** Tokens of a connection: bound to its id and generation, so an older sealed blob put back does not open. */
-    static String tokenPurpose(UUID id, long generation) {
-        return "conn:" + id + ":" + generation;
-    }
-
-    private static String pkcePurpose(UUID sessionId) {
-        return "conn.pkce:" + sessionId;
-    }
-
-    private static String appPurpose(String provider) {
-        return "conn.app:" + provider;
-    }
-
-    private SecurityEvent.Builder event(SecurityEventType type, String action, UUID org, Actor by, String resource) {
+    static SecurityEvent.Builder event(SecurityEventType type, String action, UUID org, Actor by, String resource) {
         return SecurityEvent.builder(type, action).org(org).actor(by.subject().orElse(null), by.type()).resource(resource).clientIp(by.clientIp())
                 .userAgent(by.userAgent().orElse(null)).requestId(by.requestId());
     }
 
-    private static <T> Outcome<T> refused(Refusal kind, String code, String message) {
+    static <T> Outcome<T> refused(Refusal kind, String code, String message) {
         return new Outcome.Refused<>(kind, code, message, Optional.empty());
     }
 
