@@ -352,6 +352,7 @@ public final class Connections implements AutoCloseable {
     @Override
     public void close() {
         scanner.ifPresent(ExecutorService::shutdownNow);
+        client.close();
     }
 
     private void recordFailure(ConnectionStore.SessionRow session, Actor by, String reason, Instant now) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.connection.ProviderCatalogue.ClientAuth;
 import com.liftos.security.connection.ProviderCatalogue.ProviderSpec;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -24,6 +25,8 @@ import java.util.StringJoiner;
  */
 final class ProviderClient {
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
+    /** A token answer is a few KiB; more is read no further (a hostile or broken provider cannot exhaust memory). */
+    private static final int MAX_ANSWER_BYTES = 64 * 1024;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
             .followRedirects(HttpClient.Redirect.NEVER).build();
     private final ObjectMapper json;
@@ -77,8 +80,8 @@ final class ProviderClient {
         form.put("token", token);
         form.put("token_type_hint", hint);
         try {
-            HttpResponse<String> r = http.send(post(p.fill(p.revokeUrl().get(), params), p.clientAuth(), app, form),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<Void> r = http.send(post(p.fill(p.revokeUrl().get(), params), p.clientAuth(), app, form),
+                    HttpResponse.BodyHandlers.discarding());
             return r.statusCode() / 100 == 2;
         } catch (IOException e) {
             return false;
@@ -89,9 +92,13 @@ final class ProviderClient {
     }
 
     private TokenAnswer tokenRequest(ProviderSpec p, Map<String, String> params, AppClient app, Map<String, String> form) {
-        HttpResponse<String> r;
+        HttpResponse<InputStream> r;
+        byte[] answer;
         try {
-            r = http.send(post(p.fill(p.tokenUrl().orElseThrow(), params), p.clientAuth(), app, form), HttpResponse.BodyHandlers.ofString());
+            r = http.send(post(p.fill(p.tokenUrl().orElseThrow(), params), p.clientAuth(), app, form), HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = r.body()) {
+                answer = in.readNBytes(MAX_ANSWER_BYTES);
+            }
         } catch (IOException e) {
             return new TokenAnswer.Failed("provider unreachable", Optional.empty());
         } catch (InterruptedException e) {
@@ -100,7 +107,7 @@ final class ProviderClient {
         }
         JsonNode body;
         try {
-            body = json.readTree(r.body());
+            body = json.readTree(answer);
         } catch (IOException e) {
             body = null;
         }
@@ -140,7 +147,7 @@ final class ProviderClient {
         return code.matches("[a-z_]{1,40}") ? code : "error";
     }
 
-    private static Optional<Duration> retryAfter(HttpResponse<String> r) {
+    private static Optional<Duration> retryAfter(HttpResponse<?> r) {
         return r.headers().firstValue("Retry-After").filter(v -> v.matches("\\d{1,6}")).map(v -> Duration.ofSeconds(Long.parseLong(v)));
     }
 
@@ -156,6 +163,11 @@ final class ProviderClient {
             all.put("client_secret", app.clientSecret());
         }
         return b.POST(HttpRequest.BodyPublishers.ofString(form(all))).build();
+    }
+
+    /** Closes the connections to providers (at shutdown). */
+    void close() {
+        http.close();
     }
 
     static String form(Map<String, String> fields) {
