@@ -14,8 +14,10 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -204,6 +206,50 @@ class ConnectionFlowTest {
         HttpResponse<String> later = app.get(path, worker);
         assertThat(later.statusCode()).as(later.body()).isEqualTo(200);
         assertThat(app.json(later).get("refreshed").asBoolean()).isTrue();
+    }
+
+    /**
+     * The crash between the provider's answer and our commit, without the kill: a holder took the lease, the provider
+     * rotated the refresh token for it, and it died before storing (its lease lapsed). A rotating provider then refuses
+     * the stored refresh token: the connection is marked relink_needed, not left silently broken; a provider that does
+     * not rotate answers the old one and the connection simply goes on.
+     */
+    @Test
+    void aHolderThatDiedAfterTheProviderAnsweredLeavesTheConnectionWorkingOrMarked() {
+        String worker = ConnectionSupport.workerToken(app, admin, org);
+        Set<String> before = Set.copyOf(provider.liveRefresh);
+        String rotated = ConnectionSupport.connect(app, admin, org, "fixture").get("id").asText();
+        Set<String> issued = new HashSet<>(provider.liveRefresh);
+        issued.removeAll(before);
+        assertThat(issued).hasSize(1);
+        diedHoldingTheLease(rotated);
+        provider.liveRefresh.removeAll(issued); // the provider rotated it for the holder that died
+        HttpResponse<String> marked = app.get("/v1/orgs/" + org + "/connections/" + rotated + "/access-token?min_valid_minutes=60", worker);
+        assertThat(marked.statusCode()).as(marked.body()).isEqualTo(409);
+        assertThat(app.json(app.get("/v1/orgs/" + org + "/connections/" + rotated, admin)).get("status").asText()).isEqualTo("relink_needed");
+
+        String kept = ConnectionSupport.connect(app, admin, org, "fixture").get("id").asText();
+        diedHoldingTheLease(kept);
+        provider.rotate = false;
+        try {
+            HttpResponse<String> fine = app.get("/v1/orgs/" + org + "/connections/" + kept + "/access-token?min_valid_minutes=60", worker);
+            assertThat(fine.statusCode()).as(fine.body()).isEqualTo(200);
+            assertThat(app.json(fine).get("refreshed").asBoolean()).isTrue();
+        } finally {
+            provider.rotate = true;
+        }
+    }
+
+    /** A holder took the lease (the fence moved) and never came back: its lease has lapsed. */
+    private static void diedHoldingTheLease(String connectionId) {
+        int updated = app.app().db().run(conn -> {
+            try (PreparedStatement ps = conn.prepareStatement(
+                    "UPDATE connections SET fence = fence + 1, lease_until = now() - interval '1 second' WHERE id = ?::uuid")) {
+                ps.setString(1, connectionId);
+                return ps.executeUpdate();
+            }
+        });
+        assertThat(updated).isEqualTo(1);
     }
 
     @Test
