@@ -76,7 +76,7 @@ public final class ConnectionRoutes {
                                         + "when needed; one refresh at a time across every instance. Audited as API_KEY_ACCESSED.")
                                 .path(CONNECTION).query(Param.integer("min_valid_minutes", "Minutes the token must still be valid", 1, 60, 5))
                                 .ok("ConnectionAccessToken").errors(409, "relink_needed", "disconnected", "app_not_configured")
-                                .errors(503, "provider_unavailable", "refresh_in_progress")));
+                                .errors(500, "decryption_failed").errors(503, "provider_unavailable", "refresh_in_progress")));
     }
 
     record AppBody(String client_id, String client_secret) {}
@@ -188,6 +188,7 @@ public final class ConnectionRoutes {
                         ? ApiException.validation(refused.message(), List.of(refused.message()))
                         : ApiException.badRequest(refused.code(), refused.message());
                 case CONFLICT -> ApiException.conflict(refused.code(), refused.message());
+                case INTEGRITY -> new ApiException(500, refused.code(), refused.message());
                 case UNAVAILABLE -> new ApiException(503, refused.code(), refused.message(), Map.of(),
                         refused.retryAfter().map(d -> Map.of("Retry-After", Long.toString(Math.max(1, d.toSeconds())))).orElse(Map.of()));
             };

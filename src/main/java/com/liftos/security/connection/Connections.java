@@ -9,6 +9,7 @@ import com.liftos.security.audit.SecurityEventType;
 import com.liftos.security.connection.ConnectionStore.Row;
 import com.liftos.security.connection.ConnectionStore.Status;
 import com.liftos.security.connection.ProviderCatalogue.ProviderSpec;
+import com.liftos.security.crypto.DecryptionFailedException;
 import com.liftos.security.connection.ProviderClient.AppClient;
 import com.liftos.security.connection.ProviderClient.TokenAnswer;
 import com.liftos.security.store.Db;
@@ -120,7 +121,7 @@ public final class Connections implements AutoCloseable {
         record Refused<T>(Refusal kind, String code, String message, Optional<Duration> retryAfter) implements Outcome<T> {}
     }
 
-    public enum Refusal { NOT_FOUND, INVALID, CONFLICT, UNAVAILABLE }
+    public enum Refusal { NOT_FOUND, INVALID, CONFLICT, UNAVAILABLE, INTEGRITY }
 
     /** An org's OAuth client at a provider, without its secret. */
     public record AppView(String provider, String clientId, Instant updatedAt) {}
@@ -317,10 +318,14 @@ public final class Connections implements AutoCloseable {
         Optional<ProviderSpec> spec = catalogue.find(row.provider());
         Optional<AppClient> app = sealing.app(org, row.provider());
         if (spec.isPresent() && app.isPresent() && spec.get().revokeUrl().isPresent() && row.sealedTokens().isPresent()) {
-            Tokens tokens = sealing.openTokens(row);
-            revoked = tokens.refresh().isPresent()
-                    ? client.revoke(spec.get(), row.params(), app.get(), tokens.refresh().get(), "refresh_token")
-                    : client.revoke(spec.get(), row.params(), app.get(), tokens.access(), "access_token");
+            try {
+                Tokens tokens = sealing.openTokens(row);
+                revoked = tokens.refresh().isPresent()
+                        ? client.revoke(spec.get(), row.params(), app.get(), tokens.refresh().get(), "refresh_token")
+                        : client.revoke(spec.get(), row.params(), app.get(), tokens.access(), "access_token");
+            } catch (DecryptionFailedException e) {
+                revoked = false; // tokens that do not open cannot be revoked; the disconnect still destroys them
+            }
         }
         Instant now = clock.instant();
         boolean atProvider = revoked;
@@ -338,7 +343,15 @@ public final class Connections implements AutoCloseable {
      * they do), refreshed first when needed; every hand-out is audited (durably, before it is returned).
      */
     public Outcome<Issued> accessToken(UUID org, UUID id, Duration minValid, Actor by) {
-        return tokens.accessToken(org, id, minValid, by);
+        try {
+            return tokens.accessToken(org, id, minValid, by);
+        } catch (DecryptionFailedException e) {
+            // The row's sealed tokens do not open where they are (moved, rolled back, tampered with): nothing is handed out.
+            Instant now = clock.instant();
+            audit.record(event(SecurityEventType.API_KEY_ACCESSED, "connection_access_token", org, by, "connection:" + id)
+                    .success(false).detail("reason", "integrity_failure").risk(0.8).build(now));
+            return refused(Refusal.INTEGRITY, "decryption_failed", "The connection's stored tokens failed their integrity check and were not handed out");
+        }
     }
 
     /**

@@ -240,6 +240,40 @@ class ConnectionFlowTest {
         }
     }
 
+    /** An older sealed blob copied back over the current one (a rollback by someone with the database) does not open. */
+    @Test
+    void anOlderSealedTokenPutBackIsRefusedNotHandedOut() {
+        JsonNode c = ConnectionSupport.connect(app, admin, org, "fixture");
+        String id = c.get("id").asText();
+        String worker = ConnectionSupport.workerToken(app, admin, org);
+        byte[] first = sealedTokens(id);
+        assertThat(app.get("/v1/orgs/" + org + "/connections/" + id + "/access-token?min_valid_minutes=60", worker).statusCode()).isEqualTo(200);
+        int swapped = app.app().db().run(conn -> {
+            try (PreparedStatement ps = conn.prepareStatement("UPDATE connections SET sealed_tokens = ? WHERE id = ?::uuid")) {
+                ps.setBytes(1, first);
+                ps.setString(2, id);
+                return ps.executeUpdate();
+            }
+        });
+        assertThat(swapped).isEqualTo(1);
+        HttpResponse<String> refused = app.get("/v1/orgs/" + org + "/connections/" + id + "/access-token", worker);
+        assertThat(refused.statusCode()).isEqualTo(500);
+        assertThat(app.json(refused).get("error").get("code").asText()).isEqualTo("decryption_failed");
+        assertThat(refused.body()).doesNotContain("fixture-access-");
+    }
+
+    private static byte[] sealedTokens(String connectionId) {
+        return app.app().db().run(conn -> {
+            try (PreparedStatement ps = conn.prepareStatement("SELECT sealed_tokens FROM connections WHERE id = ?::uuid")) {
+                ps.setString(1, connectionId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getBytes(1);
+                }
+            }
+        });
+    }
+
     /** A holder took the lease (the fence moved) and never came back: its lease has lapsed. */
     private static void diedHoldingTheLease(String connectionId) {
         int updated = app.app().db().run(conn -> {
