@@ -28,6 +28,8 @@ import com.liftos.security.vault.Caller;
 import com.liftos.security.auth.password.PasswordHasher;
 import com.liftos.security.auth.user.Users;
 import com.liftos.security.config.Config;
+import com.liftos.security.connection.ConnectionRoutes;
+import com.liftos.security.connection.Connections;
 import com.liftos.security.audit.AuditKey;
 import com.liftos.security.crypto.CryptoProviders;
 import com.liftos.security.crypto.InsecureKeyAccess;
@@ -109,9 +111,10 @@ public final class App implements AutoCloseable {
     private final Audit audit;
     private final Housekeeping housekeeping;
     private final InstanceKeys keys;
+    private final Connections connections;
 
     private App(List<AutoCloseable> resources, HttpServer http, Db db, Auth auth, RouteTable routes, Audit audit,
-                Housekeeping housekeeping, InstanceKeys keys) {
+                Housekeeping housekeeping, InstanceKeys keys, Connections connections) {
         this.resources = resources;
         this.http = http;
         this.db = db;
@@ -120,6 +123,7 @@ public final class App implements AutoCloseable {
         this.audit = audit;
         this.housekeeping = housekeeping;
         this.keys = keys;
+        this.connections = connections;
     }
 
     /** Where an earlier release kept its key files: imported once when present. */
@@ -204,11 +208,16 @@ public final class App implements AutoCloseable {
             // Each feature's share of a subject's data, in export order; the accounts are exported first and erased last.
             Privacy privacy = new Privacy(db, audit, orgs, new AccountPersonalData(db, json), List.of(new MfaPersonalData(json),
                     new VaultPersonalData(json), auditing.personalData(), incidents.personalData()), erasureLevers(auth, vault), json, clock);
+            // Tokens of tenants' platform connections, sealed through the vault like credentials.
+            Connections connections = Connections.start(db, audit, vault.secrets(), config.connections().providersFile(),
+                    config.http().publicUrl(), Duration.ofMinutes(config.connections().refreshAheadMinutes()), json, clock, random);
+            resources.add(connections);
             Consumer<UUID> endRoles = user -> auth.sessions().endAllForUser(user, "roles_revoked");
             CustomRoles customRoles = new CustomRoles(db, users, audit, clock, endRoles);
             RouteTable routes = OpenApiRoutes.withDocument(RouteTable.of(system.routes(), auth.routes(), mfa.routes(), incidents.routes(),
                     new PrivacyRoutes(privacy, json).routes(),
                     new VaultRoutes(vault, json, clock).routes(),
+                    new ConnectionRoutes(connections, json).routes(),
                     new AccessAdminRoutes(db, users, orgs, orgConfigs, audit, json, clock, endRoles, customRoles,
                             orgRateCeilings(config.edge())).routes(),
                     new CustomRoleRoutes(customRoles, orgs, json).routes(),
@@ -238,7 +247,7 @@ public final class App implements AutoCloseable {
                     version(), config.http().host(), http.port(),
                     java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() - (tReady - t0) / 1_000_000,
                     (tDb - t0) / 1_000_000, (tKeys - tDb) / 1_000_000, (tReady - tKeys) / 1_000_000);
-            return new App(resources, http, db, auth, routes, auditing, housekeeping, keys);
+            return new App(resources, http, db, auth, routes, auditing, housekeeping, keys, connections);
         } catch (RuntimeException e) {
             closeAll(resources);
             throw e;
@@ -420,6 +429,11 @@ public final class App implements AutoCloseable {
     /** Retention purges and planner statistics (run on their schedule; tests run them on demand). */
     public Housekeeping housekeeping() {
         return housekeeping;
+    }
+
+    /** Tenants' platform connections (tests run the proactive refresh pass on demand). */
+    public Connections connections() {
+        return connections;
     }
 
     /** The instance keyring's keys this instance runs with (the same on every instance of the database). */

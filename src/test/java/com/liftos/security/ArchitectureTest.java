@@ -145,6 +145,7 @@ class ArchitectureTest {
                 case 6 -> "incident";
                 case 7 -> "privacy";
                 case 8 -> "keys";
+                case 9 -> "connection";
                 default -> throw new IllegalStateException("no owner for migration range of V" + version);
             };
         }

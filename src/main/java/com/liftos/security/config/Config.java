@@ -23,7 +23,8 @@ public record Config(
         Edge edge,
         Audit audit,
         Mfa mfa,
-        Retention retention) {
+        Retention retention,
+        Connections connections) {
 
     /**
      * HTTP listener and edge settings; {@code publicUrl}: where people's browsers reach the service (links in mail),
@@ -157,6 +158,10 @@ public record Config(
      * @param stepUpMaxAgeMinutes how recent that MFA must be
      * @param webAuthn            the relying party passkeys are bound to
      */
+    /** Connections to tenants' platforms: {@code providersFile} replaces the bundled provider catalogue when set;
+     * tokens ending within {@code refreshAheadMinutes} are refreshed in the background (0 = only on request). */
+    public record Connections(Optional<Path> providersFile, int refreshAheadMinutes) {}
+
     public record Mfa(Optional<Sms> sms, double stepUpRiskThreshold, int stepUpMaxAgeMinutes, WebAuthn webAuthn) {}
 
     /**

@@ -42,6 +42,8 @@ public final class ConfigLoader {
             new Variable("LIFTOS_REFRESHES_PER_SESSION_PER_MINUTE", "30", "Refresh grants per session family per minute"),
             new Variable("LIFTOS_GRANTS_PER_CLIENT_PER_MINUTE", "3000", "client_credentials grants per client id per minute"),
             new Variable("LIFTOS_INTROSPECTIONS_PER_CLIENT_PER_MINUTE", "120000", "Token introspections per authenticated client per minute"),
+            new Variable("LIFTOS_CONNECTION_PROVIDERS_FILE", "", "Provider catalogue of connections (JSON, format liftos.connection.providers/1) replacing the bundled one; empty = bundled"),
+            new Variable("LIFTOS_CONNECTION_REFRESH_AHEAD_MINUTES", "15", "Connections whose access token ends within this many minutes are refreshed in the background, every 30 s, one instance per connection (0 = only when a worker asks)"),
             new Variable("LIFTOS_ISSUER", "liftos.com", "JWT issuer (iss)"),
             new Variable("MASTER_ENCRYPTION_KEY_PATH", "<data>/keys/master_encryption_key.txt", "Master key: base64 of 32 random bytes, or a passphrase; the only key file (every other key lives in the database, wrapped under it)"),
             new Variable("JWT_PRIVATE_KEY_PATH", "<data>/keys/jwt_private_key.pem", "Deprecated: an earlier release's JWT signing key file, imported into the database once when present, then no longer read"),
@@ -235,7 +237,9 @@ public final class ConfigLoader {
         }
         return new Config(dataDir, db, pool,
                 new Config.Http(host, port, maxBody, proxies, origins, issuer, publicUrl),
-                keys, features, redis, bootstrap, smtp, auth, edge, audit, mfa, retention);
+                keys, features, redis, bootstrap, smtp, auth, edge, audit, mfa, retention,
+                new Config.Connections(r.optional("LIFTOS_CONNECTION_PROVIDERS_FILE").map(Path::of),
+                        r.integer("LIFTOS_CONNECTION_REFRESH_AHEAD_MINUTES", 15, 0, 1440)));
     }
 
     private static Config.Mfa mfa(Reader r, java.net.URI publicUrl) {

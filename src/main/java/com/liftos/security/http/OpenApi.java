@@ -37,7 +37,7 @@ import java.util.regex.Pattern;
 public final class OpenApi {
     /** The schema files under {@code /openapi/} on the classpath, by route group; names are unique across them. */
     public static final List<String> SCHEMA_FILES = List.of("common", "system", "auth", "oauth", "mfa", "directory", "lifecycle", "admin",
-            "vault", "audit", "incident", "privacy");
+            "vault", "audit", "incident", "privacy", "connection");
 
     /** Path parameters every route may use, described once; a route describes others itself ({@link RouteDoc#path}). */
     private static final Map<String, RouteDoc.Param> PATH_PARAMS = Map.of(

@@ -16,6 +16,8 @@ public enum PermissionCatalogue {
     READ_CONNECTIONS("read:connections", Scope.ORG),
     WRITE_CONNECTIONS("write:connections", Scope.ORG),
     DELETE_CONNECTIONS("delete:connections", Scope.ORG),
+    /** Fresh access tokens of the organization's connections, for its sync workers (service accounts). */
+    USE_CONNECTIONS("use:connections", Scope.ORG),
     REVEAL_CREDENTIALS("reveal:credentials", Scope.ORG),
     READ_DATA("read:data", Scope.ORG),
     EXPORT_DATA("export:data", Scope.ORG),

@@ -20,7 +20,7 @@ class PermissionTest {
         assertThat(of(Role.ANALYST).toStrings()).containsExactlyInAnyOrder("read:*", "export:data");
         assertThat(of(Role.MANAGER).toStrings()).containsExactlyInAnyOrder("read:*", "write:connections", "export:data");
         assertThat(of(Role.ADMIN).toStrings()).containsExactlyInAnyOrder("read:*", "write:*", "delete:*", "manage:users",
-                "export:data", "view:audit_logs", "manage:security");
+                "export:data", "view:audit_logs", "manage:security", "use:connections");
         assertThat(of(Role.SUPER_ADMIN).toStrings()).containsExactly("*");
     }
 

@@ -1,0 +1,205 @@
+package com.liftos.security.connection;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A small OAuth 2.0 provider on 127.0.0.1 with the quirks connections must survive: {@code /authorize} approves at
+ * once (302 back with a code), {@code /token} checks the client, the redirect URI and PKCE (S256) and issues
+ * distinctive tokens, refreshes rotate the refresh token (the old one dies), {@code expires_in} can be left out,
+ * answers can be slowed, and every refresh is counted.
+ */
+final class ProviderFixture implements AutoCloseable {
+    static final String CLIENT_ID = "fixture-client";
+    static final String CLIENT_SECRET = "fixture-client-secret-" + UUID.randomUUID();
+
+    private final HttpServer server;
+    private final Map<String, String[]> codes = new ConcurrentHashMap<>(); // code -> {challenge, redirect_uri}
+    final Set<String> liveRefresh = ConcurrentHashMap.newKeySet();
+    final Set<String> issuedAccess = ConcurrentHashMap.newKeySet();
+    final Set<String> revoked = ConcurrentHashMap.newKeySet();
+    final AtomicInteger refreshCalls = new AtomicInteger();
+    volatile String latestAccess = "";
+    volatile Integer expiresIn = 3600;
+    volatile boolean rotate = true;
+    volatile long delayMillis;
+    /** When set, refreshes answer this status (429 with Retry-After: 7) instead. */
+    volatile int failRefreshWith;
+
+    ProviderFixture() {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.setExecutor(Executors.newFixedThreadPool(8));
+        server.createContext("/authorize", this::authorize);
+        server.createContext("/token", this::token);
+        server.createContext("/revoke", this::revoke);
+        server.start();
+    }
+
+    String base() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** A catalogue file with this fixture as provider {@code fixture} (PKCE, rotating) and {@code fixture_plain} (no PKCE). */
+    Path catalogue(Path dir) throws IOException {
+        String provider = """
+                {"name": "%s", "auth_modes": ["%s"], "authorize_url": "%s/authorize", "token_url": "%s/token",
+                 "revoke_url": "%s/revoke", "scopes": ["read", "offline"], "refresh": "refresh_token",
+                 "rotates_refresh_token": true, "default_expires_in_seconds": 1800, "keep_metadata": ["account_name"]}
+                """;
+        String json = "{\"format\": \"liftos.connection.providers/1\", \"providers\": {\"fixture\": "
+                + provider.formatted("Fixture", "oauth2_code_pkce", base(), base(), base())
+                + ", \"fixture_plain\": " + provider.formatted("Fixture plain", "oauth2_code", base(), base(), base()) + "}}";
+        Path file = dir.resolve("providers.json");
+        Files.writeString(file, json);
+        return file;
+    }
+
+    /** Every refresh token dies (revoked consent): the next refresh meets invalid_grant. */
+    void revokeConsent() {
+        liveRefresh.clear();
+    }
+
+    private void authorize(HttpExchange ex) throws IOException {
+        Map<String, String> q = parse(ex.getRequestURI().getRawQuery());
+        String code = "code-" + UUID.randomUUID();
+        codes.put(code, new String[] {q.getOrDefault("code_challenge", ""), q.get("redirect_uri")});
+        ex.getResponseHeaders().add("Location", q.get("redirect_uri") + "?code=" + enc(code) + "&state=" + enc(q.get("state")));
+        ex.sendResponseHeaders(302, -1);
+        ex.close();
+    }
+
+    private void token(HttpExchange ex) throws IOException {
+        Map<String, String> form = parse(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        if (!CLIENT_ID.equals(form.get("client_id")) || !CLIENT_SECRET.equals(form.get("client_secret"))) {
+            send(ex, 401, "{\"error\":\"invalid_client\"}");
+            return;
+        }
+        switch (form.getOrDefault("grant_type", "")) {
+            case "authorization_code" -> {
+                String code = form.getOrDefault("code", "");
+                String[] grant = codes.get(code);
+                boolean pkce = grant != null && (grant[0].isEmpty() || grant[0].equals(s256(form.getOrDefault("code_verifier", ""))));
+                if (grant == null || !pkce || !grant[1].equals(form.get("redirect_uri")) || codes.remove(code) == null) {
+                    send(ex, 400, "{\"error\":\"invalid_grant\"}");
+                    return;
+                }
+                issue(ex, true);
+            }
+            case "refresh_token" -> {
+                refreshCalls.incrementAndGet();
+                sleep();
+                if (failRefreshWith != 0) {
+                    ex.getResponseHeaders().add("Retry-After", "7");
+                    send(ex, failRefreshWith, "{\"error\":\"rate_limited\"}");
+                    return;
+                }
+                String presented = form.getOrDefault("refresh_token", "");
+                if (!liveRefresh.contains(presented)) {
+                    send(ex, 400, "{\"error\":\"invalid_grant\"}");
+                    return;
+                }
+                if (rotate) {
+                    liveRefresh.remove(presented);
+                }
+                issue(ex, rotate);
+            }
+            default -> send(ex, 400, "{\"error\":\"unsupported_grant_type\"}");
+        }
+    }
+
+    private void issue(HttpExchange ex, boolean withRefresh) throws IOException {
+        String access = "fixture-access-" + UUID.randomUUID();
+        issuedAccess.add(access);
+        latestAccess = access;
+        StringBuilder body = new StringBuilder("{\"access_token\":\"" + access + "\",\"token_type\":\"bearer\",\"account_name\":\"Acme\"");
+        if (withRefresh) {
+            String refresh = "fixture-refresh-" + UUID.randomUUID();
+            liveRefresh.add(refresh);
+            body.append(",\"refresh_token\":\"").append(refresh).append('"');
+        }
+        Integer e = expiresIn;
+        if (e != null) {
+            body.append(",\"expires_in\":").append(e);
+        }
+        send(ex, 200, body.append('}').toString());
+    }
+
+    private void revoke(HttpExchange ex) throws IOException {
+        Map<String, String> form = parse(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        revoked.add(form.getOrDefault("token", ""));
+        liveRefresh.remove(form.getOrDefault("token", ""));
+        send(ex, 200, "{}");
+    }
+
+    private void sleep() {
+        long d = delayMillis;
+        if (d > 0) {
+            try {
+                Thread.sleep(d);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void send(HttpExchange ex, int status, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, b.length);
+        ex.getResponseBody().write(b);
+        ex.close();
+    }
+
+    static Map<String, String> parse(String query) {
+        Map<String, String> out = new HashMap<>();
+        if (query == null || query.isEmpty()) {
+            return out;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            out.put(k, eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    static String s256(String verifier) {
+        try {
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
