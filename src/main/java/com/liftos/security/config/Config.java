@@ -150,6 +150,10 @@ public record Config(
         }
     }
 
+    /** Connections to tenants' platforms: {@code providersFile} replaces the bundled provider catalogue when set;
+     * tokens ending within {@code refreshAheadMinutes} are refreshed in the background (0 = only on request). */
+    public record Connections(Optional<Path> providersFile, int refreshAheadMinutes) {}
+
     /**
      * Multi-factor settings.
      *
@@ -158,10 +162,6 @@ public record Config(
      * @param stepUpMaxAgeMinutes how recent that MFA must be
      * @param webAuthn            the relying party passkeys are bound to
      */
-    /** Connections to tenants' platforms: {@code providersFile} replaces the bundled provider catalogue when set;
-     * tokens ending within {@code refreshAheadMinutes} are refreshed in the background (0 = only on request). */
-    public record Connections(Optional<Path> providersFile, int refreshAheadMinutes) {}
-
     public record Mfa(Optional<Sms> sms, double stepUpRiskThreshold, int stepUpMaxAgeMinutes, WebAuthn webAuthn) {}
 
     /**
