@@ -255,6 +255,7 @@ public final class App implements AutoCloseable {
         List<Purge> all = new ArrayList<>(Auth.purges(retention));
         all.add(Vault.accessLogPurge(Duration.ofDays(retention.vaultAccessLogDays())));
         all.addAll(Mfa.purges());
+        all.addAll(Audit.purges());
         all.addAll(IncidentResponse.purges(Duration.ofDays(retention.incidentEvidenceDays())));
         return all;
     }

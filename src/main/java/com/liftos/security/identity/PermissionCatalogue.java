@@ -26,6 +26,8 @@ public enum PermissionCatalogue {
     MANAGE_SECURITY("manage:security", Scope.ORG),
     /** Declaring incidents by hand. */
     WRITE_INCIDENTS("write:incidents", Scope.ORG),
+    /** Services writing security events into their organization's audit chain. */
+    WRITE_AUDIT_EVENTS("write:audit_events", Scope.ORG),
     MANAGE_SYSTEM("manage:system", Scope.PLATFORM);
 
     public enum Scope {
