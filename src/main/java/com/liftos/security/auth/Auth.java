@@ -104,7 +104,7 @@ public final class Auth implements AutoCloseable {
         Duration accessLifetime = Duration.ofMinutes(settings.accessTokenMinutes());
         JwtKeys keys = new JwtKeys(db, Optional.of(config.keys().legacyJwtPrivateKey()), serviceKey, accessLifetime, clock, random);
         AccessTokens accessTokens = new AccessTokens(keys, config.http().issuer(), accessLifetime, clock);
-        TokenState state = new TokenState(db, clock);
+        TokenState state = new TokenState(db, clock, accessLifetime);
         state.awaitListening(Duration.ofSeconds(5));
         Sessions sessions = new Sessions(db, orgConfigs, accessTokens, state, audit, clock, random,
                 new Sessions.RefreshPolicy(Duration.ofDays(settings.refreshTokenDays()),
@@ -137,6 +137,7 @@ public final class Auth implements AutoCloseable {
         auth.routes.addAll(new OAuthRoutes(clientCredentials, accessTokens, auth.verifier, state, sessions, responder, audit, clock)
                 .routes());
         auth.routes.addAll(new LifecycleRoutes(lifecycle, orgs, bodies, clock).routes());
+        auth.routes.addAll(new RevocationRoutes(state.feed()).routes());
         auth.routes.addAll(new DiscoveryRoutes(keys, config.http().issuer()).routes());
         return auth;
     }
