@@ -9,6 +9,7 @@ import com.liftos.security.audit.SecurityEventType;
 import com.liftos.security.auth.AccountPersonalData;
 import com.liftos.security.auth.account.Accounts;
 import com.liftos.security.auth.Auth;
+import com.liftos.security.auth.RiskInputs;
 import com.liftos.security.auth.lifecycle.AccountMail;
 import com.liftos.security.auth.session.SessionOrigins;
 import com.liftos.security.compliance.Compliance;
@@ -186,7 +187,10 @@ public final class App implements AutoCloseable {
             Auth auth = Auth.start(config, db, users, orgs, orgConfigs, hasher, audit, new Bodies(json), mfaFactors, ipAllowList::permits,
                     (org, ip) -> IpBlocklist.normalize(ip).map(address -> blocklist.isBlockedFor(address, org)).orElse(false),
                     serviceKey, budgets, mailer.map(App::lockNotices).orElseGet(OwnerNotices::none),
-                    mailer.map(m -> (AccountMail) m::send), CustomRoles.directory(db), clock, random);
+                    mailer.map(m -> (AccountMail) m::send), CustomRoles.directory(db), caller -> {
+                        RiskAssessor.SessionRisk r = risk.sessionRisk(caller);
+                        return new RiskInputs(r.score(), r.signals(), r.loginNetwork());
+                    }, clock, random);
             Arrays.fill(serviceKey, (byte) 0); // every key derived from it exists now
             resources.add(auth);
             metrics.more().counter("liftos.login.password.checks", List.of(), auth.logins(), Logins::passwordChecks);

@@ -99,7 +99,7 @@ public final class Auth implements AutoCloseable {
                              PasswordHasher hasher, AuditLog audit,
                              Bodies bodies, SecondFactor secondFactor, NetworkPolicy network, AddressBlocks blocks,
                              byte[] serviceKey, Budgets budgets, OwnerNotices notices, Optional<AccountMail> mail,
-                             RoleDirectory roles, Clock clock, SecureRandom random) {
+                             RoleDirectory roles, RiskInputs.Source risk, Clock clock, SecureRandom random) {
         Config.Auth settings = config.auth();
         Duration accessLifetime = Duration.ofMinutes(settings.accessTokenMinutes());
         JwtKeys keys = new JwtKeys(db, Optional.of(config.keys().legacyJwtPrivateKey()), serviceKey, accessLifetime, clock, random);
@@ -134,7 +134,7 @@ public final class Auth implements AutoCloseable {
         auth.routes.addAll(new DirectoryRoutes(new Directory(orgs, userPages, new SessionPages(db), secondFactor, logins), userPages, orgs,
                 sessions, audit, clock, roles).routes());
         auth.routes.addAll(new ServiceAccountRoutes(db, serviceAccounts, new ServiceAccountPages(db, clock), orgs, audit, clock).routes());
-        auth.routes.addAll(new OAuthRoutes(clientCredentials, accessTokens, auth.verifier, state, sessions, responder, audit, clock)
+        auth.routes.addAll(new OAuthRoutes(clientCredentials, accessTokens, auth.verifier, state, sessions, responder, audit, risk, clock)
                 .routes());
         auth.routes.addAll(new LifecycleRoutes(lifecycle, orgs, bodies, clock).routes());
         auth.routes.addAll(new RevocationRoutes(state.feed()).routes());

@@ -231,6 +231,29 @@ class RevocationFeedTest {
         }
     }
 
+    /** Introspection carries what require_low_risk needs downstream: the request-independent score and the login network. */
+    @Test
+    void introspectionCarriesTheRiskInputs() throws Exception {
+        String email = "risky-" + UUID.randomUUID() + "@example.test";
+        app.createUser(app.loginAdmin(), app.adminOrgId(), email, "Risky-Password-123!", "viewer");
+        assertThat(app.postJson("/v1/auth/login", app.body(Map.of("email", email, "password", "wrong-password-1!"))).statusCode()).isEqualTo(401);
+        String user = app.login(email, "Risky-Password-123!");
+        JsonNode sa = account(app.adminOrgId(), "introspector-" + UUID.randomUUID(), List.of("view:audit_logs"));
+        String creds = URLEncoder.encode(sa.get("client_id").asText(), StandardCharsets.UTF_8) + ":"
+                + URLEncoder.encode(sa.get("client_secret").asText(), StandardCharsets.UTF_8);
+        HttpResponse<String> r = app.send(app.request("/oauth2/introspect").header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(creds.getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.ofString("token=" + user)).build());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode body = app.json(r);
+        assertThat(body.get("active").asBoolean()).isTrue();
+        assertThat(body.get("risk_signals").toString()).contains("failed_logins");
+        assertThat(body.get("risk_score").asDouble()).isGreaterThanOrEqualTo(0.1);
+        assertThat(body.get("login_network").asText()).isEqualTo("127.0.0.0/24");
+        assertThat(body.get("amr").toString()).contains("pwd");
+        assertThat(body.get("auth_time").asLong()).isPositive();
+    }
+
     @Test
     void onlyServiceAccountsHoldingThePermissionSubscribe() throws Exception {
         try (Stream admin = new Stream(app.loginAdmin(), null)) {
