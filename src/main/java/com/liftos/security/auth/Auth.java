@@ -138,7 +138,7 @@ public final class Auth implements AutoCloseable {
                 .routes());
         auth.routes.addAll(new LifecycleRoutes(lifecycle, orgs, bodies, clock).routes());
         auth.routes.addAll(new RevocationRoutes(state.feed()).routes());
-        auth.routes.addAll(new DiscoveryRoutes(keys, config.http().issuer()).routes());
+        auth.routes.addAll(new DiscoveryRoutes(keys, config.http().issuer(), config.http().publicUrl()).routes());
         return auth;
     }
 

@@ -42,7 +42,7 @@ public final class ConfigLoader {
             new Variable("LIFTOS_REFRESHES_PER_SESSION_PER_MINUTE", "30", "Refresh grants per session family per minute"),
             new Variable("LIFTOS_GRANTS_PER_CLIENT_PER_MINUTE", "3000", "client_credentials grants per client id per minute"),
             new Variable("LIFTOS_INTROSPECTIONS_PER_CLIENT_PER_MINUTE", "120000", "Token introspections per authenticated client per minute"),
-            new Variable("LIFTOS_ISSUER", "liftos.com", "JWT issuer (iss)"),
+            new Variable("LIFTOS_ISSUER", "LIFTOS_PUBLIC_URL", "Tokens' issuer (iss) and the discovery document's issuer: an http(s) URL (https in production), under which /.well-known/openid-configuration is served"),
             new Variable("MASTER_ENCRYPTION_KEY_PATH", "<data>/keys/master_encryption_key.txt", "Master key: base64 of 32 random bytes, or a passphrase; the only key file (every other key lives in the database, wrapped under it)"),
             new Variable("JWT_PRIVATE_KEY_PATH", "<data>/keys/jwt_private_key.pem", "Deprecated: an earlier release's JWT signing key file, imported into the database once when present, then no longer read"),
             new Variable("LIFTOS_SERVICE_KEY_PATH", "<data>/keys/service_key.txt", "Deprecated: an earlier release's service key file, imported into the database keyring once when present, then no longer read"),
@@ -122,7 +122,6 @@ public final class ConfigLoader {
                 r.problem("LIFTOS_CORS_ORIGINS", "not an origin (scheme://host[:port]): " + origin);
             }
         }
-        String issuer = r.string("LIFTOS_ISSUER", "liftos.com");
         Config.Edge edge = edge(r);
         Path keysDir = dataDir.resolve("keys");
         Path masterKey = r.path("MASTER_ENCRYPTION_KEY_PATH", keysDir.resolve("master_encryption_key.txt"));
@@ -224,6 +223,18 @@ public final class ConfigLoader {
                 publicUrl = parsed.get();
             } else {
                 r.problem("LIFTOS_PUBLIC_URL", "must be an http(s) URL: scheme, host, optional port and path");
+            }
+        }
+        // OpenID Connect Discovery: the issuer is the URL its metadata is fetched under, so it is configured (by
+        // default the public URL), never taken from a request's Host header.
+        String issuer = publicUrl.toString();
+        String configuredIssuer = r.string("LIFTOS_ISSUER", "");
+        if (!configuredIssuer.isEmpty()) {
+            Optional<java.net.URI> parsed = publicUrl(configuredIssuer);
+            if (parsed.isPresent()) {
+                issuer = parsed.get().toString();
+            } else {
+                r.problem("LIFTOS_ISSUER", "must be an http(s) URL (OpenID Connect Discovery): scheme, host, optional port and path");
             }
         }
         if (!r.problems.isEmpty()) {
