@@ -42,7 +42,7 @@ public final class ConfigLoader {
             new Variable("LIFTOS_REFRESHES_PER_SESSION_PER_MINUTE", "30", "Refresh grants per session family per minute"),
             new Variable("LIFTOS_GRANTS_PER_CLIENT_PER_MINUTE", "3000", "client_credentials grants per client id per minute"),
             new Variable("LIFTOS_INTROSPECTIONS_PER_CLIENT_PER_MINUTE", "120000", "Token introspections per authenticated client per minute"),
-            new Variable("LIFTOS_ISSUER", "LIFTOS_PUBLIC_URL", "Tokens' issuer (iss) and the discovery document's issuer: an http(s) URL (https in production), under which /.well-known/openid-configuration is served"),
+            new Variable("LIFTOS_ISSUER", "", "Tokens' issuer (iss) and the discovery document's issuer: an http(s) URL (https in production), under which /.well-known/openid-configuration is served; empty = LIFTOS_PUBLIC_URL"),
             new Variable("MASTER_ENCRYPTION_KEY_PATH", "<data>/keys/master_encryption_key.txt", "Master key: base64 of 32 random bytes, or a passphrase; the only key file (every other key lives in the database, wrapped under it)"),
             new Variable("JWT_PRIVATE_KEY_PATH", "<data>/keys/jwt_private_key.pem", "Deprecated: an earlier release's JWT signing key file, imported into the database once when present, then no longer read"),
             new Variable("LIFTOS_SERVICE_KEY_PATH", "<data>/keys/service_key.txt", "Deprecated: an earlier release's service key file, imported into the database keyring once when present, then no longer read"),
