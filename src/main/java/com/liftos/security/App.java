@@ -235,6 +235,9 @@ public final class App implements AutoCloseable {
                     EdgeFilters.of(config.http(), config.edge(), config.features().requireHttps()), json, metrics);
             http.start();
             resources.add(http);
+            // Closed before the HTTP server: its graceful stop waits for open requests, and a revocation stream
+            // stays open until the feed ends it.
+            resources.add(auth.revocationFeed());
             long tReady = System.nanoTime();
             LOG.info("LiftOS Security {} listening on http://{}:{} (jvm {} ms, database {} ms, keys {} ms, http {} ms)",
                     version(), config.http().host(), http.port(),

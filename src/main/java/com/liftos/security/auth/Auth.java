@@ -22,6 +22,7 @@ import com.liftos.security.auth.token.AccessTokens;
 import com.liftos.security.auth.token.ChallengeTokens;
 import com.liftos.security.auth.token.JwtKeys;
 import com.liftos.security.auth.token.KeyDerivation;
+import com.liftos.security.auth.token.RevocationFeed;
 import com.liftos.security.auth.token.TokenState;
 import com.liftos.security.auth.token.TokenVerifier;
 import com.liftos.security.auth.user.UserPages;
@@ -163,6 +164,11 @@ public final class Auth implements AutoCloseable {
 
     public List<Route> routes() {
         return List.copyOf(routes);
+    }
+
+    /** The revocation feed verifiers subscribe to ({@code GET /v1/revocations/stream}). */
+    public RevocationFeed revocationFeed() {
+        return state.feed();
     }
 
     /** Answers a grant: the token response every grant path shares (login, MFA step, refresh, client credentials). */

@@ -18,6 +18,13 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.security.oauth2.client.endpoint.OAuth2ClientCredentialsGrantRequest;
+import org.springframework.security.oauth2.client.endpoint.RestClientClientCredentialsTokenResponseClient;
+import org.springframework.security.oauth2.client.registration.ClientRegistration;
+import org.springframework.security.oauth2.client.registration.ClientRegistrations;
+import org.springframework.security.oauth2.core.AuthorizationGrantType;
+import org.springframework.security.oauth2.core.ClientAuthenticationMethod;
+import org.springframework.security.oauth2.core.endpoint.OAuth2AccessTokenResponse;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtDecoders;
@@ -50,10 +57,15 @@ class DiscoveryConformanceTest {
         app.close();
     }
 
-    static String serviceToken() {
+    static JsonNode account() {
         HttpResponse<String> r = app.postJson("/v1/orgs/" + app.adminOrgId() + "/service-accounts",
                 app.body(Map.of("name", "spring-client", "permissions", List.of("view:audit_logs"))), app.loginAdmin());
-        JsonNode sa = app.json(r);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return app.json(r);
+    }
+
+    static String serviceToken() {
+        JsonNode sa = account();
         String creds = URLEncoder.encode(sa.get("client_id").asText(), StandardCharsets.UTF_8) + ":"
                 + URLEncoder.encode(sa.get("client_secret").asText(), StandardCharsets.UTF_8);
         return app.json(app.send(app.request("/oauth2/token").header("Content-Type", "application/x-www-form-urlencoded")
@@ -101,6 +113,30 @@ class DiscoveryConformanceTest {
         String edited = p[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(claims.getBytes(StandardCharsets.UTF_8)) + "." + p[2];
         assertThatThrownBy(() -> decoder.decode(edited)).isInstanceOf(JwtException.class);
         assertThat(decoder.decode(token).getSubject()).isEqualTo(user.getSubject());
+    }
+
+    /**
+     * Spring Security's OAuth2 client obtains client_credentials tokens, its token URI taken from the metadata.
+     * Not {@code ClientRegistrations.fromIssuerLocation}: that parses {@code /.well-known/openid-configuration} as
+     * an OpenID Provider's metadata, which requires ID-token fields this service (no ID token) does not state.
+     */
+    @Test
+    void aSpringOAuth2ClientObtainsClientCredentialsTokens() {
+        JsonNode sa = account();
+        String tokenUri = app.json(app.get("/.well-known/oauth-authorization-server")).get("token_endpoint").asText();
+        ClientRegistration registration = ClientRegistration.withRegistrationId("liftos").tokenUri(tokenUri)
+                .clientId(sa.get("client_id").asText()).clientSecret(sa.get("client_secret").asText())
+                .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_BASIC)
+                .authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS).build();
+        OAuth2AccessTokenResponse response = new RestClientClientCredentialsTokenResponseClient()
+                .getTokenResponse(new OAuth2ClientCredentialsGrantRequest(registration));
+        Jwt token = decoder().decode(response.getAccessToken().getTokenValue());
+        assertThat(token.getSubject()).isEqualTo(sa.get("id").asText());
+        assertThat(token.getClaimAsString("client_id")).isEqualTo(sa.get("client_id").asText());
+        assertThat(response.getAccessToken().getScopes()).contains("view:audit_logs");
+        // the documented limit above, so that a change of the discovery document shows here
+        assertThatThrownBy(() -> ClientRegistrations.fromIssuerLocation(issuer)).hasRootCauseMessage(
+                "Missing JSON object member with key subject_types_supported");
     }
 
     @Test
