@@ -9,6 +9,7 @@ import com.liftos.security.audit.SecurityEventType;
 import com.liftos.security.auth.AccountPersonalData;
 import com.liftos.security.auth.account.Accounts;
 import com.liftos.security.auth.Auth;
+import com.liftos.security.auth.RiskInputs;
 import com.liftos.security.auth.lifecycle.AccountMail;
 import com.liftos.security.auth.session.SessionOrigins;
 import com.liftos.security.compliance.Compliance;
@@ -192,7 +193,10 @@ public final class App implements AutoCloseable {
             Auth auth = Auth.start(config, db, users, orgs, orgConfigs, hasher, audit, new Bodies(json), mfaFactors, ipAllowList::permits,
                     (org, ip) -> IpBlocklist.normalize(ip).map(address -> blocklist.isBlockedFor(address, org)).orElse(false),
                     serviceKey, budgets, mailer.map(App::lockNotices).orElseGet(OwnerNotices::none),
-                    mailer.map(m -> (AccountMail) m::send), CustomRoles.directory(db), clock, random);
+                    mailer.map(m -> (AccountMail) m::send), CustomRoles.directory(db), caller -> {
+                        RiskAssessor.SessionRisk r = risk.sessionRisk(caller);
+                        return new RiskInputs(r.score(), r.signals(), r.loginNetwork());
+                    }, clock, random);
             Arrays.fill(serviceKey, (byte) 0); // every key derived from it exists now
             resources.add(auth);
             metrics.more().counter("liftos.login.password.checks", List.of(), auth.logins(), Logins::passwordChecks);
@@ -242,6 +246,9 @@ public final class App implements AutoCloseable {
                     EdgeFilters.of(config.http(), config.edge(), config.features().requireHttps()), json, metrics);
             http.start();
             resources.add(http);
+            // Closed before the HTTP server: its graceful stop waits for open requests, and a revocation stream
+            // stays open until the feed ends it.
+            resources.add(auth.revocationFeed());
             long tReady = System.nanoTime();
             LOG.info("LiftOS Security {} listening on http://{}:{} (jvm {} ms, database {} ms, keys {} ms, http {} ms)",
                     version(), config.http().host(), http.port(),
@@ -266,6 +273,7 @@ public final class App implements AutoCloseable {
         List<Purge> all = new ArrayList<>(Auth.purges(retention));
         all.add(Vault.accessLogPurge(Duration.ofDays(retention.vaultAccessLogDays())));
         all.addAll(Mfa.purges());
+        all.addAll(Audit.purges());
         all.addAll(IncidentResponse.purges(Duration.ofDays(retention.incidentEvidenceDays())));
         return all;
     }

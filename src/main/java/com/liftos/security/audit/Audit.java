@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.liftos.security.config.Config;
 import com.liftos.security.org.Organizations;
 import com.liftos.security.store.Db;
+import com.liftos.security.store.Purge;
 import com.liftos.security.subject.PersonalData;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,6 +41,7 @@ public final class Audit implements AutoCloseable {
     private final AuditMaintenance maintenance;
     private final AuditQuery query;
     private final AuditEventCounts counts;
+    private final AuditIngestion ingestion;
     private final AuditPersonalData personalData;
     private final Optional<AlertWebhooks> alerts;
     private final ScheduledExecutorService jobs;
@@ -59,6 +61,7 @@ public final class Audit implements AutoCloseable {
         this.writer = groupCommit;
         this.log = config.features().auditEnabled() ? groupCommit : new ListenersOnly(events);
         this.trail = new AuditTrail(log, clock);
+        this.ingestion = new AuditIngestion(db, appender, clock);
         this.verifier = new ChainVerifier(db, Optional.of(key));
         this.maintenance = new AuditMaintenance(db, key, log, clock);
         this.personalData = new AuditPersonalData(maintenance, json);
@@ -79,6 +82,16 @@ public final class Audit implements AutoCloseable {
 
     public AuditLog log() {
         return log;
+    }
+
+    /** Events written by other services into their organization's chain. */
+    public AuditIngestion ingestion() {
+        return ingestion;
+    }
+
+    /** Retention of the audit feature's tables other than the chains (which purge themselves), for housekeeping. */
+    public static List<Purge> purges() {
+        return List.of(AuditIngestion.keyPurge());
     }
 
     public AuditTrail trail() {

@@ -1,6 +1,11 @@
 package com.liftos.security.audit;
 
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
 
 /** Every event type of the security guide's {@code SecurityEventType}, plus the ones this service adds. */
 public enum SecurityEventType {
@@ -20,6 +25,23 @@ public enum SecurityEventType {
     USER_CREATED, USER_UPDATED, ORG_CREATED, INCIDENT_OPENED, INCIDENT_UPDATED,
     // Account lifecycle by mail (one-time links)
     INVITATION_SENT, INVITATION_REVOKED, PASSWORD_RESET_REQUESTED, EMAIL_CHANGE_REQUESTED, EMAIL_CHANGED;
+
+    /**
+     * The security guide's own {@code SecurityEventType} members: the types other services may write
+     * ({@link AuditIngestion}); the rest are this service's own.
+     */
+    public static final Set<SecurityEventType> GUIDE = Collections.unmodifiableSet(EnumSet.of(
+            LOGIN_SUCCESS, LOGIN_FAILURE, MFA_ENABLED, MFA_DISABLED, PASSWORD_CHANGED,
+            PERMISSION_GRANTED, PERMISSION_DENIED, ROLE_ASSIGNED, ROLE_REVOKED,
+            API_KEY_CREATED, API_KEY_ACCESSED, API_KEY_ROTATED, API_KEY_REVOKED,
+            RATE_LIMIT_EXCEEDED, SUSPICIOUS_ACTIVITY, BRUTE_FORCE_ATTEMPT, IP_BLOCKED,
+            SENSITIVE_DATA_ACCESS, DATA_EXPORT, BULK_DATA_ACCESS,
+            CONFIGURATION_CHANGE, SYSTEM_BACKUP, SYSTEM_RESTORE));
+
+    /** The type of a wire value such as {@code login_failure}. */
+    public static Optional<SecurityEventType> fromWire(String value) {
+        return Arrays.stream(values()).filter(t -> t.wire().equals(value)).findFirst();
+    }
 
     /** The guide's lowercase wire value, e.g. {@code login_success}. */
     public String wire() {

@@ -22,6 +22,7 @@ import com.liftos.security.auth.token.AccessTokens;
 import com.liftos.security.auth.token.ChallengeTokens;
 import com.liftos.security.auth.token.JwtKeys;
 import com.liftos.security.auth.token.KeyDerivation;
+import com.liftos.security.auth.token.RevocationFeed;
 import com.liftos.security.auth.token.TokenState;
 import com.liftos.security.auth.token.TokenVerifier;
 import com.liftos.security.auth.user.UserPages;
@@ -99,12 +100,12 @@ public final class Auth implements AutoCloseable {
                              PasswordHasher hasher, AuditLog audit,
                              Bodies bodies, SecondFactor secondFactor, NetworkPolicy network, AddressBlocks blocks,
                              byte[] serviceKey, Budgets budgets, OwnerNotices notices, Optional<AccountMail> mail,
-                             RoleDirectory roles, Clock clock, SecureRandom random) {
+                             RoleDirectory roles, RiskInputs.Source risk, Clock clock, SecureRandom random) {
         Config.Auth settings = config.auth();
         Duration accessLifetime = Duration.ofMinutes(settings.accessTokenMinutes());
         JwtKeys keys = new JwtKeys(db, Optional.of(config.keys().legacyJwtPrivateKey()), serviceKey, accessLifetime, clock, random);
         AccessTokens accessTokens = new AccessTokens(keys, config.http().issuer(), accessLifetime, clock);
-        TokenState state = new TokenState(db, clock);
+        TokenState state = new TokenState(db, clock, accessLifetime);
         state.awaitListening(Duration.ofSeconds(5));
         Sessions sessions = new Sessions(db, orgConfigs, accessTokens, state, audit, clock, random,
                 new Sessions.RefreshPolicy(Duration.ofDays(settings.refreshTokenDays()),
@@ -134,10 +135,11 @@ public final class Auth implements AutoCloseable {
         auth.routes.addAll(new DirectoryRoutes(new Directory(orgs, userPages, new SessionPages(db), secondFactor, logins), userPages, orgs,
                 sessions, audit, clock, roles).routes());
         auth.routes.addAll(new ServiceAccountRoutes(db, serviceAccounts, new ServiceAccountPages(db, clock), orgs, audit, clock).routes());
-        auth.routes.addAll(new OAuthRoutes(clientCredentials, accessTokens, auth.verifier, state, sessions, responder, audit, clock)
+        auth.routes.addAll(new OAuthRoutes(clientCredentials, accessTokens, auth.verifier, state, sessions, responder, audit, risk, clock)
                 .routes());
         auth.routes.addAll(new LifecycleRoutes(lifecycle, orgs, bodies, clock).routes());
-        auth.routes.addAll(new DiscoveryRoutes(keys, config.http().issuer()).routes());
+        auth.routes.addAll(new RevocationRoutes(state.feed()).routes());
+        auth.routes.addAll(new DiscoveryRoutes(keys, config.http().issuer(), config.http().publicUrl()).routes());
         return auth;
     }
 
@@ -162,6 +164,11 @@ public final class Auth implements AutoCloseable {
 
     public List<Route> routes() {
         return List.copyOf(routes);
+    }
+
+    /** The revocation feed verifiers subscribe to ({@code GET /v1/revocations/stream}). */
+    public RevocationFeed revocationFeed() {
+        return state.feed();
     }
 
     /** Answers a grant: the token response every grant path shares (login, MFA step, refresh, client credentials). */

@@ -45,10 +45,12 @@ final class OAuthRoutes {
     private final Sessions sessions;
     private final TokenResponder responder;
     private final AuditLog audit;
+    private final RiskInputs.Source risk;
     private final Clock clock;
 
     OAuthRoutes(ClientCredentials clientCredentials, AccessTokens accessTokens, TokenVerifier verifier, TokenState state,
-                Sessions sessions, TokenResponder responder, AuditLog audit, Clock clock) {
+                Sessions sessions, TokenResponder responder, AuditLog audit, RiskInputs.Source risk, Clock clock) {
+        this.risk = risk;
         this.clientCredentials = clientCredentials;
         this.accessTokens = accessTokens;
         this.verifier = verifier;
@@ -274,6 +276,13 @@ final class OAuthRoutes {
             body.put("org_id", c.orgId().toString());
             body.put("roles", c.roles());
             c.sessionId().ifPresent(s -> body.put("sid", s.toString()));
+            // What require_low_risk needs downstream: the request-independent score, its signals, the login network.
+            RiskInputs inputs = risk.of(verifier.principalOf(c));
+            body.put("risk_score", inputs.score());
+            body.put("risk_signals", inputs.signals());
+            inputs.loginNetwork().ifPresent(n -> body.put("login_network", n));
+            body.put("auth_time", c.authTime().getEpochSecond());
+            body.put("amr", c.amr());
         } else {
             body.put("active", false);
         }

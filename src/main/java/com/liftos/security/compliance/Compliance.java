@@ -29,6 +29,7 @@ public final class Compliance {
                                      ObjectMapper json, Clock clock, boolean requireHttps) {
         List<Route> routes = new ArrayList<>(new AuditRoutes(audit.query(), new AuditExport(audit.query(), json),
                 audit.verifier(), audit.log(), clock).routes());
+        routes.addAll(new AuditIngestRoutes(audit.ingestion(), json).routes());
         routes.addAll(new ComplianceRoutes(new ComplianceReport(users, orgs, audit.counts(), audit.maintenance(),
                 audit.verifier(), evidence, clock, requireHttps, audit.alertWebhookCount())).routes());
         return routes;

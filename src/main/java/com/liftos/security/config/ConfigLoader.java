@@ -44,7 +44,7 @@ public final class ConfigLoader {
             new Variable("LIFTOS_INTROSPECTIONS_PER_CLIENT_PER_MINUTE", "120000", "Token introspections per authenticated client per minute"),
             new Variable("LIFTOS_CONNECTION_PROVIDERS_FILE", "", "Provider catalogue of connections (JSON, format liftos.connection.providers/1) replacing the bundled one; empty = bundled"),
             new Variable("LIFTOS_CONNECTION_REFRESH_AHEAD_MINUTES", "15", "Connections whose access token ends within this many minutes are refreshed in the background, every 30 s, one instance per connection (0 = only when a worker asks)"),
-            new Variable("LIFTOS_ISSUER", "liftos.com", "JWT issuer (iss)"),
+            new Variable("LIFTOS_ISSUER", "", "Tokens' issuer (iss) and the discovery document's issuer: an http(s) URL (https in production), under which /.well-known/openid-configuration is served; empty = LIFTOS_PUBLIC_URL"),
             new Variable("MASTER_ENCRYPTION_KEY_PATH", "<data>/keys/master_encryption_key.txt", "Master key: base64 of 32 random bytes, or a passphrase; the only key file (every other key lives in the database, wrapped under it)"),
             new Variable("JWT_PRIVATE_KEY_PATH", "<data>/keys/jwt_private_key.pem", "Deprecated: an earlier release's JWT signing key file, imported into the database once when present, then no longer read"),
             new Variable("LIFTOS_SERVICE_KEY_PATH", "<data>/keys/service_key.txt", "Deprecated: an earlier release's service key file, imported into the database keyring once when present, then no longer read"),
@@ -127,7 +127,6 @@ public final class ConfigLoader {
                 r.problem("LIFTOS_CORS_ORIGINS", "not an origin (scheme://host[:port]): " + origin);
             }
         }
-        String issuer = r.string("LIFTOS_ISSUER", "liftos.com");
         Config.Edge edge = edge(r);
         Path keysDir = dataDir.resolve("keys");
         Path masterKey = r.path("MASTER_ENCRYPTION_KEY_PATH", keysDir.resolve("master_encryption_key.txt"));
@@ -232,6 +231,18 @@ public final class ConfigLoader {
             }
         }
         mfa = mfa(r, publicUrl);
+        // OpenID Connect Discovery: the issuer is the URL its metadata is fetched under, so it is configured (by
+        // default the public URL), never taken from a request's Host header.
+        String issuer = publicUrl.toString();
+        String configuredIssuer = r.string("LIFTOS_ISSUER", "");
+        if (!configuredIssuer.isEmpty()) {
+            Optional<java.net.URI> parsed = publicUrl(configuredIssuer);
+            if (parsed.isPresent()) {
+                issuer = parsed.get().toString();
+            } else {
+                r.problem("LIFTOS_ISSUER", "must be an http(s) URL (OpenID Connect Discovery): scheme, host, optional port and path");
+            }
+        }
         if (!r.problems.isEmpty()) {
             throw new ConfigException(r.problems);
         }

@@ -28,7 +28,14 @@ public enum PermissionCatalogue {
     MANAGE_SECURITY("manage:security", Scope.ORG),
     /** Declaring incidents by hand. */
     WRITE_INCIDENTS("write:incidents", Scope.ORG),
-    MANAGE_SYSTEM("manage:system", Scope.PLATFORM);
+    /** Services writing security events into their organization's audit chain. */
+    WRITE_AUDIT_EVENTS("write:audit_events", Scope.ORG),
+    MANAGE_SYSTEM("manage:system", Scope.PLATFORM),
+    /**
+     * The revocation feed of every organization: for the platform's own services that verify tokens locally. Not
+     * an org permission (the feed is not confined to one organization), so only a super admin grants it.
+     */
+    SUBSCRIBE_REVOCATIONS("subscribe:revocations", Scope.PLATFORM);
 
     public enum Scope {
         ORG, PLATFORM;

@@ -97,6 +97,54 @@ public final class RiskAssessor {
         return new Assessment(Math.min(1.0, score), signals);
     }
 
+    /**
+     * The signals of {@link #assess} that do not depend on the request (new device, failed logins, fresh MFA), and
+     * the session's login network, which a verifier elsewhere compares with its own request's address.
+     */
+    public SessionRisk sessionRisk(Principal p) {
+        List<String> signals = new ArrayList<>(2);
+        double score = 0;
+        Optional<SessionFacts.Facts> facts = p.sessionId().flatMap(this::sessionFacts);
+        if (facts.map(SessionFacts.Facts::newDevice).orElse(false)) {
+            signals.add("new_device");
+            score += 0.30;
+        }
+        if (p.kind() == Principal.Kind.USER) {
+            int failed = failedLogins(p.subject());
+            if (failed > 0) {
+                signals.add("failed_logins");
+                score += failed >= 10 ? 0.30 : failed >= 3 ? 0.20 : 0.10;
+            }
+        }
+        if (freshMfa(p)) {
+            score /= 2;
+        }
+        return new SessionRisk(Math.min(1.0, score), signals, facts.flatMap(f -> network(f.loginIp())));
+    }
+
+    /** See {@link #sessionRisk}. */
+    public record SessionRisk(double score, List<String> signals, Optional<String> loginNetwork) {
+        public SessionRisk {
+            signals = List.copyOf(signals);
+        }
+    }
+
+    /** The /24 (IPv4) or /64 (IPv6) of an address, as CIDR text. */
+    static Optional<String> network(String ip) {
+        return Cidr.literal(ip).map(b -> {
+            int prefix = b.length == 4 ? 24 : 64;
+            byte[] masked = b.clone();
+            for (int i = prefix / 8; i < masked.length; i++) {
+                masked[i] = 0;
+            }
+            try {
+                return java.net.InetAddress.getByAddress(masked).getHostAddress() + "/" + prefix;
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalStateException("a 4 or 16 byte address is always valid", e);
+            }
+        });
+    }
+
     private boolean freshMfa(Principal p) {
         return p.amr().stream().anyMatch(MFA_METHODS::contains)
                 && Duration.between(p.authTime(), clock.instant()).compareTo(FRESH_MFA) <= 0;

@@ -84,7 +84,9 @@ class JwksTest {
         assertThat(independentlyVerifies(tampered, jwks)).isFalse();
         JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(p[1]));
         assertThat(claims.get("aud").asText()).isEqualTo("liftos-api");
-        assertThat(claims.get("iss").asText()).isEqualTo("liftos.com");
+        // The issuer of the discovery document, an http(s) URL: what a resource server configured with it checks.
+        assertThat(claims.get("iss").asText()).isEqualTo(JSON.readTree(app.get("/.well-known/openid-configuration").body()).get("issuer").asText())
+                .startsWith("http://127.0.0.1:");
         for (String c : new String[] {"sub", "org_id", "email", "roles", "permissions", "sid", "jti", "iat", "nbf", "exp", "amr", "auth_time"}) {
             assertThat(claims.has(c)).as(c).isTrue();
         }
@@ -94,12 +96,16 @@ class JwksTest {
     @Test
     void discoveryDocumentNamesTheEndpoints() throws Exception {
         JsonNode doc = JSON.readTree(app.get("/.well-known/openid-configuration").body());
-        assertThat(doc.get("issuer").asText()).isEqualTo("liftos.com");
-        assertThat(doc.get("jwks_uri").asText()).isEqualTo(app.baseUrl() + "/.well-known/jwks.json");
+        // TestApp configures no public URL: the default, http://<host>:<port> as configured (port 0 here), never the Host header.
+        String base = "http://127.0.0.1:0";
+        assertThat(doc.get("issuer").asText()).isEqualTo(base);
+        assertThat(doc.get("jwks_uri").asText()).isEqualTo(base + "/.well-known/jwks.json");
         assertThat(doc.get("token_endpoint").asText()).endsWith("/oauth2/token");
         assertThat(doc.get("introspection_endpoint").asText()).endsWith("/oauth2/introspect");
         assertThat(doc.get("revocation_endpoint").asText()).endsWith("/oauth2/revoke");
-        assertThat(doc.get("id_token_signing_alg_values_supported").toString()).isEqualTo("[\"RS256\"]");
+        // No ID token is issued: no id_token metadata.
+        assertThat(doc.has("id_token_signing_alg_values_supported")).isFalse();
+        assertThat(doc.get("access_token_signing_alg_values_supported").toString()).isEqualTo("[\"RS256\"]");
     }
 
     @Test

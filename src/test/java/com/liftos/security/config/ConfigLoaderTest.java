@@ -111,6 +111,19 @@ class ConfigLoaderTest {
         }
     }
 
+    /** OpenID Connect Discovery: the issuer is a URL, the public URL unless configured, never a bare name. */
+    @Test
+    void theIssuerIsAnHttpUrl() {
+        assertThat(ConfigLoader.load(Map.of()).http().issuer()).isEqualTo("http://127.0.0.1:8080");
+        assertThat(ConfigLoader.load(Map.of("LIFTOS_PUBLIC_URL", "https://security.example.com/")).http().issuer())
+                .isEqualTo("https://security.example.com");
+        assertThat(ConfigLoader.load(Map.of("LIFTOS_PUBLIC_URL", "https://a.example.com", "LIFTOS_ISSUER", "https://id.example.com/")).http()
+                .issuer()).isEqualTo("https://id.example.com");
+        assertThatThrownBy(() -> ConfigLoader.load(Map.of("LIFTOS_ISSUER", "liftos.com")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
+                        .asString().startsWith("LIFTOS_ISSUER"));
+    }
+
     @Test
     void cidrMatching() {
         assertThat(Cidr.parse("10.1.0.0/16").orElseThrow().contains("10.1.200.3")).isTrue();

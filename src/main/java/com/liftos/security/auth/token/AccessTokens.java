@@ -47,6 +47,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class AccessTokens {
     public static final String AUDIENCE = "liftos-api";
+    /**
+     * The {@code client_id} of user tokens (RFC 9068 §2.2 asks every access token for one): this service's own
+     * sign-in. Service accounts' client ids start with {@code sa_}, so the two never meet.
+     */
+    public static final String FIRST_PARTY_CLIENT = "liftos";
     static final JOSEObjectType TYPE = new JOSEObjectType("at+jwt");
     private static final Duration SKEW = Duration.ofSeconds(30);
     private static final int MAX_TOKEN_CHARS = 16_384;
@@ -111,7 +116,7 @@ public final class AccessTokens {
                 .claim("amr", List.copyOf(amr));
         email.ifPresent(e -> claims.claim("email", e));
         sessionId.ifPresent(s -> claims.claim("sid", s.toString()));
-        clientId.ifPresent(c -> claims.claim("client_id", c));
+        clientId.or(() -> sessionId.map(s -> FIRST_PARTY_CLIENT)).ifPresent(c -> claims.claim("client_id", c));
         SigningKey key = keys.ring().signing();
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.kid()).type(TYPE).build(), claims.build());
         try {
@@ -265,7 +270,14 @@ public final class AccessTokens {
         Optional<UUID> sid = Optional.ofNullable(c.sid()).map(UUID::fromString);
         Optional<String> clientId = Optional.ofNullable(c.clientId());
         Optional<String> email = Optional.ofNullable(c.email());
-        if (sid.isPresent() == clientId.isPresent() || sid.isPresent() && email.isEmpty()) {
+        boolean firstParty = clientId.filter(FIRST_PARTY_CLIENT::equals).isPresent();
+        if (sid.isPresent()) {
+            // A user token: the first-party client id, or none (tokens signed before it was added, for one lifetime).
+            if (clientId.isPresent() && !firstParty || email.isEmpty()) {
+                return Optional.empty();
+            }
+            clientId = Optional.empty();
+        } else if (clientId.isEmpty() || firstParty) {
             return Optional.empty();
         }
         return Optional.of(new AccessClaims(UUID.fromString(c.sub()), UUID.fromString(c.orgId()), email, c.roles(),

@@ -76,9 +76,13 @@ public final class TokenState implements AutoCloseable {
 
     private record Barrier(Set<UUID> pending, CountDownLatch done) {}
 
-    public TokenState(Db db, Clock clock) {
+    private final RevocationFeed feed;
+
+    /** {@code tokenLifetime}: how long an access token lives (how far back the revocation feed's snapshot reaches). */
+    public TokenState(Db db, Clock clock, Duration tokenLifetime) {
         this.db = db;
         this.clock = clock;
+        this.feed = new RevocationFeed(db, clock, tokenLifetime);
         this.listener = Thread.ofPlatform().daemon().name("liftos-auth-revocations").unstarted(this::listen);
         listener.start();
     }
@@ -94,6 +98,11 @@ public final class TokenState implements AutoCloseable {
                         "DELETE FROM revoked_access_tokens WHERE ctid >= ?::tid AND ctid < ?::tid AND expires_at < ?"),
                 Purge.olderThan("auth_instances", Duration.ofDays(1),
                         "DELETE FROM auth_instances WHERE ctid >= ?::tid AND ctid < ?::tid AND heartbeat_at < ?"));
+    }
+
+    /** The revocations this instance applies, as a feed local verifiers subscribe to. */
+    public RevocationFeed feed() {
+        return feed;
     }
 
     /** Waits (up to {@code max}) until the revocation listener is live; tests and start-up use it. */
@@ -366,6 +375,7 @@ public final class TokenState implements AutoCloseable {
                 serviceAccounts.clear();
                 serviceAccountGeneration.incrementAndGet();
                 loadRevokedJtis(c);
+                feed.restart();
                 heartbeat(c);
                 lastLoopNanos = System.nanoTime();
                 trusted = true;
@@ -410,11 +420,21 @@ public final class TokenState implements AutoCloseable {
         }
         String value = parts[2];
         switch (parts[1]) {
-            case "s" -> sessions.put(UUID.fromString(value), Entry.ENDED);
-            case "j" -> revokedJtis.putIfAbsent(value, clock.instant().plus(Duration.ofDays(1)));
+            case "s" -> {
+                sessions.put(UUID.fromString(value), Entry.ENDED);
+                feed.publish(new RevocationFeed.Revocation(RevocationFeed.Kind.SESSION_ENDED, value));
+            }
+            case "j" -> {
+                revokedJtis.putIfAbsent(value, clock.instant().plus(Duration.ofDays(1)));
+                feed.publish(new RevocationFeed.Revocation(RevocationFeed.Kind.TOKEN_REVOKED, value));
+            }
             case "a" -> {
                 serviceAccountGeneration.incrementAndGet();
-                serviceAccounts.remove(UUID.fromString(value));
+                UUID account = UUID.fromString(value);
+                serviceAccounts.remove(account);
+                if (!accountActive(c, account)) {
+                    feed.publish(new RevocationFeed.Revocation(RevocationFeed.Kind.SERVICE_ACCOUNT_DISABLED, value));
+                }
             }
             case "b" -> notify(c, "k " + value + ":" + instanceId);
             case "k" -> {
@@ -430,6 +450,15 @@ public final class TokenState implements AutoCloseable {
                 }
             }
             default -> { }
+        }
+    }
+
+    private static boolean accountActive(Connection c, UUID account) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT status = 'active' FROM service_accounts WHERE id = ?")) {
+            ps.setObject(1, account);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
         }
     }
 
@@ -463,6 +492,7 @@ public final class TokenState implements AutoCloseable {
     public void close() {
         closed = true;
         trusted = false;
+        feed.close();
         try {
             listener.join(2_000);
         } catch (InterruptedException e) {

@@ -24,6 +24,11 @@ public final class TokenVerifier {
 
     /** The caller a token that verifies and is still honoured names. */
     public Optional<Principal> principal(String token) {
-        return activeClaims(token).map(c -> c.toPrincipal(tokens.permissionSet(c.permissions())));
+        return activeClaims(token).map(this::principalOf);
+    }
+
+    /** The caller named by claims that {@link #activeClaims} returned. */
+    public Principal principalOf(AccessClaims claims) {
+        return claims.toPrincipal(tokens.permissionSet(claims.permissions()));
     }
 }

@@ -181,6 +181,15 @@ class TokenForgeryTest {
         assertThat(status(sign(realKey, kid, b -> b.expirationTime(null)))).isEqualTo(401);
     }
 
+    /** RFC 9068's client_id: a user token names the first-party client (or none, signed before it was added), never a service account's. */
+    @Test
+    void aUserTokenNamesOnlyTheFirstPartyClient() throws Exception {
+        assertThat(status(sign(realKey, kid, b -> b.claim("client_id", "sa_0123456789abcdef")))).isEqualTo(401);
+        assertThat(status(sign(realKey, kid, b -> b.claim("client_id", null)))).isEqualTo(200);
+        // the first-party client without a session is neither a user token nor a service account's
+        assertThat(status(sign(realKey, kid, b -> b.claim("sid", null)))).isEqualTo(401);
+    }
+
     @Test
     void wrongIssuerOrAudienceIsRefused() throws Exception {
         assertThat(status(sign(realKey, kid, b -> b.issuer("evil.example")))).isEqualTo(401);
