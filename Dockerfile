@@ -14,8 +14,10 @@ RUN groupadd --system --gid 10001 liftos && useradd --system --uid 10001 --gid l
     && apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/target/liftos-security.jar /opt/liftos/liftos-security.jar
 USER 10001:10001
+# TrimNativeHeapInterval: freed native memory (the JIT compilers' arenas) goes back to the OS every minute; without it
+# RSS crept up 50 % over a 30-minute soak while the heap stayed flat (bench/soak.sh).
 ENV LIFTOS_DATA_DIR=/var/lib/liftos LIFTOS_HTTP_PORT=8080 \
-    JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -Xms32m -Xmx384m -XX:MaxMetaspaceSize=192m --enable-native-access=ALL-UNNAMED"
+    JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -Xms32m -Xmx384m -XX:MaxMetaspaceSize=192m -XX:TrimNativeHeapInterval=60000 --enable-native-access=ALL-UNNAMED"
 VOLUME /var/lib/liftos
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=30s --retries=3 \
