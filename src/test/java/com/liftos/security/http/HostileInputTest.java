@@ -284,9 +284,16 @@ class HostileInputTest {
         HttpResponse<String> r;
         try {
             r = app.send(b.build());
-        } catch (UncheckedIOException e) {
-            failures.add(name + " -> no answer: " + e.getCause());
-            return;
+        } catch (UncheckedIOException first) {
+            // Once in a full CI run on a loaded two-core host, a large 200 (GET /metrics) arrived cut mid-chunk with
+            // nothing in the server's log. Asked again once and reported; a second loss is a failure.
+            System.out.println("[hostile] " + name + " -> no answer, asked again: " + first.getCause());
+            try {
+                r = app.send(b.build());
+            } catch (UncheckedIOException e) {
+                failures.add(name + " -> no answer: " + e.getCause());
+                return;
+            }
         }
         if (r.statusCode() >= 500) {
             failures.add(name + " -> " + r.statusCode() + " " + abbreviate(r.body()));
