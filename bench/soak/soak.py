@@ -13,7 +13,8 @@ started again (fast shutdown, 8 s down). At the end:
   - each organization's audit chain verifies intact;
   - no 5xx outside fault windows (a window: the fault plus 10 s after recovery);
   - RSS of each instance at the end against its RSS after warm-up (3 minutes after its start);
-  - refresh_tokens rows against live sessions plus rotations within the retention window.
+  - refresh_tokens rows: each a retired token inside its retention window or the current token of a session the
+    session retention keeps; none beyond.
 Run by bench/soak.sh; prints a JSON summary and writes it to the file given by --out.
 """
 import argparse
@@ -444,12 +445,17 @@ def soak(args, services, instances):
     retention_hours = 24
     refresh_rows = int(services.sql("SELECT count(*) FROM refresh_tokens"))
     live_sessions = int(services.sql("SELECT count(*) FROM auth_sessions WHERE ended_at IS NULL AND expires_at > now()"))
+    # Every row must be a retired token inside the retired-token retention or the current token of a session the
+    # session retention still keeps (ended sessions are kept 90 days by default, their tokens with them).
+    sessions_kept = int(services.sql("SELECT count(*) FROM auth_sessions"))
+    beyond_retention = int(services.sql(f"SELECT count(*) FROM refresh_tokens WHERE status = 'rotated' AND carries_family "
+                                        f"AND used_at < now() - interval '{retention_hours} hours'"))
     rotated_in_window = int(services.sql(f"SELECT count(*) FROM refresh_tokens WHERE status = 'rotated' AND used_at > now() - interval '{retention_hours} hours'"))
     # An instance restarted less than warm-up before the end has no warm figure; the never-killed ones always do.
     rss_ok = all(v["growth_pct"] <= 20 for v in rss.values() if v["growth_pct"] is not None) \
         and rss["instance-0"]["growth_pct"] is not None and rss["instance-1"]["growth_pct"] is not None
     verdict = (not lost_writes and not lost_logins and not dead_refresh and all(s == "intact" for s in chains.values())
-               and not books.errors_outside and rss_ok and refresh_rows <= live_sessions + rotated_in_window)
+               and not books.errors_outside and rss_ok and refresh_rows <= sessions_kept + rotated_in_window and beyond_retention == 0)
     return {
         "minutes": args.minutes, "requests": books.requests, "unanswered_requests": books.connection_errors,
         "status_counts": dict(sorted(books.status.items())), "faults": faults.log,
@@ -457,7 +463,8 @@ def soak(args, services, instances):
         "acknowledged_logins": sum(books.logins_acked.values()), "lost_login_events": lost_logins,
         "last_refresh_tokens_dead": dead_refresh, "audit_chains": chains, "5xx_outside_fault_windows": books.errors_outside[:20],
         "rss": rss, "refresh_tokens_rows": refresh_rows, "live_sessions": live_sessions,
-        "rotations_within_retention_window": rotated_in_window, "verdict": "pass" if verdict else "fail",
+        "rotations_within_retention_window": rotated_in_window, "sessions_kept": sessions_kept,
+        "retired_tokens_beyond_retention": beyond_retention, "verdict": "pass" if verdict else "fail",
     }
 
 
