@@ -151,6 +151,7 @@ public final class App implements AutoCloseable {
             Database database = await(opening);
             resources.add(database);
             long tDb = System.nanoTime();
+            warnOfOwnIssuer(config);
 
             ObjectMapper json = Json.newMapper();
             Db db = new Db(database.dataSource());
@@ -427,6 +428,18 @@ public final class App implements AutoCloseable {
     /** Every route the service answers, with its access declaration. */
     public RouteTable routes() {
         return routes;
+    }
+
+    /**
+     * A shared database means a fleet, and a fleet needs one issuer: left to its default (this instance's own
+     * address) the issuer differs per instance, and each refuses the others' tokens.
+     */
+    private static void warnOfOwnIssuer(Config config) {
+        String ownAddress = "http://" + config.http().host() + ":" + config.http().port();
+        if (config.databaseUrl().isPresent() && config.http().issuer().equals(ownAddress)) {
+            LOG.warn("LIFTOS_PUBLIC_URL is not set: tokens are issued as {}, and other instances sharing this database will"
+                    + " refuse them; give every instance the fleet's one public URL", ownAddress);
+        }
     }
 
     /** The audit trail (log, verification, pseudonymization). */
