@@ -121,20 +121,11 @@ class RevocationFeedTest {
     }
 
     static JsonNode account(UUID org, String name, List<String> permissions) {
-        HttpResponse<String> r = app.postJson("/v1/orgs/" + org + "/service-accounts",
-                app.body(Map.of("name", name, "permissions", permissions)), app.loginAdmin());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-        return app.json(r);
+        return app.createServiceAccount(org, name, permissions);
     }
 
     static String token(JsonNode sa) {
-        String creds = URLEncoder.encode(sa.get("client_id").asText(), StandardCharsets.UTF_8) + ":"
-                + URLEncoder.encode(sa.get("client_secret").asText(), StandardCharsets.UTF_8);
-        HttpResponse<String> r = app.send(app.request("/oauth2/token").header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(creds.getBytes(StandardCharsets.UTF_8)))
-                .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials")).build());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return app.json(r).get("access_token").asText();
+        return app.clientCredentialsToken(sa);
     }
 
     static String serviceToken(UUID org, String name, List<String> permissions) {

@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.liftos.security.testing.TestApp;
-import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -49,20 +46,11 @@ class AuditIngestionTest {
     }
 
     static JsonNode account(UUID orgId, String name, List<String> permissions) {
-        HttpResponse<String> r = app.postJson("/v1/orgs/" + orgId + "/service-accounts",
-                app.body(Map.of("name", name, "permissions", permissions)), app.loginAdmin());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-        return app.json(r);
+        return app.createServiceAccount(orgId, name, permissions);
     }
 
     static String token(JsonNode sa) {
-        String creds = URLEncoder.encode(sa.get("client_id").asText(), StandardCharsets.UTF_8) + ":"
-                + URLEncoder.encode(sa.get("client_secret").asText(), StandardCharsets.UTF_8);
-        HttpResponse<String> r = app.send(app.request("/oauth2/token").header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(creds.getBytes(StandardCharsets.UTF_8)))
-                .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials")).build());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return app.json(r).get("access_token").asText();
+        return app.clientCredentialsToken(sa);
     }
 
     static HttpResponse<String> post(UUID orgId, String body, String bearer, String idempotencyKey) {

@@ -234,6 +234,29 @@ public final class TestApp implements AutoCloseable {
         return send(request(path).header("Authorization", "Bearer " + bearer).DELETE().build());
     }
 
+    /** A service account of {@code orgId} with {@code permissions}, made by the bootstrap admin: its creation answer. */
+    public JsonNode createServiceAccount(UUID orgId, String name, List<String> permissions) {
+        HttpResponse<String> r = postJson("/v1/orgs/" + orgId + "/service-accounts",
+                body(Map.of("name", name, "permissions", permissions)), loginAdmin());
+        if (r.statusCode() != 201) {
+            throw new AssertionError("service account not created: " + r.statusCode() + " " + r.body());
+        }
+        return json(r);
+    }
+
+    /** A client-credentials access token of the service account {@code created} ({@link #createServiceAccount}). */
+    public String clientCredentialsToken(JsonNode created) {
+        String creds = java.net.URLEncoder.encode(created.get("client_id").asText(), StandardCharsets.UTF_8) + ":"
+                + java.net.URLEncoder.encode(created.get("client_secret").asText(), StandardCharsets.UTF_8);
+        HttpResponse<String> r = send(request("/oauth2/token").header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(creds.getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials")).build());
+        if (r.statusCode() != 200) {
+            throw new AssertionError("no client-credentials token: " + r.statusCode() + " " + r.body());
+        }
+        return json(r).get("access_token").asText();
+    }
+
     public JsonNode json(HttpResponse<String> response) {
         try {
             return json.readTree(response.body());
