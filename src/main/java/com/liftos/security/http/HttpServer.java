@@ -35,6 +35,7 @@ public final class HttpServer implements AutoCloseable {
     private final Javalin app;
     private final MeterRegistry metrics;
     private final Map<String, String> securityHeaders;
+    private final long maxRequestBytes;
     /** Route templates (not raw paths) keep this bounded: routes x methods x statuses. */
     private final ConcurrentHashMap<TimerKey, Timer> timers = new ConcurrentHashMap<>();
 
@@ -44,6 +45,7 @@ public final class HttpServer implements AutoCloseable {
                       ObjectMapper json, MeterRegistry metrics) {
         this.metrics = metrics;
         this.securityHeaders = securityHeaders(requireHttps);
+        this.maxRequestBytes = http.maxRequestBytes();
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -100,6 +102,10 @@ public final class HttpServer implements AutoCloseable {
         ctx.attribute(RequestContext.ATTRIBUTE, rc);
         ctx.header("X-Request-ID", requestId);
         securityHeaders.forEach(ctx::header);
+        // Javalin only counts a body as it reads it; one announced too large is refused before a byte of it is read.
+        if (ctx.contentLength() > maxRequestBytes) {
+            throw new ApiException(413, "payload_too_large", "Request body too large");
+        }
     }
 
     /** The headers every response carries, errors included; HSTS only when the service requires HTTPS. */
