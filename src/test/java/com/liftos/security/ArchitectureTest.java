@@ -112,7 +112,7 @@ class ArchitectureTest {
         private static final Map<String, String> FOUNDATION = Map.of(
                 "organizations", "org", "org_security_config", "org", "users", "auth", "audit_events", "audit");
         private static final Pattern CREATE = Pattern.compile("CREATE TABLE (?:IF NOT EXISTS )?([a-z_][a-z0-9_]*)");
-        private static final Pattern VERSION = Pattern.compile("V(\\d+)__.*\\.sql");
+        private static final Pattern VERSION = Pattern.compile("V(\\d+)(?:_\\d+)*__.*\\.sql");
 
         static Map<String, String> owners(Path migrations) {
             Map<String, String> owners = new TreeMap<>();

@@ -104,6 +104,19 @@ class DirectoryApiTest {
         assertThat(byEmail.get("total").asLong()).isEqualTo(10);
         assertThat(emails(page(orgPath + "/users?q=zel", orgAdmin))).containsExactly("user-000@directory.test", "user-050@directory.test",
                 "user-100@directory.test", "user-150@directory.test", "user-200@directory.test");
+        // Matched by its email and its name: listed and counted once, also across pages.
+        HttpResponse<String> created = app.postJson(orgPath + "/users", app.body(Map.of("email", "zelda.both@directory.test",
+                "password", PASSWORD, "roles", List.of("viewer"), "display_name", "Zelda Both")), orgAdmin);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        JsonNode both = page(orgPath + "/users?q=ZEL&limit=2", orgAdmin);
+        assertThat(both.get("total").asLong()).isEqualTo(6);
+        List<String> walked = new ArrayList<>(emails(both));
+        while (both.hasNonNull("next_cursor")) {
+            both = page(orgPath + "/users?q=ZEL&limit=2&cursor=" + both.get("next_cursor").asText(), orgAdmin);
+            walked.addAll(emails(both));
+        }
+        assertThat(walked).containsExactly("user-000@directory.test", "user-050@directory.test", "user-100@directory.test",
+                "user-150@directory.test", "user-200@directory.test", "zelda.both@directory.test");
         // LIKE's wildcards are plain characters in q.
         assertThat(page(orgPath + "/users?q=" + URLEncoder.encode("user_0%", StandardCharsets.UTF_8), orgAdmin).get("items")).isEmpty();
         assertThat(page(orgPath + "/users?q=nobody", orgAdmin).get("total").asLong()).isZero();
