@@ -162,13 +162,14 @@ explain_queries() {
   IFS='|' read -r key_email key_id < <(psql "$DB" -tAF '|' -c "SELECT email, id FROM users WHERE org_id = '$org' AND email COLLATE \"C\" >= 'm' ORDER BY email COLLATE \"C\", id LIMIT 1 OFFSET 200")
   IFS='|' read -r key_at key_sid < <(psql "$DB" -tAF '|' -c "SELECT created_at, id FROM auth_sessions WHERE user_id = '$heavy' ORDER BY created_at DESC, id DESC OFFSET 1000 LIMIT 1")
   echo "== EXPLAIN ANALYZE of the listing's queries (auth/user/UserPages, auth/session/SessionPages)"
-  local email="SELECT $ucols FROM users WHERE org_id = \$1 AND email COLLATE \"C\" >= \$2 AND email COLLATE \"C\" < \$3 ORDER BY email COLLATE \"C\", id LIMIT \$4"
-  local name="SELECT $ucols FROM users WHERE org_id = \$5 AND lower(display_name) ~>=~ \$6 AND lower(display_name) ~<~ \$7 ORDER BY email COLLATE \"C\", id LIMIT \$8"
-  explain "users page, q=m (UNION of the email and the name ranges)" \
-    "SELECT * FROM (($email) UNION ($name)) matched ORDER BY email COLLATE \"C\", id LIMIT \$9" "$org" m n 51 "$org" m n 51 51
-  explain "users total, q=m" \
-    "SELECT count(*) FROM users WHERE org_id = \$1 AND ((true AND email COLLATE \"C\" >= \$2 AND email COLLATE \"C\" < \$3) OR (true AND lower(display_name) ~>=~ \$4 AND lower(display_name) ~<~ \$5))" \
-    "$org" m n m n
+  local email="SELECT email, id FROM users WHERE org_id = \$1 AND email COLLATE \"C\" >= \$2 AND email COLLATE \"C\" < \$3 ORDER BY email COLLATE \"C\", id LIMIT \$4"
+  local name="SELECT email, id FROM users WHERE org_id = \$5 AND lower(display_name) ~>=~ \$6 AND lower(display_name) ~<~ \$7 ORDER BY email COLLATE \"C\", id LIMIT \$8"
+  local page_cols; page_cols=$(echo "$ucols" | sed -E 's/([a-z_]+)/u.\1/g')
+  explain "users page, q=m (keys: UNION of the email and the name ranges; then the rows by id)" \
+    "SELECT $page_cols FROM (SELECT email, id FROM (($email) UNION ($name)) matched ORDER BY email COLLATE \"C\", id LIMIT \$9) k JOIN users u ON u.id = k.id ORDER BY k.email COLLATE \"C\", k.id" "$org" m n 51 "$org" m n 51 51
+  explain "users total, q=m (email matches + name matches whose email does not match)" \
+    "SELECT (SELECT count(*) FROM users WHERE org_id = \$1 AND email COLLATE \"C\" >= \$2 AND email COLLATE \"C\" < \$3) + (SELECT count(*) FROM users WHERE org_id = \$4 AND display_name IS NOT NULL AND lower(display_name) ~>=~ \$5 AND lower(display_name) ~<~ \$6 AND NOT (true AND email COLLATE \"C\" >= \$7 AND email COLLATE \"C\" < \$8))" \
+    "$org" m n "$org" m n m n
   explain "users total, no filter" "SELECT count(*) FROM users WHERE org_id = \$1" "$org"
   explain "users page 2+, no filter (keyset)" \
     "SELECT $ucols FROM users WHERE org_id = \$1 AND (email COLLATE \"C\", id) > (CAST(\$2 AS text) COLLATE \"C\", \$3) ORDER BY email COLLATE \"C\", id LIMIT \$4" \

@@ -13,8 +13,8 @@ import java.util.UUID;
 
 /**
  * A user's sessions in pages and the devices they signed in from, for an administrator. Sessions come newest first,
- * keyset-paged on (created_at, id) over {@code auth_sessions_user_created_idx} (live ones over the partial
- * {@code auth_sessions_user_live_idx}), so a page costs the same however many sessions the user has had.
+ * keyset-paged on (created_at, id) over {@code auth_sessions_user_created_order_idx} (live ones over the partial
+ * {@code auth_sessions_user_live_order_idx}, V12_1: id in the index, so no plan sorts), so a page costs the same however many sessions the user has had.
  */
 public final class SessionPages {
     static final String COLUMNS = """
