@@ -277,7 +277,7 @@ class PasskeyHttpTest {
     }
 
     @Test
-    void anAaguidAllowListRefusesOtherModels() {
+    void anAaguidAllowListRefusesOtherModelsAndUnattestedClaims() {
         UUID org = app.createOrg(app.loginAdmin(), "Models " + UUID.randomUUID());
         UUID allowed = UUID.randomUUID();
         assertThat(app.putJson("/v1/orgs/" + org + "/security-config",
@@ -286,9 +286,15 @@ class PasskeyHttpTest {
         app.createUser(app.loginAdmin(), org, email, PASSWORD, "viewer");
         String token = app.login(email, PASSWORD);
         JsonNode options = app.json(app.postJson("/v1/mfa/passkeys/options", "", token)).get("public_key");
+        assertThat(options.get("attestation").asText()).isEqualTo("direct");
         assertRejected(app.postJson("/v1/mfa/passkeys", app.body(Map.of("name", "Other",
                 "credential", new SoftAuthenticator(Alg.ES256).create(options, OK))), token), 400, "authenticator");
-        register(token, new SoftAuthenticator(Alg.ES256, allowed, false), "Allowed");
+        // the allowed AAGUID merely claimed (attestation none), and this instance has no FIDO metadata to verify
+        // an attestation with: refused (FidoAttestationTest registers a model whose attestation verifies)
+        options = app.json(app.postJson("/v1/mfa/passkeys/options", "", token)).get("public_key");
+        assertRejected(app.postJson("/v1/mfa/passkeys", app.body(Map.of("name", "Claimed",
+                "credential", new SoftAuthenticator(Alg.ES256, allowed, false).create(options, OK))), token), 400, "attestation");
+        assertThat(app.json(app.get("/v1/mfa/passkeys", token)).get("passkeys")).isEmpty();
     }
 
     @Test
