@@ -114,10 +114,6 @@ final class FidoMetadata {
         return m;
     }
 
-    boolean configured() {
-        return path.isPresent();
-    }
-
     /** What the current BLOB says of {@code aaguid}; re-reads the file first when it changed. */
     Model model(UUID aaguid) {
         Optional<Loaded> current = current();
