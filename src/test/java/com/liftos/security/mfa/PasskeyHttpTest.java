@@ -147,7 +147,7 @@ class PasskeyHttpTest {
                 401, "format");
 
         List<String> audit = auditOf(app, user);
-        for (String check : List.of("origin", "rp_id", "user_verification", "challenge_expired")) {
+        for (String check : List.of("origin", "rp_id", "user_verification", "challenge", "challenge_expired")) {
             assertThat(audit).as(check).anyMatch(a -> a.startsWith("LOGIN_FAILURE") && a.contains("\"check\": \"" + check + "\"")
                     && a.contains("\"method\": \"passkey\""));
         }
@@ -182,6 +182,7 @@ class PasskeyHttpTest {
                 app.body(Map.of("credential", key.assertion(passwordlessOptions(), OK, 1))));
         assertRejected(cloned, 401, "counter");
         assertThat(auditOf(app, user)).anyMatch(a -> a.startsWith("SUSPICIOUS_ACTIVITY passkey_counter_regressed"));
+        assertThat(auditOf(app, user)).anyMatch(a -> a.startsWith("LOGIN_FAILURE") && a.contains("\"check\": \"counter\""));
         Instant deadline = Instant.now().plus(Duration.ofSeconds(15));
         boolean opened = false;
         while (!opened && Instant.now().isBefore(deadline)) {
