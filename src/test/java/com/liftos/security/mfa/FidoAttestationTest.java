@@ -205,6 +205,10 @@ class FidoAttestationTest {
         assertThatThrownBy(() -> TestApp.start(Map.of("LIFTOS_WEBAUTHN_RP_ID", RP_ID, "LIFTOS_WEBAUTHN_ORIGINS", ORIGIN,
                 "LIFTOS_FIDO_MDS_PATH", garbage.toString())))
                 .hasStackTraceContaining("LIFTOS_FIDO_MDS_PATH");
+        assertThatThrownBy(() -> com.liftos.security.config.ConfigLoader.load(Map.of("LIFTOS_FIDO_MDS_ROOT", dir.resolve("root.pem").toString())))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("LIFTOS_FIDO_MDS_ROOT");
+        assertThatThrownBy(() -> FidoMetadata.load(blobFile, Optional.of(garbage), Clock.systemUTC()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("LIFTOS_FIDO_MDS_ROOT");
     }
 
     private static Path write(String name, String content) throws IOException {
