@@ -167,10 +167,17 @@ public record Config(
     /**
      * The WebAuthn relying party: {@code rpId} (a registrable domain; passkeys are bound to it for good, so changing it
      * strands every registered passkey) and the exact origins ({@code scheme://host[:port]}) browsers may sign from.
+     * {@code fidoMetadata}: a FIDO MDS3 BLOB file, the trust anchors of organizations' authenticator allow-lists, checked
+     * against {@code fidoMetadataRoot} (a PEM certificate; empty: the FIDO root shipped, GlobalSign Root CA - R3).
      */
-    public record WebAuthn(String rpId, String rpName, List<String> origins) {
+    public record WebAuthn(String rpId, String rpName, List<String> origins, Optional<Path> fidoMetadata,
+                           Optional<Path> fidoMetadataRoot) {
         public WebAuthn {
             origins = List.copyOf(origins);
+        }
+
+        public WebAuthn(String rpId, String rpName, List<String> origins) {
+            this(rpId, rpName, origins, Optional.empty(), Optional.empty());
         }
     }
 

@@ -92,7 +92,9 @@ public final class ConfigLoader {
             new Variable("LIFTOS_STEP_UP_MAX_AGE_MINUTES", "15", "How recent an MFA must be to satisfy step-up"),
             new Variable("LIFTOS_WEBAUTHN_RP_ID", "<host of LIFTOS_PUBLIC_URL>", "Passkeys' relying-party id (a domain; passkeys stay bound to it, so changing it strands them)"),
             new Variable("LIFTOS_WEBAUTHN_RP_NAME", "LiftOS", "Relying-party name browsers show when a passkey is created"),
-            new Variable("LIFTOS_WEBAUTHN_ORIGINS", "<origin of LIFTOS_PUBLIC_URL>", "Comma-separated origins (scheme://host[:port]) passkey ceremonies may come from"));
+            new Variable("LIFTOS_WEBAUTHN_ORIGINS", "<origin of LIFTOS_PUBLIC_URL>", "Comma-separated origins (scheme://host[:port]) passkey ceremonies may come from"),
+            new Variable("LIFTOS_FIDO_MDS_PATH", "", "FIDO Metadata Service BLOB (the JWT from mds3.fidoalliance.org, downloaded by the operator); needed by organizations' passkey_aaguids allow-lists; re-read when it changes; empty = none"),
+            new Variable("LIFTOS_FIDO_MDS_ROOT", "<GlobalSign Root CA - R3, shipped>", "PEM certificate the BLOB's signing chain must end at"));
 
     /** One configuration variable, for documentation and the .env template. */
     public record Variable(String name, String defaultValue, String description) {}
@@ -312,7 +314,12 @@ public final class ConfigLoader {
         if (name.isBlank() || name.length() > 64) {
             r.problem("LIFTOS_WEBAUTHN_RP_NAME", "must be 1-64 characters");
         }
-        return new Config.WebAuthn(rpId, name, origins);
+        Optional<Path> mds = r.optional("LIFTOS_FIDO_MDS_PATH").map(Path::of);
+        Optional<Path> mdsRoot = r.optional("LIFTOS_FIDO_MDS_ROOT").map(Path::of);
+        if (mdsRoot.isPresent() && mds.isEmpty()) {
+            r.problem("LIFTOS_FIDO_MDS_ROOT", "needs LIFTOS_FIDO_MDS_PATH (the BLOB it verifies)");
+        }
+        return new Config.WebAuthn(rpId, name, origins, mds, mdsRoot);
     }
 
     private static Config.Edge edge(Reader r) {

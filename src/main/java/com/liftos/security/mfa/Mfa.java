@@ -82,7 +82,10 @@ public final class Mfa {
                             Config.Mfa settings, Clock clock, SecureRandom random) {
         Delivery delivery = new Delivery(factors.sentCodes, mailer, sms);
         MfaEvents events = new MfaEvents(audit, factors.wrongCodes, clock);
-        Passkeys passkeys = new Passkeys(factors.db, new PasskeyVerifier(settings.webAuthn()), settings.webAuthn(),
+        FidoMetadata metadata = settings.webAuthn().fidoMetadata()
+                .map(blob -> FidoMetadata.load(blob, settings.webAuthn().fidoMetadataRoot(), clock))
+                .orElseGet(() -> FidoMetadata.none(clock));
+        Passkeys passkeys = new Passkeys(factors.db, new PasskeyVerifier(settings.webAuthn(), metadata), metadata, settings.webAuthn(),
                 factors.recoveryCodes, clock, random);
         PasskeyEvents passkeyEvents = new PasskeyEvents(audit, events, clock);
         MfaLogin login = new MfaLogin(factors.db, auth.challenges(), auth.sessions(), auth.logins(), users, factors.codes,

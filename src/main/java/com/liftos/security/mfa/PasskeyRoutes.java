@@ -143,7 +143,7 @@ final class PasskeyRoutes {
     private void creationOptions(Context ctx) {
         User user = caller(ctx);
         ctx.header("Cache-Control", "no-store");
-        ctx.json(Map.of("public_key", passkeys.creationOptions(user)));
+        ctx.json(Map.of("public_key", passkeys.creationOptions(user, orgConfigs.apply(user.orgId()))));
     }
 
     private void register(Context ctx) {

@@ -20,7 +20,18 @@ import com.webauthn4j.data.client.Origin;
 import com.webauthn4j.data.client.challenge.DefaultChallenge;
 import com.webauthn4j.server.ServerProperty;
 import com.webauthn4j.util.exception.WebAuthnException;
+import com.webauthn4j.verifier.attestation.statement.androidkey.AndroidKeyAttestationStatementVerifier;
+import com.webauthn4j.verifier.attestation.statement.apple.AppleAnonymousAttestationStatementVerifier;
+import com.webauthn4j.verifier.attestation.statement.packed.PackedAttestationStatementVerifier;
+import com.webauthn4j.verifier.attestation.statement.tpm.TPMAttestationStatementVerifier;
+import com.webauthn4j.verifier.attestation.trustworthiness.certpath.DefaultCertPathTrustworthinessVerifier;
+import com.webauthn4j.verifier.attestation.trustworthiness.self.DefaultSelfAttestationTrustworthinessVerifier;
+import com.webauthn4j.verifier.exception.BadAaguidException;
+import com.webauthn4j.verifier.exception.BadAttestationStatementException;
 import com.webauthn4j.verifier.exception.BadChallengeException;
+import com.webauthn4j.verifier.exception.CertificateException;
+import com.webauthn4j.verifier.exception.SelfAttestationProhibitedException;
+import com.webauthn4j.verifier.exception.TrustAnchorNotFoundException;
 import com.webauthn4j.verifier.exception.BadOriginException;
 import com.webauthn4j.verifier.exception.BadRpIdException;
 import com.webauthn4j.verifier.exception.BadSignatureException;
@@ -39,9 +50,12 @@ import java.util.stream.Collectors;
  * signature over authenticator data and client data, against the configured relying-party id and origins and the
  * challenge the server issued. No storage and no clock here; the caller finds the challenge and the credential.
  *
- * <p>Attestation: webauthn4j's non-strict manager, which accepts format {@code none} (the default this service asks
- * for) and does not chase attestation certificates to FIDO metadata roots; the AAGUID an authenticator reports is
- * therefore its own claim (docs/features/mfa.md, "Passkeys").
+ * <p>Attestation: by default webauthn4j's non-strict manager, which accepts format {@code none} (what this service
+ * asks for) and does not chase attestation certificates, so the AAGUID an authenticator reports is its own claim. For
+ * an organization with an authenticator allow-list, {@link #verifyAttestedRegistration} uses a second manager that
+ * knows only certificate-based formats (packed, tpm, android-key, apple), refuses {@code none} and self attestation,
+ * and requires the attestation certificate to chain to a root the FIDO metadata lists for the claimed AAGUID
+ * ({@link FidoMetadata}); docs/features/mfa.md, "Passkeys".
  */
 final class PasskeyVerifier {
     /** ES256, EdDSA and RS256, in the order the registration options offer them (RS256 for Windows Hello). */
@@ -53,7 +67,7 @@ final class PasskeyVerifier {
     /** Which check refused a ceremony; its wire form is the error's {@code reason} and the audit detail. */
     enum Reason {
         CHALLENGE, CHALLENGE_EXPIRED, ORIGIN, RP_ID, SIGNATURE, USER_PRESENCE, USER_VERIFICATION, COUNTER, CREDENTIAL, ALGORITHM,
-        AUTHENTICATOR, FORMAT;
+        AUTHENTICATOR, AUTHENTICATOR_STATUS, ATTESTATION, FORMAT;
 
         String wire() {
             return name().toLowerCase(Locale.ROOT);
@@ -96,13 +110,26 @@ final class PasskeyVerifier {
     private final java.util.concurrent.ConcurrentHashMap<java.nio.ByteBuffer, AttestedCredentialData> decoded =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final WebAuthnManager manager;
+    private final WebAuthnManager attestedManager;
     private final AttestedCredentialDataConverter attested;
     private final Set<Origin> origins;
     private final String rpId;
 
     PasskeyVerifier(Config.WebAuthn rp) {
+        this(rp, FidoMetadata.none(java.time.Clock.systemUTC()));
+    }
+
+    PasskeyVerifier(Config.WebAuthn rp, FidoMetadata metadata) {
         ObjectConverter converter = new ObjectConverter();
         this.manager = WebAuthnManager.createNonStrictWebAuthnManager(converter);
+        // Attestation certificate paths: PKIX to the metadata's roots for the AAGUID, at the registration's time;
+        // revocation is off (no network), the metadata's status reports stand in for it (Passkeys.register).
+        DefaultCertPathTrustworthinessVerifier certPaths = new DefaultCertPathTrustworthinessVerifier(metadata.trustAnchors());
+        certPaths.setRevocationCheckEnabled(false);
+        this.attestedManager = new WebAuthnManager(
+                List.of(new PackedAttestationStatementVerifier(), new TPMAttestationStatementVerifier(),
+                        new AndroidKeyAttestationStatementVerifier(), new AppleAnonymousAttestationStatementVerifier()),
+                certPaths, new DefaultSelfAttestationTrustworthinessVerifier(false), converter);
         this.attested = new AttestedCredentialDataConverter(converter);
         this.origins = rp.origins().stream().map(Origin::new).collect(Collectors.toUnmodifiableSet());
         this.rpId = rp.rpId();
@@ -138,8 +165,30 @@ final class PasskeyVerifier {
 
     /** Verifies a registration for {@code challenge}: origin, RP id hash, challenge, algorithm, flags, attestation. */
     NewCredential verifyRegistration(RegistrationData data, byte[] challenge, boolean userVerificationRequired) throws Refused {
+        return verifyRegistration(manager, data, challenge, userVerificationRequired);
+    }
+
+    /**
+     * As {@link #verifyRegistration}, and the attestation statement must verify and chain to a root the FIDO metadata
+     * lists for the AAGUID ({@link Reason#ATTESTATION} otherwise: format {@code none}, self attestation, an unknown
+     * model, a chain to another root, a certificate whose AAGUID extension differs).
+     */
+    NewCredential verifyAttestedRegistration(RegistrationData data, byte[] challenge, boolean userVerificationRequired)
+            throws Refused {
+        return verifyRegistration(attestedManager, data, challenge, userVerificationRequired);
+    }
+
+    /** The AAGUID the authenticator claims, unverified (zero when it names none). */
+    static UUID claimedAaguid(RegistrationData data) {
+        AttestedCredentialData credential = data.getAttestationObject().getAuthenticatorData().getAttestedCredentialData();
+        return credential == null || credential.getAaguid() == null || credential.getAaguid().getValue() == null
+                ? new UUID(0, 0) : credential.getAaguid().getValue();
+    }
+
+    private NewCredential verifyRegistration(WebAuthnManager m, RegistrationData data, byte[] challenge,
+                                             boolean userVerificationRequired) throws Refused {
         try {
-            manager.verify(data, new RegistrationParameters(property(challenge), ALGORITHMS, userVerificationRequired, true));
+            m.verify(data, new RegistrationParameters(property(challenge), ALGORITHMS, userVerificationRequired, true));
         } catch (WebAuthnException | IllegalArgumentException e) {
             throw new Refused(reason(e));
         }
@@ -210,6 +259,11 @@ final class PasskeyVerifier {
             case UserNotPresentException x -> Reason.USER_PRESENCE;
             case MaliciousCounterValueException x -> Reason.COUNTER;
             case NotAllowedAlgorithmException x -> Reason.ALGORITHM;
+            case BadAttestationStatementException x -> Reason.ATTESTATION;
+            case CertificateException x -> Reason.ATTESTATION;
+            case TrustAnchorNotFoundException x -> Reason.ATTESTATION;
+            case SelfAttestationProhibitedException x -> Reason.ATTESTATION;
+            case BadAaguidException x -> Reason.ATTESTATION;
             default -> Reason.FORMAT;
         };
     }

@@ -78,14 +78,17 @@ final class Passkeys {
 
     private final Db db;
     private final PasskeyVerifier verifier;
+    private final FidoMetadata metadata;
     private final Config.WebAuthn rp;
     private final RecoveryCodes recovery;
     private final Clock clock;
     private final SecureRandom random;
 
-    Passkeys(Db db, PasskeyVerifier verifier, Config.WebAuthn rp, RecoveryCodes recovery, Clock clock, SecureRandom random) {
+    Passkeys(Db db, PasskeyVerifier verifier, FidoMetadata metadata, Config.WebAuthn rp, RecoveryCodes recovery, Clock clock,
+             SecureRandom random) {
         this.db = db;
         this.verifier = verifier;
+        this.metadata = metadata;
         this.rp = rp;
         this.recovery = recovery;
         this.clock = clock;
@@ -98,10 +101,10 @@ final class Passkeys {
 
     /**
      * {@code PublicKeyCredentialCreationOptionsJSON} (WebAuthn Level 3) for a new passkey of {@code user}: the three
-     * algorithms, a resident key preferred (so it can sign in without a password), attestation {@code none}, the
-     * user's passkeys excluded.
+     * algorithms, a resident key preferred (so it can sign in without a password), attestation {@code none} (or
+     * {@code direct} when {@code org} keeps an authenticator allow-list), the user's passkeys excluded.
      */
-    Map<String, Object> creationOptions(User user) {
+    Map<String, Object> creationOptions(User user, SecurityConfig org) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("challenge", issue(Purpose.REGISTER, Optional.of(user.id())));
         o.put("rp", Map.of("id", rp.rpId(), "name", rp.rpName()));
@@ -113,7 +116,7 @@ final class Passkeys {
         o.put("excludeCredentials", credentialIds(user.id()).stream().map(Passkeys::descriptor).toList());
         o.put("authenticatorSelection", Map.of("residentKey", "preferred", "requireResidentKey", false,
                 "userVerification", "preferred"));
-        o.put("attestation", "none");
+        o.put("attestation", org.passkeyAaguids().isEmpty() ? "none" : "direct");
         return o;
     }
 
@@ -133,7 +136,10 @@ final class Passkeys {
 
     /**
      * Registers the credential of {@code responseJson} for {@code user} against a registration challenge of theirs.
-     * An organization's AAGUID allow-list ({@code passkey_aaguids}) refuses other models as {@code authenticator}.
+     * An organization's AAGUID allow-list ({@code passkey_aaguids}) refuses other models as {@code authenticator}, a
+     * listed model the FIDO metadata reports revoked or compromised as {@code authenticator_status}, and a claim the
+     * attestation does not prove (format {@code none}, self attestation, a chain to no root the metadata lists for
+     * that AAGUID, no metadata configured) as {@code attestation}.
      */
     Registration register(User user, String name, String responseJson, SecurityConfig org) {
         RegistrationData data;
@@ -147,14 +153,22 @@ final class Passkeys {
         if (spent.isPresent()) {
             return new Registration.Refused(spent.get());
         }
+        boolean allowList = !org.passkeyAaguids().isEmpty();
+        if (allowList) {
+            UUID claimed = PasskeyVerifier.claimedAaguid(data);
+            if (!org.passkeyAaguids().contains(claimed.toString())) {
+                return new Registration.Refused(PasskeyVerifier.Reason.AUTHENTICATOR);
+            }
+            if (metadata.model(claimed) instanceof FidoMetadata.Model.Refused) {
+                return new Registration.Refused(PasskeyVerifier.Reason.AUTHENTICATOR_STATUS);
+            }
+        }
         PasskeyVerifier.NewCredential created;
         try {
-            created = verifier.verifyRegistration(data, challenge, false);
+            created = allowList ? verifier.verifyAttestedRegistration(data, challenge, false)
+                    : verifier.verifyRegistration(data, challenge, false);
         } catch (PasskeyVerifier.Refused r) {
             return new Registration.Refused(r.reason);
-        }
-        if (!org.passkeyAaguids().isEmpty() && !org.passkeyAaguids().contains(created.aaguid().toString())) {
-            return new Registration.Refused(PasskeyVerifier.Reason.AUTHENTICATOR);
         }
         Instant now = clock.instant();
         Passkey passkey = new Passkey(UUID.randomUUID(), user.id(), user.orgId(), name, created.aaguid(),

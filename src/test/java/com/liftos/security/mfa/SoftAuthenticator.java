@@ -51,6 +51,24 @@ final class SoftAuthenticator {
     private final boolean synced;
     private byte[] userHandle;
     long counter;
+    /** How {@link #create} attests; {@code none} unless a test says otherwise. */
+    private Attestation attestation = new Attestation.None();
+
+    /** The attestation statement a registration carries. */
+    sealed interface Attestation {
+        record None() implements Attestation {}
+
+        /** Packed, signed by the credential key itself, no certificate. */
+        record Self() implements Attestation {}
+
+        /** Packed, signed by {@code key}, whose certificate is the first of {@code chain}. */
+        record Packed(java.security.PrivateKey key, java.util.List<java.security.cert.X509Certificate> chain) implements Attestation {}
+    }
+
+    SoftAuthenticator attesting(Attestation a) {
+        this.attestation = a;
+        return this;
+    }
 
     SoftAuthenticator(Alg alg) {
         this(alg, UUID.fromString("00000000-0000-0000-0000-000000000000"), false);
@@ -104,8 +122,21 @@ final class SoftAuthenticator {
         AttestedCredentialData attested = new AttestedCredentialData(new AAGUID(aaguid), credentialId, cose);
         AuthenticatorData<?> authData = new AuthenticatorData<>(sha256(c.rpId().getBytes(StandardCharsets.UTF_8)),
                 (byte) (flags(c) | 0x40), counter, attested);
+        byte[] toSign = ByteBuffer.allocate(0).array();
+        if (!(attestation instanceof Attestation.None)) {
+            byte[] authBytes = new AuthenticatorDataConverter(CONVERTER).convert(cast(authData));
+            toSign = ByteBuffer.allocate(authBytes.length + 32).put(authBytes).put(sha256(clientData)).array();
+        }
+        com.webauthn4j.data.attestation.statement.AttestationStatement statement = switch (attestation) {
+            case Attestation.None n -> new NoneAttestationStatement();
+            case Attestation.Self x -> new com.webauthn4j.data.attestation.statement.PackedAttestationStatement(
+                    alg == Alg.ES256 ? COSEAlgorithmIdentifier.ES256 : COSEAlgorithmIdentifier.EdDSA, sign(toSign), null);
+            case Attestation.Packed p -> new com.webauthn4j.data.attestation.statement.PackedAttestationStatement(
+                    COSEAlgorithmIdentifier.ES256, signWith(p.key(), toSign),
+                    new com.webauthn4j.data.attestation.statement.AttestationCertificatePath(p.chain()));
+        };
         byte[] attestationObject = new AttestationObjectConverter(CONVERTER).convertToBytes(
-                new AttestationObject(cast(authData), new NoneAttestationStatement()));
+                new AttestationObject(cast(authData), statement));
         ObjectNode response = JSON.createObjectNode();
         response.put("clientDataJSON", B64.encodeToString(clientData));
         response.put("attestationObject", B64.encodeToString(attestationObject));
@@ -148,6 +179,17 @@ final class SoftAuthenticator {
         try {
             Signature s = Signature.getInstance(alg == Alg.ES256 ? "SHA256withECDSA" : "Ed25519");
             s.initSign(keys.getPrivate());
+            s.update(data);
+            return s.sign();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] signWith(java.security.PrivateKey key, byte[] data) {
+        try {
+            Signature s = Signature.getInstance("SHA256withECDSA");
+            s.initSign(key);
             s.update(data);
             return s.sign();
         } catch (GeneralSecurityException e) {
