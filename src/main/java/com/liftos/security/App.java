@@ -224,7 +224,7 @@ public final class App implements AutoCloseable {
                     new VaultRoutes(vault, json, clock).routes(),
                     new ConnectionRoutes(connections, json).routes(),
                     new AccessAdminRoutes(db, users, orgs, orgConfigs, audit, json, clock, endRoles, customRoles,
-                            orgRateCeilings(config.edge())).routes(),
+                            orgRateCeilings(config.edge()), config.mfa().webAuthn().fidoMetadata().isPresent()).routes(),
                     new CustomRoleRoutes(customRoles, orgs, json).routes(),
                     Compliance.routes(auditing, users, orgs, evidence, json, clock, config.features().requireHttps())),
                     json, version());

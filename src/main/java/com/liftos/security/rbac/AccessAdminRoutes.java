@@ -60,16 +60,20 @@ public final class AccessAdminRoutes {
     private final Consumer<UUID> endSessionsOfUser;
     private final CustomRoles roles;
     private final Map<String, SecurityConfig.RateLimit> rateCeilings;
+    private final boolean authenticatorMetadata;
 
     /**
      * @param endSessionsOfUser ends every session of a user: called after a role is revoked, because access
      *                          tokens carry their permissions and must not outlive the revocation
      * @param rateCeilings      per rate-limit category, the most an organization's admin may configure
+     * @param authenticatorMetadata whether this deployment has FIDO metadata, without which an allow-list of
+     *                          authenticator models ({@code passkey_aaguids}) would refuse every passkey
      */
     public AccessAdminRoutes(Db db, UserDirectory users, Organizations orgs, SecurityConfigCache configs, AuditLog audit,
                              ObjectMapper json, Clock clock, Consumer<UUID> endSessionsOfUser, CustomRoles roles,
-                             Map<String, SecurityConfig.RateLimit> rateCeilings) {
+                             Map<String, SecurityConfig.RateLimit> rateCeilings, boolean authenticatorMetadata) {
         this.roles = roles;
+        this.authenticatorMetadata = authenticatorMetadata;
         this.rateCeilings = Map.copyOf(rateCeilings);
         this.endSessionsOfUser = endSessionsOfUser;
         this.db = db;
@@ -118,6 +122,10 @@ public final class AccessAdminRoutes {
         List<String> problems = new ArrayList<>(next.problems());
         if (!p.permissions().allows(MANAGE_SYSTEM)) {
             problems.addAll(aboveCeilings(next));
+        }
+        if (!next.passkeyAaguids().isEmpty() && !authenticatorMetadata) {
+            problems.add("passkey_aaguids needs FIDO metadata (LIFTOS_FIDO_MDS_PATH), which this deployment does not have: "
+                    + "no authenticator's attestation could be verified, so no passkey could be registered");
         }
         if (!problems.isEmpty()) {
             throw ApiException.validation("Invalid security configuration", problems);
