@@ -73,10 +73,13 @@ public final class ConnectionRoutes {
                 Route.get(BASE + "/{connectionId}/access-token", Access.require("use:connections"), this::accessToken)
                         .doc(RouteDoc.of("A fresh access token of the connection")
                                 .details("Valid for at least `min_valid_minutes` (when the provider's tokens live that long), refreshed first "
-                                        + "when needed; one refresh at a time across every instance. Audited as API_KEY_ACCESSED.")
+                                        + "when needed; one refresh at a time across every instance. Audited as API_KEY_ACCESSED. "
+                                        + "When the provider may not be asked now (its Retry-After after a 429, our backoff after failed "
+                                        + "refreshes, or its refresh budget such as Zoho's 10 per 10 minutes is spent), a token still valid "
+                                        + "for at least a minute is handed out with its real `expires_at`; otherwise 503 with `Retry-After`.")
                                 .path(CONNECTION).query(Param.integer("min_valid_minutes", "Minutes the token must still be valid", 1, 60, 5))
                                 .ok("ConnectionAccessToken").errors(409, "relink_needed", "disconnected", "app_not_configured")
-                                .errors(500, "decryption_failed").errors(503, "provider_unavailable", "refresh_in_progress")));
+                                .errors(500, "decryption_failed").errors(503, "provider_unavailable", "provider_rate_limited", "refresh_in_progress")));
     }
 
     record AppBody(String client_id, String client_secret) {}

@@ -79,7 +79,7 @@ public final class Connections implements AutoCloseable {
         this.client = new ProviderClient(json);
         this.store = new ConnectionStore(json);
         this.sealing = new ConnectionSecrets(db, secrets, store);
-        this.tokens = new TokenHandOut(db, audit, store, catalogue, client, sealing, clock);
+        this.tokens = new TokenHandOut(db, audit, store, catalogue, client, sealing, clock, random);
         this.json = json;
         String base = publicUrl.toString();
         this.redirectUri = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + CALLBACK_PATH;
@@ -365,6 +365,7 @@ public final class Connections implements AutoCloseable {
     @Override
     public void close() {
         scanner.ifPresent(ExecutorService::shutdownNow);
+        tokens.close();
         client.close();
     }
 

@@ -50,8 +50,15 @@ final class ProviderClient {
         /** {@code invalid_grant}: the grant is revoked, expired or used. */
         record InvalidGrant() implements TokenAnswer {}
 
-        /** Anything else: unreachable, 5xx, 429 (with its Retry-After), a malformed answer. */
-        record Failed(String reason, Optional<Duration> retryAfter) implements TokenAnswer {}
+        /**
+         * Anything else: unreachable, timed out, 5xx, 429 (with its Retry-After), a malformed answer or another
+         * refusal; {@code transientError} when asking again soon may succeed (unreachable, timeout, 5xx).
+         */
+        record Failed(String reason, Optional<Duration> retryAfter, boolean transientError, boolean rateLimited) implements TokenAnswer {
+            Failed(String reason) {
+                this(reason, Optional.empty(), false, false);
+            }
+        }
     }
 
     TokenAnswer exchangeCode(ProviderSpec p, Map<String, String> params, AppClient app, String code, String redirectUri,
@@ -99,11 +106,13 @@ final class ProviderClient {
             try (InputStream in = r.body()) {
                 answer = in.readNBytes(MAX_ANSWER_BYTES);
             }
+        } catch (java.net.http.HttpTimeoutException e) {
+            return new TokenAnswer.Failed("provider timed out", Optional.empty(), true, false);
         } catch (IOException e) {
-            return new TokenAnswer.Failed("provider unreachable", Optional.empty());
+            return new TokenAnswer.Failed("provider unreachable", Optional.empty(), true, false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new TokenAnswer.Failed("interrupted", Optional.empty());
+            return new TokenAnswer.Failed("interrupted");
         }
         JsonNode body;
         try {
@@ -111,20 +120,23 @@ final class ProviderClient {
         } catch (IOException e) {
             body = null;
         }
-        if (r.statusCode() == 429 || r.statusCode() >= 500) {
-            return new TokenAnswer.Failed("provider answered " + r.statusCode(), retryAfter(r));
+        if (r.statusCode() == 429) {
+            return new TokenAnswer.Failed("provider answered 429", retryAfter(r), false, true);
+        }
+        if (r.statusCode() >= 500) {
+            return new TokenAnswer.Failed("provider answered " + r.statusCode(), retryAfter(r), true, false);
         }
         if (body == null || !body.isObject()) {
-            return new TokenAnswer.Failed("provider answered " + r.statusCode() + " without a JSON object", Optional.empty());
+            return new TokenAnswer.Failed("provider answered " + r.statusCode() + " without a JSON object");
         }
         if (r.statusCode() != 200 || body.has("error")) {
             return "invalid_grant".equals(body.path("error").asText())
                     ? new TokenAnswer.InvalidGrant()
-                    : new TokenAnswer.Failed("provider refused: " + safeCode(body.path("error").asText()), Optional.empty());
+                    : new TokenAnswer.Failed("provider refused: " + safeCode(body.path("error").asText()));
         }
         String access = body.path("access_token").asText("");
         if (access.isEmpty()) {
-            return new TokenAnswer.Failed("provider answer has no access_token", Optional.empty());
+            return new TokenAnswer.Failed("provider answer has no access_token");
         }
         Optional<String> refresh = Optional.of(body.path("refresh_token").asText("")).filter(s -> !s.isEmpty());
         Optional<Duration> expiresIn = Optional.empty();

@@ -178,6 +178,15 @@ class ConnectionFlowTest {
         provider.expiresIn = 3600;
         String id = c.get("id").asText();
         int before = provider.refreshCalls.get();
+        // a token of 2 minutes is refreshed past half its life, not at once
+        assertThat(app.app().connections().refreshDue(Duration.ofMinutes(15))).isZero();
+        assertThat(provider.refreshCalls.get() - before).isZero();
+        app.app().db().run(conn -> {
+            try (PreparedStatement ps = conn.prepareStatement("UPDATE connections SET updated_at = now() - interval '2 minutes' WHERE id = ?::uuid")) {
+                ps.setString(1, id);
+                return ps.executeUpdate();
+            }
+        });
         assertThat(app.app().connections().refreshDue(Duration.ofMinutes(15))).isGreaterThanOrEqualTo(1);
         assertThat(provider.refreshCalls.get() - before).isEqualTo(1);
         assertThat(app.app().connections().refreshDue(Duration.ofMinutes(15))).isZero();
@@ -189,9 +198,10 @@ class ConnectionFlowTest {
     }
 
     @Test
-    void aRateLimitedProviderIsA503WithItsRetryAfterAndTheConnectionSurvives() {
+    void aRateLimitedProviderLeavesTheConnectionWorkingWithTheTokenItHas() {
         JsonNode c = ConnectionSupport.connect(app, admin, org, "fixture");
-        String path = "/v1/orgs/" + org + "/connections/" + c.get("id").asText() + "/access-token?min_valid_minutes=60";
+        String id = c.get("id").asText();
+        String path = "/v1/orgs/" + org + "/connections/" + id + "/access-token?min_valid_minutes=60";
         String worker = ConnectionSupport.workerToken(app, admin, org);
         provider.failRefreshWith = 429;
         HttpResponse<String> limited;
@@ -200,9 +210,18 @@ class ConnectionFlowTest {
         } finally {
             provider.failRefreshWith = 0;
         }
-        assertThat(limited.statusCode()).as(limited.body()).isEqualTo(503);
-        assertThat(app.json(limited).get("error").get("code").asText()).isEqualTo("provider_unavailable");
-        assertThat(limited.headers().firstValue("Retry-After")).contains("7");
+        // the token it has is still valid for most of an hour: handed out as it is, with its real expiry
+        assertThat(limited.statusCode()).as(limited.body()).isEqualTo(200);
+        assertThat(app.json(limited).get("refreshed").asBoolean()).isFalse();
+        int calls = provider.refreshCalls.get();
+        assertThat(app.json(app.get(path, worker)).get("refreshed").asBoolean()).isFalse(); // within Retry-After: not asked
+        assertThat(provider.refreshCalls.get()).isEqualTo(calls);
+        app.app().db().run(conn -> {
+            try (PreparedStatement ps = conn.prepareStatement("UPDATE connections SET retry_not_before = now() WHERE id = ?::uuid")) {
+                ps.setString(1, id);
+                return ps.executeUpdate();
+            }
+        });
         HttpResponse<String> later = app.get(path, worker);
         assertThat(later.statusCode()).as(later.body()).isEqualTo(200);
         assertThat(app.json(later).get("refreshed").asBoolean()).isTrue();

@@ -43,6 +43,16 @@ final class ProviderFixture implements AutoCloseable {
     volatile long delayMillis;
     /** When set, refreshes answer this status (429 with Retry-After: 7) instead. */
     volatile int failRefreshWith;
+    /** The next this many refreshes answer {@link #failNextWith} (a 5xx: a transient failure), then it works again. */
+    final AtomicInteger failNext = new AtomicInteger();
+    volatile int failNextWith = 503;
+    /** When set, a refresh rotates the refresh token and then holds its answer until released (a stalled answer). */
+    volatile java.util.concurrent.CountDownLatch holdAfterRotate;
+    final java.util.concurrent.CountDownLatch rotatedAndHolding = new java.util.concurrent.CountDownLatch(1);
+    /** A rotated refresh token stays accepted (a grace) instead of dying at once. */
+    volatile boolean grace;
+    /** Refresh calls per presented refresh token. */
+    final Map<String, AtomicInteger> callsPerRefreshToken = new ConcurrentHashMap<>();
 
     ProviderFixture() {
         try {
@@ -70,7 +80,10 @@ final class ProviderFixture implements AutoCloseable {
                 """;
         String json = "{\"format\": \"liftos.connection.providers/1\", \"providers\": {\"fixture\": "
                 + provider.formatted("Fixture", "oauth2_code_pkce", base(), base(), base())
-                + ", \"fixture_plain\": " + provider.formatted("Fixture plain", "oauth2_code", base(), base(), base()) + "}}";
+                + ", \"fixture_plain\": " + provider.formatted("Fixture plain", "oauth2_code", base(), base(), base())
+                + ", \"fixture_limited\": " + provider.formatted("Fixture limited", "oauth2_code", base(), base(), base())
+                        .replace("\"rotates_refresh_token\": true", "\"rotates_refresh_token\": false, \"refresh_rate_limit\": {\"max\": 2, \"per_seconds\": 600}")
+                + "}}";
         Path file = dir.resolve("providers.json");
         Files.writeString(file, json);
         return file;
@@ -109,7 +122,12 @@ final class ProviderFixture implements AutoCloseable {
             }
             case "refresh_token" -> {
                 refreshCalls.incrementAndGet();
+                callsPerRefreshToken.computeIfAbsent(form.getOrDefault("refresh_token", ""), k -> new AtomicInteger()).incrementAndGet();
                 sleep();
+                if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    send(ex, failNextWith, "{\"error\":\"temporarily_unavailable\"}");
+                    return;
+                }
                 if (failRefreshWith != 0) {
                     ex.getResponseHeaders().add("Retry-After", "7");
                     send(ex, failRefreshWith, "{\"error\":\"rate_limited\"}");
@@ -120,8 +138,24 @@ final class ProviderFixture implements AutoCloseable {
                     send(ex, 400, "{\"error\":\"invalid_grant\"}");
                     return;
                 }
-                if (rotate) {
+                if (rotate && !grace) {
                     liveRefresh.remove(presented);
+                }
+                java.util.concurrent.CountDownLatch hold = holdAfterRotate;
+                if (hold != null) {
+                    // rotate first (the provider committed), then stall before the answer reaches the caller
+                    String access = "fixture-access-" + UUID.randomUUID();
+                    String refresh = "fixture-refresh-" + UUID.randomUUID();
+                    issuedAccess.add(access);
+                    liveRefresh.add(refresh);
+                    rotatedAndHolding.countDown();
+                    try {
+                        hold.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    send(ex, 200, "{\"access_token\":\"" + access + "\",\"refresh_token\":\"" + refresh + "\",\"expires_in\":3600}");
+                    return;
                 }
                 issue(ex, rotate);
             }
