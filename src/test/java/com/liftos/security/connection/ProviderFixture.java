@@ -48,7 +48,8 @@ final class ProviderFixture implements AutoCloseable {
     volatile int failNextWith = 503;
     /** When set, a refresh rotates the refresh token and then holds its answer until released (a stalled answer). */
     volatile java.util.concurrent.CountDownLatch holdAfterRotate;
-    final java.util.concurrent.CountDownLatch rotatedAndHolding = new java.util.concurrent.CountDownLatch(1);
+    /** The refresh tokens presented by refreshes now held (rotated at the provider, their answer not yet sent), in order. */
+    final java.util.List<String> heldPresented = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** A rotated refresh token stays accepted (a grace) instead of dying at once. */
     volatile boolean grace;
     /** Refresh calls per presented refresh token. */
@@ -148,7 +149,7 @@ final class ProviderFixture implements AutoCloseable {
                     String refresh = "fixture-refresh-" + UUID.randomUUID();
                     issuedAccess.add(access);
                     liveRefresh.add(refresh);
-                    rotatedAndHolding.countDown();
+                    heldPresented.add(presented);
                     try {
                         hold.await();
                     } catch (InterruptedException e) {
