@@ -362,6 +362,11 @@ public final class Connections implements AutoCloseable {
         return tokens.refreshDue(ahead);
     }
 
+    /** The sealing of this feature's secrets (benchmarks in this package seed connections with it). */
+    ConnectionSecrets sealing() {
+        return sealing;
+    }
+
     @Override
     public void close() {
         scanner.ifPresent(ExecutorService::shutdownNow);
