@@ -58,6 +58,9 @@ public final class ConnectionRoutes {
                         .details("Uses the connect session up (whatever follows), exchanges the code with the session's PKCE verifier "
                                 + "and stores the connection, its tokens sealed. An unknown, expired, used or forged `state` is refused.")
                         .query(Param.string("state", "The connect session's state"), Param.string("code", "Authorization code"),
+                                Param.string("oauth_token", "OAuth 1.0a: the temporary credential"),
+                                Param.string("oauth_verifier", "OAuth 1.0a: the user's verifier"),
+                                Param.string("denied", "OAuth 1.0a: the temporary credential the user refused"),
                                 Param.string("error", "The provider's error, when consent was not given"),
                                 Param.string("error_description", "The provider's description of the error"),
                                 Param.string("scope", "Scopes granted (some providers send them)"))
@@ -78,8 +81,15 @@ public final class ConnectionRoutes {
                                         + "refreshes, or its refresh budget such as Zoho's 10 per 10 minutes is spent), a token still valid "
                                         + "for at least a minute is handed out with its real `expires_at`; otherwise 503 with `Retry-After`.")
                                 .path(CONNECTION).query(Param.integer("min_valid_minutes", "Minutes the token must still be valid", 1, 60, 5))
-                                .ok("ConnectionAccessToken").errors(409, "relink_needed", "disconnected", "app_not_configured")
-                                .errors(500, "decryption_failed").errors(503, "provider_unavailable", "provider_rate_limited", "refresh_in_progress")));
+                                .ok("ConnectionAccessToken").errors(409, "relink_needed", "disconnected", "app_not_configured", "unsupported_auth_mode")
+                                .errors(500, "decryption_failed").errors(503, "provider_unavailable", "provider_rate_limited", "refresh_in_progress")),
+                Route.post(BASE + "/{connectionId}/sign", Access.require("use:connections"), this::sign)
+                        .doc(RouteDoc.of("Sign a request with an OAuth 1.0a connection (X Ads)")
+                                .details("Returns the `Authorization` header (HMAC-SHA1, RFC 5849) for exactly this method, URL (its query "
+                                        + "included) and form body parameters, with a fresh nonce and timestamp; the consumer secret and the "
+                                        + "token secret never leave the service. Audited as API_KEY_ACCESSED (method and host).")
+                                .path(CONNECTION).json("ConnectionSignRequest").ok("ConnectionSignature").errors(400, "validation_failed")
+                                .errors(409, "unsupported_auth_mode", "relink_needed", "disconnected", "app_not_configured")));
     }
 
     record AppBody(String client_id, String client_secret) {}
@@ -113,8 +123,18 @@ public final class ConnectionRoutes {
 
     private void callback(Context ctx) {
         RequestContext rc = RequestContext.of(ctx);
-        Connections.View v = answer(connections.callback(Optional.ofNullable(ctx.queryParam("state")), Optional.ofNullable(ctx.queryParam("code")),
-                Optional.ofNullable(ctx.queryParam("error")), rc.clientIp(), rc.userAgent(), rc.requestId()));
+        Optional<String> state = Optional.ofNullable(ctx.queryParam("state"));
+        Optional<String> code = Optional.ofNullable(ctx.queryParam("code"));
+        Optional<String> error = Optional.ofNullable(ctx.queryParam("error"));
+        if (state.isEmpty() && ctx.queryParam("oauth_token") != null) {
+            // OAuth 1.0a (RFC 5849 §2.2): the temporary credential names the session, the verifier is the code
+            state = Optional.of(Connections.OAUTH1_STATE + ctx.queryParam("oauth_token"));
+            code = Optional.ofNullable(ctx.queryParam("oauth_verifier"));
+        } else if (state.isEmpty() && ctx.queryParam("denied") != null) {
+            state = Optional.of(Connections.OAUTH1_STATE + ctx.queryParam("denied"));
+            error = Optional.of("access_denied");
+        }
+        Connections.View v = answer(connections.callback(state, code, error, rc.clientIp(), rc.userAgent(), rc.requestId()));
         ctx.header("Cache-Control", "no-store");
         ctx.json(body(v));
     }
@@ -165,6 +185,20 @@ public final class ConnectionRoutes {
         out.put("token_type", "Bearer");
         out.put("expires_at", issued.expiresAt().toString());
         out.put("refreshed", issued.refreshed());
+        ctx.header("Cache-Control", "no-store");
+        ctx.json(out);
+    }
+
+    record SignBody(String method, String url, Map<String, String> params) {}
+
+    private void sign(Context ctx) {
+        UUID org = CoreGuards.pathUuid(ctx, "orgId");
+        UUID id = CoreGuards.pathUuid(ctx, "connectionId");
+        SignBody b = bodies.read(ctx, SignBody.class);
+        Connections.Signed signed = answer(connections.sign(org, id, b.method(), b.url(), b.params() == null ? Map.of() : b.params(), actor(ctx)));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("connection_id", signed.connectionId().toString());
+        out.put("authorization", signed.authorization());
         ctx.header("Cache-Control", "no-store");
         ctx.json(out);
     }

@@ -184,7 +184,7 @@ final class ConnectionStore {
     }
 
     void insert(Connection c, UUID id, UUID org, String provider, Map<String, String> params, String metadata, String scopes,
-                byte[] sealed, long generation, Instant expires, UUID createdBy, Instant now) throws SQLException {
+                byte[] sealed, long generation, Optional<Instant> expires, UUID createdBy, Instant now) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO connections (id, org_id, provider, status, params, metadata, scopes, "
                 + "sealed_tokens, token_generation, access_expires_at, fence, created_by, created_at, updated_at) "
                 + "VALUES (?, ?, ?, 'active', ?::jsonb, ?::jsonb, ?, ?, ?, ?, 1, ?, ?, ?)")) {
@@ -196,7 +196,7 @@ final class ConnectionStore {
             ps.setString(6, scopes);
             ps.setBytes(7, sealed);
             ps.setLong(8, generation);
-            ps.setTimestamp(9, Timestamp.from(expires));
+            ps.setTimestamp(9, expires.map(Timestamp::from).orElse(null));
             ps.setObject(10, createdBy);
             ps.setTimestamp(11, Timestamp.from(now));
             ps.setTimestamp(12, Timestamp.from(now));
@@ -206,7 +206,7 @@ final class ConnectionStore {
 
     /** A re-connect: new tokens and grant under the same id; the fence moves, so an in-flight refresh cannot store over them. */
     void relink(Connection c, UUID id, Map<String, String> params, String metadata, String scopes, byte[] sealed, long generation,
-                Instant expires, Instant now) throws SQLException {
+                Optional<Instant> expires, Instant now) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE connections SET status = 'active', params = ?::jsonb, metadata = ?::jsonb, "
                 + "scopes = ?, sealed_tokens = ?, token_generation = ?, access_expires_at = ?, fence = fence + 1, lease_until = NULL, "
                 + "retry_not_before = NULL, budget_window_start = NULL, budget_used = 0, failures = 0, last_failure = NULL, "
@@ -216,7 +216,7 @@ final class ConnectionStore {
             ps.setString(3, scopes);
             ps.setBytes(4, sealed);
             ps.setLong(5, generation);
-            ps.setTimestamp(6, Timestamp.from(expires));
+            ps.setTimestamp(6, expires.map(Timestamp::from).orElse(null));
             ps.setTimestamp(7, Timestamp.from(now));
             ps.setObject(8, id);
             ps.executeUpdate();

@@ -55,6 +55,9 @@ import org.slf4j.LoggerFactory;
 public final class Connections implements AutoCloseable {
     static final Duration SESSION_LIFETIME = Duration.ofMinutes(10);
     public static final String CALLBACK_PATH = "/v1/connections/callback";
+    /** The state of an OAuth 1.0a connect session: this prefix and the temporary credential's identifier. */
+    public static final String OAUTH1_STATE = "oauth1:";
+    static final List<String> SIGNABLE_METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
     static final Duration SCAN_EVERY = Duration.ofSeconds(30);
     private static final Logger LOG = LoggerFactory.getLogger(Connections.class);
 
@@ -174,7 +177,7 @@ public final class Connections implements AutoCloseable {
             return refused(Refusal.NOT_FOUND, "unknown_provider", "Unknown provider");
         }
         ProviderSpec spec = found.get();
-        if (!spec.primaryMode().code()) {
+        if (!spec.primaryMode().code() && spec.primaryMode() != ProviderCatalogue.AuthMode.OAUTH1A) {
             return refused(Refusal.CONFLICT, "unsupported_auth_mode", provider + " is connected by " + spec.primaryMode().wire()
                     + ", not an OAuth consent: store its credentials in the vault");
         }
@@ -206,6 +209,9 @@ public final class Connections implements AutoCloseable {
         }
         Instant now = clock.instant();
         UUID sessionId = UUID.randomUUID();
+        if (spec.primaryMode() == ProviderCatalogue.AuthMode.OAUTH1A) {
+            return connectOAuth1(org, spec, params, connectionId, app.get(), sessionId, now, by);
+        }
         String state = randomToken();
         Map<String, String> query = new LinkedHashMap<>();
         query.put("response_type", "code");
@@ -232,6 +238,128 @@ public final class Connections implements AutoCloseable {
             return null;
         });
         return new Outcome.Done<>(new Started(sessionId, provider, url, expires));
+    }
+
+    /**
+     * OAuth 1.0a (RFC 5849 §2.1): a temporary credential from the provider (signed with the org's consumer key and
+     * secret, {@code oauth_callback} our callback), kept as the session (its identifier hashed as the state, its
+     * secret sealed), and the user sent to the provider's authorization page with it.
+     */
+    private Outcome<Started> connectOAuth1(UUID org, ProviderSpec spec, Map<String, String> params, Optional<UUID> connectionId,
+                                           AppClient app, UUID sessionId, Instant now, Actor by) {
+        String url = spec.fill(spec.requestTokenUrl().orElseThrow(), params);
+        OAuth1Signer.Credentials creds = new OAuth1Signer.Credentials(app.clientId(), app.clientSecret(), Optional.empty(), "");
+        String authorization = OAuth1Signer.authorization(new OAuth1Signer.Request("POST", url, Map.of()), creds, now.getEpochSecond(),
+                nonce(), Map.of("oauth_callback", redirectUri), true);
+        Optional<Map<String, String>> answer = client.oauth1(url, authorization);
+        if (answer.isEmpty() || !answer.get().containsKey("oauth_token") || !answer.get().containsKey("oauth_token_secret")
+                || !"true".equals(answer.get().get("oauth_callback_confirmed"))) {
+            return new Outcome.Refused<>(Refusal.UNAVAILABLE, "provider_unavailable", "The provider did not issue a temporary credential; try again",
+                    Optional.of(Duration.ofSeconds(5)));
+        }
+        String token = answer.get().get("oauth_token");
+        byte[] sealedSecret = sealing.sealVerifier(org, sessionId, answer.get().get("oauth_token_secret"));
+        String base = spec.fill(spec.authorizeUrl().orElseThrow(), params);
+        String authorize = base + (base.contains("?") ? "&" : "?") + "oauth_token=" + ProviderClient.enc(token);
+        Instant expires = now.plus(SESSION_LIFETIME);
+        db.tx(c -> {
+            store.insertSession(c, sessionId, sha256(OAUTH1_STATE + token), org, spec.id(), connectionId, params, Optional.of(sealedSecret),
+                    by.subject().orElseThrow(), now, expires);
+            return null;
+        });
+        return new Outcome.Done<>(new Started(sessionId, spec.id(), authorize, expires));
+    }
+
+    /** RFC 5849 §2.3: the token credentials for the temporary credential {@code temporary} and the user's verifier. */
+    private TokenAnswer exchangeOAuth1(ProviderSpec spec, ConnectionStore.SessionRow session, AppClient app, String temporary, String verifier) {
+        String url = spec.fill(spec.tokenUrl().orElseThrow(), session.params());
+        String temporarySecret = sealing.openVerifier(session.orgId(), session.id(), session.sealedVerifier().orElseThrow());
+        OAuth1Signer.Credentials creds = new OAuth1Signer.Credentials(app.clientId(), app.clientSecret(), Optional.of(temporary), temporarySecret);
+        String authorization = OAuth1Signer.authorization(new OAuth1Signer.Request("POST", url, Map.of()), creds, clock.instant().getEpochSecond(),
+                nonce(), Map.of("oauth_verifier", verifier), true);
+        Optional<Map<String, String>> answer = client.oauth1(url, authorization);
+        if (answer.isEmpty() || answer.get().getOrDefault("oauth_token", "").isEmpty() || answer.get().getOrDefault("oauth_token_secret", "").isEmpty()) {
+            return new TokenAnswer.Failed("provider refused the verifier");
+        }
+        Map<String, com.fasterxml.jackson.databind.JsonNode> metadata = new LinkedHashMap<>();
+        for (String keep : spec.keepMetadata()) {
+            String v = answer.get().get(keep);
+            if (v != null) {
+                metadata.put(keep, com.fasterxml.jackson.databind.node.TextNode.valueOf(v));
+            }
+        }
+        return new TokenAnswer.Granted(new Tokens(answer.get().get("oauth_token"), Optional.of(answer.get().get("oauth_token_secret"))),
+                Optional.empty(), metadata, Optional.empty());
+    }
+
+    /** A request signed for a worker (OAuth 1.0a connections): the {@code Authorization} header, never a secret. */
+    public record Signed(UUID connectionId, String authorization) {
+        @Override
+        public String toString() {
+            return "Signed[" + connectionId + "]";
+        }
+    }
+
+    /**
+     * Signs a request of an OAuth 1.0a connection (X Ads) for a worker: the consumer secret and the token secret stay
+     * here; the worker gets the {@code Authorization} header for exactly this method, URL and body parameters (a
+     * fresh nonce and timestamp each time). Audited as API_KEY_ACCESSED ({@code connection_sign}, method and host).
+     */
+    public Outcome<Signed> sign(UUID org, UUID id, String method, String url, Map<String, String> params, Actor by) {
+        List<String> problems = new ArrayList<>();
+        if (method == null || !SIGNABLE_METHODS.contains(method)) {
+            problems.add("method must be one of " + String.join(", ", SIGNABLE_METHODS));
+        }
+        String host = "";
+        if (url == null || url.length() > 4096) {
+            problems.add("url is required, at most 4096 characters");
+        } else {
+            try {
+                ProviderCatalogue.checkUrl("url", url);
+                host = URI.create(url).getHost();
+            } catch (IllegalArgumentException e) {
+                problems.add("url must be an https URL with a host (plain http only to a loopback host)");
+            }
+        }
+        if (params.size() > 200 || params.entrySet().stream().anyMatch(e -> e.getKey() == null || e.getKey().isEmpty() || e.getKey().length() > 256
+                || e.getValue() == null || e.getValue().length() > 65_536)) {
+            problems.add("params must be at most 200 names (1-256 characters) with string values of at most 65536 characters");
+        }
+        if (!problems.isEmpty()) {
+            return refused(Refusal.INVALID, "validation_failed", String.join("; ", problems));
+        }
+        Optional<Row> found = db.run(c -> store.find(c, org, id, false));
+        if (found.isEmpty()) {
+            return refused(Refusal.NOT_FOUND, "not_found", "No such connection");
+        }
+        Row row = found.get();
+        Optional<ProviderSpec> spec = catalogue.find(row.provider());
+        if (spec.isEmpty() || spec.get().primaryMode() != ProviderCatalogue.AuthMode.OAUTH1A) {
+            return refused(Refusal.CONFLICT, "unsupported_auth_mode", "Only OAuth 1.0a connections sign requests; ask this one for an access token");
+        }
+        if (row.status() != Status.ACTIVE || row.sealedTokens().isEmpty()) {
+            return row.status() == Status.RELINK_NEEDED
+                    ? refused(Refusal.CONFLICT, "relink_needed", "The provider no longer honours this connection's grant: connect it again")
+                    : refused(Refusal.CONFLICT, "disconnected", "The connection was disconnected");
+        }
+        Optional<AppClient> app = sealing.app(org, row.provider());
+        if (app.isEmpty()) {
+            return refused(Refusal.CONFLICT, "app_not_configured", "The organization's OAuth client for " + row.provider() + " is gone");
+        }
+        Tokens tokens = sealing.openTokens(row);
+        Instant now = clock.instant();
+        String authorization = OAuth1Signer.authorization(new OAuth1Signer.Request(method, url, Map.copyOf(params)),
+                new OAuth1Signer.Credentials(app.get().clientId(), app.get().clientSecret(), Optional.of(tokens.access()), tokens.refresh().orElse("")),
+                now.getEpochSecond(), nonce(), Map.of(), true);
+        audit.record(event(SecurityEventType.API_KEY_ACCESSED, "connection_sign", org, by, "connection:" + id)
+                .detail("provider", row.provider()).detail("method", method).detail("host", host).build(now));
+        return new Outcome.Done<>(new Signed(id, authorization));
+    }
+
+    private String nonce() {
+        byte[] b = new byte[16];
+        random.nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
     }
 
     /**
@@ -263,13 +391,21 @@ public final class Connections implements AutoCloseable {
         if (spec.isEmpty() || app.isEmpty()) {
             return refused(Refusal.CONFLICT, "app_not_configured", "The provider or the organization's OAuth client is gone");
         }
-        Optional<String> verifier = session.sealedVerifier().map(v -> sealing.openVerifier(session.orgId(), session.id(), v));
-        TokenAnswer answer = client.exchangeCode(spec.get(), session.params(), app.get(), code.get(), redirectUri, verifier);
+        TokenAnswer answer;
+        if (spec.get().primaryMode() == ProviderCatalogue.AuthMode.OAUTH1A) {
+            answer = state.get().startsWith(OAUTH1_STATE)
+                    ? exchangeOAuth1(spec.get(), session, app.get(), state.get().substring(OAUTH1_STATE.length()), code.get())
+                    : new TokenAnswer.Failed("not an OAuth 1.0a callback");
+        } else {
+            Optional<String> verifier = session.sealedVerifier().map(v -> sealing.openVerifier(session.orgId(), session.id(), v));
+            answer = client.exchangeCode(spec.get(), session.params(), app.get(), code.get(), redirectUri, verifier);
+        }
         if (!(answer instanceof TokenAnswer.Granted granted)) {
             recordFailure(session, by, answer instanceof TokenAnswer.InvalidGrant ? "invalid_grant" : "provider_error", now);
             return refused(Refusal.INVALID, "code_exchange_failed", "The provider did not exchange the authorization code");
         }
-        Instant expires = now.plus(granted.expiresIn().orElse(spec.get().defaultExpiry().orElseThrow()));
+        // OAuth 1.0a token credentials do not expire (no default expiry in the catalogue): none stored
+        Optional<Instant> expires = granted.expiresIn().or(() -> spec.get().defaultExpiry()).map(now::plus);
         String scopes = granted.scope().orElse(String.join(" ", spec.get().scopes()));
         String metadata = store.write(granted.metadata());
         UUID id = db.tx(c -> {

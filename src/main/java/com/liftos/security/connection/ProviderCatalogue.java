@@ -199,7 +199,7 @@ final class ProviderCatalogue {
             }
             limit = Optional.of(new RateLimit(max.asInt(), Duration.ofSeconds(per.asInt())));
         }
-        return new ProviderSpec(id, name, List.copyOf(modes), Map.copyOf(params), authorize, token, revoke, clientAuth,
+        return new ProviderSpec(id, name, List.copyOf(modes), Map.copyOf(params), authorize, token, revoke, requestToken, clientAuth,
                 strings(p, "scopes"), text(p, "scope_separator").orElse(" "), Map.copyOf(authorizeParams), refresh,
                 p.get("rotates_refresh_token").asBoolean(), expiry, headers, keep, limit);
     }
@@ -366,7 +366,8 @@ final class ProviderCatalogue {
 
     /** One platform of the catalogue. */
     record ProviderSpec(String id, String name, List<AuthMode> authModes, Map<String, ParamSpec> params,
-                        Optional<String> authorizeUrl, Optional<String> tokenUrl, Optional<String> revokeUrl, ClientAuth clientAuth,
+                        Optional<String> authorizeUrl, Optional<String> tokenUrl, Optional<String> revokeUrl, Optional<String> requestTokenUrl,
+                        ClientAuth clientAuth,
                         List<String> scopes, String scopeSeparator, Map<String, String> authorizeParams, RefreshMode refresh,
                         boolean rotatesRefreshToken, Optional<Duration> defaultExpiry, List<String> extraHeaders, List<String> keepMetadata,
                         Optional<RateLimit> refreshLimit) {

@@ -177,6 +177,39 @@ final class ProviderClient {
         return b.POST(HttpRequest.BodyPublishers.ofString(form(all))).build();
     }
 
+    /**
+     * An OAuth 1.0a credential request (RFC 5849 §2.1, §2.3): a POST carrying only the signed {@code Authorization}
+     * header; the form-encoded answer's fields on a 200, else empty.
+     */
+    Optional<Map<String, String>> oauth1(String url, String authorization) {
+        try {
+            HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT)
+                    .header("Authorization", authorization).header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofInputStream());
+            byte[] answer;
+            try (InputStream in = r.body()) {
+                answer = in.readNBytes(MAX_ANSWER_BYTES);
+            }
+            if (r.statusCode() != 200) {
+                return Optional.empty();
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            for (String pair : new String(answer, StandardCharsets.UTF_8).trim().split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    out.put(java.net.URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                            java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            }
+            return Optional.of(out);
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
     /** Closes the connections to providers (at shutdown). */
     void close() {
         http.close();

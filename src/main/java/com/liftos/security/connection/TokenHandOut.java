@@ -147,6 +147,10 @@ final class TokenHandOut {
         if (row.status() == Status.DISCONNECTED || row.sealedTokens().isEmpty()) {
             return Optional.of(Connections.refused(Refusal.CONFLICT, "disconnected", "The connection was disconnected"));
         }
+        if (spec(row).primaryMode() == ProviderCatalogue.AuthMode.OAUTH1A) {
+            return Optional.of(Connections.refused(Refusal.CONFLICT, "unsupported_auth_mode",
+                    "This connection signs requests (OAuth 1.0a): POST the request to its /sign instead"));
+        }
         Instant expires = row.accessExpiresAt().orElse(Instant.EPOCH);
         boolean fresh = !expires.isBefore(now.plus(minValid));
         boolean justRefreshed = expires.isAfter(now) && row.lastRefreshedAt().map(t -> t.isAfter(now.minus(JUST_REFRESHED))).orElse(false);

@@ -57,7 +57,7 @@ class ConnectionRefreshBench {
                     Instant ends = seeded.plusMillis(30_000 + (30_000L * i) / n);
                     expiry.put(id, ends);
                     store.insert(c, id, org, "fixture", Map.of(), "{}", "read", sealing.sealTokens(org, id, 1,
-                            new Tokens("bench-access-" + id, Optional.of(refresh))), 1, ends, createdBy, seeded);
+                            new Tokens("bench-access-" + id, Optional.of(refresh))), 1, Optional.of(ends), createdBy, seeded);
                 }
                 try (PreparedStatement ps = c.prepareStatement("UPDATE connections SET updated_at = now() - interval '1 hour' "
                         + "WHERE org_id = ? AND refresh_count = 0")) {
