@@ -12,7 +12,6 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.StringJoiner;
@@ -73,14 +72,14 @@ final class OAuth1Signer {
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("url is not a URL");
         }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        String scheme = uri.getScheme() == null ? "" : asciiLower(uri.getScheme());
         if (!scheme.equals("https") && !scheme.equals("http") || uri.getHost() == null || uri.getRawUserInfo() != null) {
             throw new IllegalArgumentException("url must be an absolute http(s) URL");
         }
         int port = uri.getPort();
         boolean defaultPort = port == -1 || (scheme.equals("http") && port == 80) || (scheme.equals("https") && port == 443);
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-        String baseUri = scheme + "://" + uri.getHost().toLowerCase(Locale.ROOT) + (defaultPort ? "" : ":" + port) + path;
+        String baseUri = scheme + "://" + asciiLower(uri.getHost()) + (defaultPort ? "" : ":" + port) + path;
         List<String[]> params = new ArrayList<>();
         if (uri.getRawQuery() != null && !uri.getRawQuery().isEmpty()) {
             for (String pair : uri.getRawQuery().split("&", -1)) {
@@ -99,7 +98,20 @@ final class OAuth1Signer {
         params.sort(Comparator.<String[], String>comparing(p -> p[0]).thenComparing(p -> p[1]));
         StringJoiner normalized = new StringJoiner("&");
         params.forEach(p -> normalized.add(p[0] + "=" + p[1]));
-        return request.method().toUpperCase(Locale.ROOT) + "&" + encode(baseUri) + "&" + encode(normalized.toString());
+        if (!request.method().matches("[A-Z]{1,16}")) {
+            throw new IllegalArgumentException("method must be an upper-case HTTP method");
+        }
+        return request.method() + "&" + encode(baseUri) + "&" + encode(normalized.toString());
+    }
+
+    /** ASCII A-Z to a-z, nothing else (a URI's scheme and host are ASCII; no locale-dependent case mapping). */
+    private static String asciiLower(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            out.append(ch >= 'A' && ch <= 'Z' ? (char) (ch + ('a' - 'A')) : ch);
+        }
+        return out.toString();
     }
 
     /** RFC 5849 §3.6: UTF-8, every byte but the unreserved characters as %XX (uppercase hex). */
