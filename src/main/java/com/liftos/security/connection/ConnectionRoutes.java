@@ -51,9 +51,13 @@ public final class ConnectionRoutes {
                 Route.post(BASE + "/{provider}/connect", write, this::connect).doc(RouteDoc.of("Start connecting a provider")
                         .details("Opens a single-use connect session (10 minutes) and returns the provider's consent URL with `state` and, "
                                 + "where the provider takes it, PKCE (S256). Send the user there; the provider redirects to "
-                                + "`/v1/connections/callback`. With `connection_id`, the consent re-connects that connection, keeping its id.")
+                                + "`/v1/connections/callback`. With `connection_id`, the consent re-connects that connection, keeping its id. "
+                                + "OAuth 1.0a providers (X Ads): the same, with the provider's temporary credential. Client-credentials "
+                                + "providers (PayPal) need no consent: the connection is made at once and its `connection_id` returned "
+                                + "(no `authorize_url`); 503 `provider_unavailable` when the provider issues no token.")
                         .path(PROVIDER).optionalJson("ConnectRequest").created("ConnectSession").errors(400, "validation_failed")
-                        .errors(404, "unknown_provider").errors(409, "unsupported_auth_mode", "app_not_configured")),
+                        .errors(404, "unknown_provider").errors(409, "unsupported_auth_mode", "app_not_configured")
+                        .errors(503, "provider_unavailable")),
                 Route.get("/v1/connections/callback", Access.open(Access.RateCategory.API), this::callback).doc(RouteDoc.of("The providers' redirect back")
                         .details("Uses the connect session up (whatever follows), exchanges the code with the session's PKCE verifier "
                                 + "and stores the connection, its tokens sealed. An unknown, expired, used or forged `state` is refused.")
@@ -113,10 +117,11 @@ public final class ConnectionRoutes {
         Connections.Started s = answer(connections.connect(org, ctx.pathParam("provider"), b.params() == null ? Map.of() : b.params(),
                 Optional.ofNullable(b.connection_id()), actor(ctx)));
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("session_id", s.sessionId().toString());
+        s.sessionId().ifPresent(id -> out.put("session_id", id.toString()));
         out.put("provider", s.provider());
-        out.put("authorize_url", s.authorizeUrl());
-        out.put("expires_at", s.expiresAt().toString());
+        s.authorizeUrl().ifPresent(url -> out.put("authorize_url", url));
+        s.expiresAt().ifPresent(at -> out.put("expires_at", at.toString()));
+        s.connectionId().ifPresent(id -> out.put("connection_id", id.toString()));
         ctx.header("Cache-Control", "no-store");
         ctx.status(201).json(out);
     }

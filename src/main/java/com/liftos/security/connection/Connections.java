@@ -129,7 +129,12 @@ public final class Connections implements AutoCloseable {
     /** An org's OAuth client at a provider, without its secret. */
     public record AppView(String provider, String clientId, Instant updatedAt) {}
 
-    public record Started(UUID sessionId, String provider, String authorizeUrl, Instant expiresAt) {}
+    /**
+     * A connect started: the consent URL to send the user to (with its session), or, for a provider without consent
+     * (client credentials), the connection already made ({@code connectionId}, no URL).
+     */
+    public record Started(Optional<UUID> sessionId, String provider, Optional<String> authorizeUrl, Optional<Instant> expiresAt,
+                          Optional<UUID> connectionId) {}
 
     /** A connection as listed: metadata only, never a token. */
     public record View(UUID id, UUID orgId, String provider, String status, Map<String, String> params, Map<String, Object> metadata,
@@ -177,7 +182,8 @@ public final class Connections implements AutoCloseable {
             return refused(Refusal.NOT_FOUND, "unknown_provider", "Unknown provider");
         }
         ProviderSpec spec = found.get();
-        if (!spec.primaryMode().code() && spec.primaryMode() != ProviderCatalogue.AuthMode.OAUTH1A) {
+        if (!spec.primaryMode().code() && spec.primaryMode() != ProviderCatalogue.AuthMode.OAUTH1A
+                && spec.primaryMode() != ProviderCatalogue.AuthMode.CLIENT_CREDENTIALS) {
             return refused(Refusal.CONFLICT, "unsupported_auth_mode", provider + " is connected by " + spec.primaryMode().wire()
                     + ", not an OAuth consent: store its credentials in the vault");
         }
@@ -212,6 +218,9 @@ public final class Connections implements AutoCloseable {
         if (spec.primaryMode() == ProviderCatalogue.AuthMode.OAUTH1A) {
             return connectOAuth1(org, spec, params, connectionId, app.get(), sessionId, now, by);
         }
+        if (spec.primaryMode() == ProviderCatalogue.AuthMode.CLIENT_CREDENTIALS) {
+            return connectClientCredentials(org, spec, params, connectionId, app.get(), now, by);
+        }
         String state = randomToken();
         Map<String, String> query = new LinkedHashMap<>();
         query.put("response_type", "code");
@@ -237,7 +246,7 @@ public final class Connections implements AutoCloseable {
             store.insertSession(c, sessionId, sha256(state), org, provider, connectionId, params, verifierBlob, by.subject().orElseThrow(), now, expires);
             return null;
         });
-        return new Outcome.Done<>(new Started(sessionId, provider, url, expires));
+        return new Outcome.Done<>(new Started(Optional.of(sessionId), provider, Optional.of(url), Optional.of(expires), Optional.empty()));
     }
 
     /**
@@ -267,7 +276,41 @@ public final class Connections implements AutoCloseable {
                     by.subject().orElseThrow(), now, expires);
             return null;
         });
-        return new Outcome.Done<>(new Started(sessionId, spec.id(), authorize, expires));
+        return new Outcome.Done<>(new Started(Optional.of(sessionId), spec.id(), Optional.of(authorize), Optional.of(expires), Optional.empty()));
+    }
+
+    /**
+     * A provider without consent (RFC 6749 §4.4, PayPal): the org's own client obtains a token at once and the
+     * connection is stored (or re-made, keeping its id); later tokens come the same way, through the refresh lease.
+     */
+    private Outcome<Started> connectClientCredentials(UUID org, ProviderSpec spec, Map<String, String> params, Optional<UUID> connectionId,
+                                                      AppClient app, Instant now, Actor by) {
+        TokenAnswer answer = client.clientCredentials(spec, params, app);
+        if (!(answer instanceof TokenAnswer.Granted granted)) {
+            audit.record(event(SecurityEventType.API_KEY_CREATED, "connect", org, by, "connection_app:" + spec.id())
+                    .success(false).detail("provider", spec.id()).detail("reason", answer instanceof TokenAnswer.Failed f && f.transientError()
+                            ? "provider_unavailable" : "provider_refused").build(now));
+            return new Outcome.Refused<>(Refusal.UNAVAILABLE, "provider_unavailable", "The provider did not issue a token to the organization's client",
+                    Optional.of(Duration.ofSeconds(5)));
+        }
+        Optional<Instant> expires = granted.expiresIn().or(spec::defaultExpiry).map(now::plus);
+        String scopes = granted.scope().orElse(String.join(" ", spec.scopes()));
+        String metadata = store.write(granted.metadata());
+        UUID id = db.tx(c -> {
+            Optional<Row> existing = connectionId.isPresent() ? store.find(c, org, connectionId.get(), true) : Optional.empty();
+            UUID cid = existing.map(Row::id).orElseGet(UUID::randomUUID);
+            long generation = existing.map(r -> r.generation() + 1).orElse(1L);
+            byte[] sealed = sealing.sealTokens(org, cid, generation, granted.tokens());
+            if (existing.isPresent()) {
+                store.relink(c, cid, params, metadata, scopes, sealed, generation, expires, now);
+            } else {
+                store.insert(c, cid, org, spec.id(), params, metadata, scopes, sealed, generation, expires, by.subject().orElseThrow(), now);
+            }
+            audit.record(c, event(SecurityEventType.API_KEY_CREATED, "connect", org, by, "connection:" + cid)
+                    .detail("provider", spec.id()).detail("reconnect", existing.isPresent()).build(now));
+            return cid;
+        });
+        return new Outcome.Done<>(new Started(Optional.empty(), spec.id(), Optional.empty(), Optional.empty(), Optional.of(id)));
     }
 
     /** RFC 5849 §2.3: the token credentials for the temporary credential {@code temporary} and the user's verifier. */

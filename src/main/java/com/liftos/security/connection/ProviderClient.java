@@ -78,6 +78,16 @@ final class ProviderClient {
         return tokenRequest(p, params, app, form);
     }
 
+    /** RFC 6749 §4.4: a token for the org's own client, with the catalogue's scopes. */
+    TokenAnswer clientCredentials(ProviderSpec p, Map<String, String> params, AppClient app) {
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("grant_type", "client_credentials");
+        if (!p.scopes().isEmpty()) {
+            form.put("scope", String.join(p.scopeSeparator(), p.scopes()));
+        }
+        return tokenRequest(p, params, app, form);
+    }
+
     /** RFC 7009 revocation; true when the provider accepted it. */
     boolean revoke(ProviderSpec p, Map<String, String> params, AppClient app, String token, String hint) {
         if (p.revokeUrl().isEmpty()) {

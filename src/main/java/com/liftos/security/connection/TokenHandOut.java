@@ -158,6 +158,9 @@ final class TokenHandOut {
             return Optional.of(out.give(row.orgId(), row.id(), row.provider(), sealing.openTokens(row).access(), expires, false, by));
         }
         ProviderSpec spec = catalogue.find(row.provider()).orElseThrow(() -> new IllegalStateException("provider left the catalogue"));
+        if (spec.refresh() == ProviderCatalogue.RefreshMode.CLIENT_CREDENTIALS) {
+            return Optional.empty(); // a new token from the org's own client
+        }
         if (spec.refresh() != ProviderCatalogue.RefreshMode.REFRESH_TOKEN || sealing.openTokens(row).refresh().isEmpty()) {
             // No refresh grant (Meta, or a provider that sent no refresh token): hand out what still works, else re-consent.
             return Optional.of(expires.isAfter(now)
@@ -217,9 +220,13 @@ final class TokenHandOut {
         };
     }
 
-    /** Whether {@code row} needs a refresh that a refresh grant could give. */
+    private static boolean refreshable(ProviderSpec spec) {
+        return spec.refresh() == ProviderCatalogue.RefreshMode.REFRESH_TOKEN || spec.refresh() == ProviderCatalogue.RefreshMode.CLIENT_CREDENTIALS;
+    }
+
+    /** Whether {@code row} needs a refresh that a refresh grant (or the org's client credentials) could give. */
     private boolean needsRefresh(Row row, Duration minValid, Instant now) {
-        if (row.status() != Status.ACTIVE || row.sealedTokens().isEmpty() || spec(row).refresh() != ProviderCatalogue.RefreshMode.REFRESH_TOKEN) {
+        if (row.status() != Status.ACTIVE || row.sealedTokens().isEmpty() || !refreshable(spec(row))) {
             return false;
         }
         Instant expires = row.accessExpiresAt().orElse(Instant.EPOCH);
@@ -328,7 +335,10 @@ final class TokenHandOut {
      */
     private TokenAnswer askWithRetries(ProviderSpec spec, Row row, AppClient app, Tokens old, Instant leased) {
         Instant giveUp = leased.plus(LEASE.dividedBy(2));
-        TokenAnswer answer = client.refresh(spec, row.params(), app, old.refresh().orElseThrow());
+        java.util.function.Supplier<TokenAnswer> ask = spec.refresh() == ProviderCatalogue.RefreshMode.CLIENT_CREDENTIALS
+                ? () -> client.clientCredentials(spec, row.params(), app)
+                : () -> client.refresh(spec, row.params(), app, old.refresh().orElseThrow());
+        TokenAnswer answer = ask.get();
         for (int attempt = 1; attempt < ATTEMPTS; attempt++) {
             if (!(answer instanceof TokenAnswer.Failed f) || !f.transientError()) {
                 return answer;
@@ -346,7 +356,7 @@ final class TokenHandOut {
                 Thread.currentThread().interrupt();
                 return answer;
             }
-            answer = client.refresh(spec, row.params(), app, old.refresh().orElseThrow());
+            answer = ask.get();
         }
         return answer;
     }
@@ -409,7 +419,7 @@ final class TokenHandOut {
      */
     int refreshDue(Duration ahead) {
         List<String> refreshable = catalogue.ids().stream()
-                .filter(p -> catalogue.find(p).orElseThrow().refresh() == ProviderCatalogue.RefreshMode.REFRESH_TOKEN).sorted().toList();
+                .filter(p -> refreshable(catalogue.find(p).orElseThrow())).sorted().toList();
         Actor system = new Actor(Optional.empty(), SecurityEvent.ActorType.SYSTEM, "", Optional.empty(), "proactive-refresh");
         int refreshed = 0;
         for (int batch = 0; batch < MAX_BATCHES_PER_PASS; batch++) {

@@ -47,6 +47,7 @@ class ConnectionFlowTest {
         ConnectionSupport.registerApp(app, admin, org, "fixture");
         ConnectionSupport.registerApp(app, admin, org, "fixture_plain");
         ConnectionSupport.registerApp(app, admin, org, "fixture_x");
+        ConnectionSupport.registerApp(app, admin, org, "fixture_cc");
     }
 
     @AfterAll
@@ -401,6 +402,29 @@ class ConnectionFlowTest {
         for (String token : provider.tokenSecrets.keySet()) {
             assertThat(stored).doesNotContain(token);
         }
+    }
+
+    /** A client-credentials provider: connected at once, no consent; new tokens come from the org's client, through the lease. */
+    @Test
+    void aClientCredentialsProviderIsConnectedAtOnceAndItsTokensRenewed() {
+        int before = provider.clientCredentialsCalls.get();
+        HttpResponse<String> made = app.postJson("/v1/orgs/" + org + "/connections/fixture_cc/connect", "{}", admin);
+        assertThat(made.statusCode()).as(made.body()).isEqualTo(201);
+        JsonNode m = app.json(made);
+        assertThat(m.has("authorize_url")).isFalse();
+        String id = m.get("connection_id").asText();
+        assertThat(provider.clientCredentialsCalls.get() - before).isEqualTo(1);
+        assertThat(app.json(app.get("/v1/orgs/" + org + "/connections/" + id, admin)).get("status").asText()).isEqualTo("active");
+        String worker = ConnectionSupport.workerToken(app, admin, org);
+        JsonNode cached = app.json(app.get("/v1/orgs/" + org + "/connections/" + id + "/access-token", worker));
+        assertThat(cached.get("refreshed").asBoolean()).isFalse();
+        assertThat(provider.issuedAccess).contains(cached.get("access_token").asText());
+        // more than it has left (1 hour asked, 1 hour issued minus the time since): a new token from the client
+        JsonNode renewed = app.json(app.get("/v1/orgs/" + org + "/connections/" + id + "/access-token?min_valid_minutes=60", worker));
+        assertThat(renewed.get("refreshed").asBoolean()).isTrue();
+        assertThat(renewed.get("access_token").asText()).isNotEqualTo(cached.get("access_token").asText());
+        assertThat(provider.clientCredentialsCalls.get() - before).isEqualTo(2);
+        assertThat(auditActions(id)).contains("connect", "refresh_connection", "connection_access_token");
     }
 
     @Test

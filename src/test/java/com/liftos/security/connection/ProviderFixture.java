@@ -37,6 +37,7 @@ final class ProviderFixture implements AutoCloseable {
     final Set<String> issuedAccess = ConcurrentHashMap.newKeySet();
     final Set<String> revoked = ConcurrentHashMap.newKeySet();
     final AtomicInteger refreshCalls = new AtomicInteger();
+    final AtomicInteger clientCredentialsCalls = new AtomicInteger();
     volatile String latestAccess = "";
     volatile Integer expiresIn = 3600;
     volatile boolean rotate = true;
@@ -88,6 +89,9 @@ final class ProviderFixture implements AutoCloseable {
                 + ", \"fixture_plain\": " + provider.formatted("Fixture plain", "oauth2_code", base(), base(), base())
                 + ", \"fixture_limited\": " + provider.formatted("Fixture limited", "oauth2_code", base(), base(), base())
                         .replace("\"rotates_refresh_token\": true", "\"rotates_refresh_token\": false, \"refresh_rate_limit\": {\"max\": 2, \"per_seconds\": 600}")
+                + ", \"fixture_cc\": {\"name\": \"Fixture client credentials\", \"auth_modes\": [\"client_credentials\"], "
+                + "\"token_url\": \"%s/token\", \"scopes\": [\"read\"], \"refresh\": \"client_credentials\", ".formatted(base())
+                + "\"rotates_refresh_token\": false, \"default_expires_in_seconds\": 1800}"
                 + ", \"fixture_x\": {\"name\": \"Fixture X\", \"auth_modes\": [\"oauth1a\"], \"request_token_url\": \"%s/oauth1/request_token\", "
                 .formatted(base())
                 + "\"authorize_url\": \"%s/oauth1/authorize\", \"token_url\": \"%s/oauth1/access_token\", \"refresh\": \"none\", ".formatted(base(), base())
@@ -167,6 +171,14 @@ final class ProviderFixture implements AutoCloseable {
                     return;
                 }
                 issue(ex, rotate);
+            }
+            case "client_credentials" -> {
+                clientCredentialsCalls.incrementAndGet();
+                if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    send(ex, failNextWith, "{\"error\":\"temporarily_unavailable\"}");
+                    return;
+                }
+                issue(ex, false);
             }
             default -> send(ex, 400, "{\"error\":\"unsupported_grant_type\"}");
         }
