@@ -402,6 +402,22 @@ class ConnectionFlowTest {
         for (String token : provider.tokenSecrets.keySet()) {
             assertThat(stored).doesNotContain(token);
         }
+        // never logged, never audited
+        String audited = app.app().db().run(conn -> {
+            StringBuilder all = new StringBuilder();
+            try (PreparedStatement ps = conn.prepareStatement("SELECT t::text FROM audit_events t"); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    all.append(rs.getString(1)).append('\n');
+                }
+            }
+            return all.toString();
+        });
+        for (String secret : provider.tokenSecrets.values()) {
+            assertThat(logs.text()).doesNotContain(secret);
+            assertThat(audited).doesNotContain(secret);
+        }
+        assertThat(audited).doesNotContain("temp-secret-").doesNotContain(ProviderFixture.CLIENT_SECRET);
+        assertThat(logs.text()).doesNotContain("temp-secret-").doesNotContain(ProviderFixture.CLIENT_SECRET);
     }
 
     /** A client-credentials provider: connected at once, no consent; new tokens come from the org's client, through the lease. */
