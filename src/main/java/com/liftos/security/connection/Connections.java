@@ -75,14 +75,14 @@ public final class Connections implements AutoCloseable {
     private Optional<ScheduledExecutorService> scanner = Optional.empty();
 
     private Connections(Db db, AuditLog audit, Secrets secrets, ProviderCatalogue catalogue, ObjectMapper json, URI publicUrl,
-                        Clock clock, SecureRandom random) {
+                        int refreshers, Clock clock, SecureRandom random) {
         this.db = db;
         this.audit = audit;
         this.catalogue = catalogue;
         this.client = new ProviderClient(json);
         this.store = new ConnectionStore(json);
         this.sealing = new ConnectionSecrets(db, secrets, store);
-        this.tokens = new TokenHandOut(db, audit, store, catalogue, client, sealing, clock, random);
+        this.tokens = new TokenHandOut(db, audit, store, catalogue, client, sealing, clock, random, refreshers);
         this.json = json;
         String base = publicUrl.toString();
         this.redirectUri = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + CALLBACK_PATH;
@@ -96,8 +96,9 @@ public final class Connections implements AutoCloseable {
      * the service: the callback every provider redirects to is under it.
      */
     public static Connections start(Db db, AuditLog audit, Secrets secrets, Optional<Path> providersFile, URI publicUrl,
-                                    Duration refreshAhead, ObjectMapper json, Clock clock, SecureRandom random) {
-        Connections connections = new Connections(db, audit, secrets, ProviderCatalogue.load(providersFile, json), json, publicUrl, clock, random);
+                                    Duration refreshAhead, int refreshers, ObjectMapper json, Clock clock, SecureRandom random) {
+        Connections connections = new Connections(db, audit, secrets, ProviderCatalogue.load(providersFile, json), json, publicUrl,
+                refreshers, clock, random);
         if (!refreshAhead.isZero()) {
             ScheduledExecutorService scanner = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
                     .name("liftos-connection-refresh").daemon(true).factory());
@@ -539,6 +540,11 @@ public final class Connections implements AutoCloseable {
      */
     public int refreshDue(Duration ahead) {
         return tokens.refreshDue(ahead);
+    }
+
+    /** Background refreshers of this instance. */
+    int refreshers() {
+        return tokens.refreshers();
     }
 
     /** The sealing of this feature's secrets (benchmarks in this package seed connections with it). */

@@ -45,8 +45,6 @@ final class TokenHandOut {
     /** A token refreshed this recently is handed out even when it lives less than asked (a provider's short lifetime), instead of refreshing again. */
     static final Duration JUST_REFRESHED = Duration.ofSeconds(10);
     static final int SCAN_BATCH = 500;
-    /** Background refreshers per instance (each holds a database connection only while it reads or writes). */
-    static final int REFRESHERS = 16;
     static final int MAX_BATCHES_PER_PASS = 200;
     /** Tries of one refresh when the provider fails transiently, with full-jitter backoff between. */
     static final int ATTEMPTS = 3;
@@ -77,11 +75,12 @@ final class TokenHandOut {
     private final Map<UUID, ReentrantLock> refreshing = new ConcurrentHashMap<>();
     private final Map<String, Instant> providerSignals = new ConcurrentHashMap<>();
     private final SecureRandom random;
-    private final ExecutorService refreshers = Executors.newFixedThreadPool(REFRESHERS,
-            Thread.ofPlatform().name("liftos-connection-refresher-", 0).daemon(true).factory());
+    /** Background refreshers of this instance (each holds a database connection only while it reads or writes). */
+    private final ExecutorService refreshers;
+    private final int refresherCount;
 
     TokenHandOut(Db db, AuditLog audit, ConnectionStore store, ProviderCatalogue catalogue, ProviderClient client,
-                 ConnectionSecrets sealing, Clock clock, SecureRandom random) {
+                 ConnectionSecrets sealing, Clock clock, SecureRandom random, int refresherCount) {
         this.db = db;
         this.audit = audit;
         this.store = store;
@@ -90,6 +89,13 @@ final class TokenHandOut {
         this.sealing = sealing;
         this.clock = clock;
         this.random = random;
+        this.refresherCount = refresherCount;
+        this.refreshers = Executors.newFixedThreadPool(refresherCount,
+                Thread.ofPlatform().name("liftos-connection-refresher-", 0).daemon(true).factory());
+    }
+
+    int refreshers() {
+        return refresherCount;
     }
 
     /**
@@ -413,7 +419,7 @@ final class TokenHandOut {
 
     /**
      * One pass of the proactive refresh: connections of refreshing providers whose token ends within {@code ahead}
-     * (and is past half its life) are refreshed by a bounded pool of {@value #REFRESHERS} refreshers, in batches of
+     * (and is past half its life) are refreshed by the instance's bounded pool of refreshers, in batches of
      * {@value #SCAN_BATCH} soonest first, through the same lease and fence as a worker's request; one whose lease
      * another instance holds, or that this instance is refreshing, is skipped. Returns how many this pass refreshed.
      */

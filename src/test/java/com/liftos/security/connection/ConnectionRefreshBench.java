@@ -114,7 +114,7 @@ class ConnectionRefreshBench {
                     .filter(e -> e.getKey().startsWith("bench-refresh-") && e.getValue().get() > 1).count();
             System.out.printf("connection refresh: %d of %d refreshed in %.1f s (%.0f/s) by %d refreshers; %d provider calls; "
                             + "%d refreshed late or not at all; %d not exactly once; %d refresh tokens presented twice; smallest margin before a token's end %.1f s%n",
-                    refreshed, n, seconds, refreshed / seconds, TokenHandOut.REFRESHERS, calls, late.get(), notOnce.get(), presentedTwice,
+                    refreshed, n, seconds, refreshed / seconds, app.app().connections().refreshers(), calls, late.get(), notOnce.get(), presentedTwice,
                     minMarginMillis.get() / 1000.0);
             assertThat(refreshed).isEqualTo(n);
             assertThat(calls).isEqualTo(n);
