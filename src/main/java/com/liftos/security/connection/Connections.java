@@ -51,6 +51,13 @@ import org.slf4j.LoggerFactory;
  * {@code relink_needed} (audited); a crash between the provider's answer and our commit leaves the old tokens in
  * place, and the next refresh either succeeds (providers that do not rotate, or keep a grace) or meets
  * {@code invalid_grant} and marks the connection for re-consent: never silently broken.
+ *
+ * <p>Failures ({@link TokenHandOut}): transient errors are asked again with full-jitter backoff within the lease; a
+ * 429's Retry-After, the backoff after a failed refresh and the catalogue's refresh budget are kept in the row, so no
+ * instance asks the provider early (a token still valid a minute is handed out meanwhile, else 503 with Retry-After);
+ * {@code relink_needed} is a high-risk event (the alert webhooks deliver it, signed); many failing connections of one
+ * provider are signalled to the incident detector through an audit event. OAuth 1.0a connections (X Ads) sign
+ * requests for workers ({@link #sign}); client-credentials providers (PayPal) are connected without consent.
  */
 public final class Connections implements AutoCloseable {
     static final Duration SESSION_LIFETIME = Duration.ofMinutes(10);
