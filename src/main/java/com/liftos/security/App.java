@@ -215,7 +215,7 @@ public final class App implements AutoCloseable {
                     new VaultPersonalData(json), auditing.personalData(), incidents.personalData()), erasureLevers(auth, vault), json, clock);
             // Tokens of tenants' platform connections, sealed through the vault like credentials.
             Connections connections = Connections.start(db, audit, vault.secrets(), config.connections().providersFile(),
-                    config.http().publicUrl(), Duration.ofMinutes(config.connections().refreshAheadMinutes()), json, clock, random);
+                    config.http().publicUrl(), Duration.ofMinutes(config.connections().refreshAheadMinutes()), config.connections().refreshers(), json, clock, random);
             resources.add(connections);
             Consumer<UUID> endRoles = user -> auth.sessions().endAllForUser(user, "roles_revoked");
             CustomRoles customRoles = new CustomRoles(db, users, audit, clock, endRoles);

@@ -151,8 +151,9 @@ public record Config(
     }
 
     /** Connections to tenants' platforms: {@code providersFile} replaces the bundled provider catalogue when set;
-     * tokens ending within {@code refreshAheadMinutes} are refreshed in the background (0 = only on request). */
-    public record Connections(Optional<Path> providersFile, int refreshAheadMinutes) {}
+     * tokens ending within {@code refreshAheadMinutes} are refreshed in the background (0 = only on request) by
+     * {@code refreshers} at once per instance. */
+    public record Connections(Optional<Path> providersFile, int refreshAheadMinutes, int refreshers) {}
 
     /**
      * Multi-factor settings.

@@ -44,6 +44,7 @@ public final class ConfigLoader {
             new Variable("LIFTOS_INTROSPECTIONS_PER_CLIENT_PER_MINUTE", "120000", "Token introspections per authenticated client per minute"),
             new Variable("LIFTOS_CONNECTION_PROVIDERS_FILE", "", "Provider catalogue of connections (JSON, format liftos.connection.providers/1) replacing the bundled one; empty = bundled"),
             new Variable("LIFTOS_CONNECTION_REFRESH_AHEAD_MINUTES", "15", "Connections whose access token ends within this many minutes are refreshed in the background, every 30 s, one instance per connection (0 = only when a worker asks)"),
+            new Variable("LIFTOS_CONNECTION_REFRESHERS", "16", "Background refreshes of connections running at once per instance (each holds a database connection only while it reads or writes, never during the provider's answer)"),
             new Variable("LIFTOS_ISSUER", "", "Tokens' issuer (iss) and the discovery document's issuer: an http(s) URL (https in production), under which /.well-known/openid-configuration is served; empty = LIFTOS_PUBLIC_URL"),
             new Variable("MASTER_ENCRYPTION_KEY_PATH", "<data>/keys/master_encryption_key.txt", "Master key: base64 of 32 random bytes, or a passphrase; the only key file (every other key lives in the database, wrapped under it)"),
             new Variable("JWT_PRIVATE_KEY_PATH", "<data>/keys/jwt_private_key.pem", "Deprecated: an earlier release's JWT signing key file, imported into the database once when present, then no longer read"),
@@ -252,7 +253,7 @@ public final class ConfigLoader {
                 new Config.Http(host, port, maxBody, proxies, origins, issuer, publicUrl),
                 keys, features, redis, bootstrap, smtp, auth, edge, audit, mfa, retention,
                 new Config.Connections(r.optional("LIFTOS_CONNECTION_PROVIDERS_FILE").map(Path::of),
-                        r.integer("LIFTOS_CONNECTION_REFRESH_AHEAD_MINUTES", 15, 0, 1440)));
+                        r.integer("LIFTOS_CONNECTION_REFRESH_AHEAD_MINUTES", 15, 0, 1440), r.integer("LIFTOS_CONNECTION_REFRESHERS", 16, 1, 256)));
     }
 
     private static Config.Mfa mfa(Reader r, java.net.URI publicUrl) {

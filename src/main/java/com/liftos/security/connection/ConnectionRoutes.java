@@ -51,13 +51,20 @@ public final class ConnectionRoutes {
                 Route.post(BASE + "/{provider}/connect", write, this::connect).doc(RouteDoc.of("Start connecting a provider")
                         .details("Opens a single-use connect session (10 minutes) and returns the provider's consent URL with `state` and, "
                                 + "where the provider takes it, PKCE (S256). Send the user there; the provider redirects to "
-                                + "`/v1/connections/callback`. With `connection_id`, the consent re-connects that connection, keeping its id.")
+                                + "`/v1/connections/callback`. With `connection_id`, the consent re-connects that connection, keeping its id. "
+                                + "OAuth 1.0a providers (X Ads): the same, with the provider's temporary credential. Client-credentials "
+                                + "providers (PayPal) need no consent: the connection is made at once and its `connection_id` returned "
+                                + "(no `authorize_url`); 503 `provider_unavailable` when the provider issues no token.")
                         .path(PROVIDER).optionalJson("ConnectRequest").created("ConnectSession").errors(400, "validation_failed")
-                        .errors(404, "unknown_provider").errors(409, "unsupported_auth_mode", "app_not_configured")),
+                        .errors(404, "unknown_provider").errors(409, "unsupported_auth_mode", "app_not_configured")
+                        .errors(503, "provider_unavailable")),
                 Route.get("/v1/connections/callback", Access.open(Access.RateCategory.API), this::callback).doc(RouteDoc.of("The providers' redirect back")
                         .details("Uses the connect session up (whatever follows), exchanges the code with the session's PKCE verifier "
                                 + "and stores the connection, its tokens sealed. An unknown, expired, used or forged `state` is refused.")
                         .query(Param.string("state", "The connect session's state"), Param.string("code", "Authorization code"),
+                                Param.string("oauth_token", "OAuth 1.0a: the temporary credential"),
+                                Param.string("oauth_verifier", "OAuth 1.0a: the user's verifier"),
+                                Param.string("denied", "OAuth 1.0a: the temporary credential the user refused"),
                                 Param.string("error", "The provider's error, when consent was not given"),
                                 Param.string("error_description", "The provider's description of the error"),
                                 Param.string("scope", "Scopes granted (some providers send them)"))
@@ -73,10 +80,20 @@ public final class ConnectionRoutes {
                 Route.get(BASE + "/{connectionId}/access-token", Access.require("use:connections"), this::accessToken)
                         .doc(RouteDoc.of("A fresh access token of the connection")
                                 .details("Valid for at least `min_valid_minutes` (when the provider's tokens live that long), refreshed first "
-                                        + "when needed; one refresh at a time across every instance. Audited as API_KEY_ACCESSED.")
+                                        + "when needed; one refresh at a time across every instance. Audited as API_KEY_ACCESSED. "
+                                        + "When the provider may not be asked now (its Retry-After after a 429, our backoff after failed "
+                                        + "refreshes, or its refresh budget such as Zoho's 10 per 10 minutes is spent), a token still valid "
+                                        + "for at least a minute is handed out with its real `expires_at`; otherwise 503 with `Retry-After`.")
                                 .path(CONNECTION).query(Param.integer("min_valid_minutes", "Minutes the token must still be valid", 1, 60, 5))
-                                .ok("ConnectionAccessToken").errors(409, "relink_needed", "disconnected", "app_not_configured")
-                                .errors(500, "decryption_failed").errors(503, "provider_unavailable", "refresh_in_progress")));
+                                .ok("ConnectionAccessToken").errors(409, "relink_needed", "disconnected", "app_not_configured", "unsupported_auth_mode")
+                                .errors(500, "decryption_failed").errors(503, "provider_unavailable", "provider_rate_limited", "refresh_in_progress")),
+                Route.post(BASE + "/{connectionId}/sign", Access.require("use:connections"), this::sign)
+                        .doc(RouteDoc.of("Sign a request with an OAuth 1.0a connection (X Ads)")
+                                .details("Returns the `Authorization` header (HMAC-SHA1, RFC 5849) for exactly this method, URL (its query "
+                                        + "included) and form body parameters, with a fresh nonce and timestamp; the consumer secret and the "
+                                        + "token secret never leave the service. Audited as API_KEY_ACCESSED (method and host).")
+                                .path(CONNECTION).json("ConnectionSignRequest").ok("ConnectionSignature").errors(400, "validation_failed")
+                                .errors(409, "unsupported_auth_mode", "relink_needed", "disconnected", "app_not_configured")));
     }
 
     record AppBody(String client_id, String client_secret) {}
@@ -100,18 +117,29 @@ public final class ConnectionRoutes {
         Connections.Started s = answer(connections.connect(org, ctx.pathParam("provider"), b.params() == null ? Map.of() : b.params(),
                 Optional.ofNullable(b.connection_id()), actor(ctx)));
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("session_id", s.sessionId().toString());
+        s.sessionId().ifPresent(id -> out.put("session_id", id.toString()));
         out.put("provider", s.provider());
-        out.put("authorize_url", s.authorizeUrl());
-        out.put("expires_at", s.expiresAt().toString());
+        s.authorizeUrl().ifPresent(url -> out.put("authorize_url", url));
+        s.expiresAt().ifPresent(at -> out.put("expires_at", at.toString()));
+        s.connectionId().ifPresent(id -> out.put("connection_id", id.toString()));
         ctx.header("Cache-Control", "no-store");
         ctx.status(201).json(out);
     }
 
     private void callback(Context ctx) {
         RequestContext rc = RequestContext.of(ctx);
-        Connections.View v = answer(connections.callback(Optional.ofNullable(ctx.queryParam("state")), Optional.ofNullable(ctx.queryParam("code")),
-                Optional.ofNullable(ctx.queryParam("error")), rc.clientIp(), rc.userAgent(), rc.requestId()));
+        Optional<String> state = Optional.ofNullable(ctx.queryParam("state"));
+        Optional<String> code = Optional.ofNullable(ctx.queryParam("code"));
+        Optional<String> error = Optional.ofNullable(ctx.queryParam("error"));
+        if (state.isEmpty() && ctx.queryParam("oauth_token") != null) {
+            // OAuth 1.0a (RFC 5849 §2.2): the temporary credential names the session, the verifier is the code
+            state = Optional.of(Connections.OAUTH1_STATE + ctx.queryParam("oauth_token"));
+            code = Optional.ofNullable(ctx.queryParam("oauth_verifier"));
+        } else if (state.isEmpty() && ctx.queryParam("denied") != null) {
+            state = Optional.of(Connections.OAUTH1_STATE + ctx.queryParam("denied"));
+            error = Optional.of("access_denied");
+        }
+        Connections.View v = answer(connections.callback(state, code, error, rc.clientIp(), rc.userAgent(), rc.requestId()));
         ctx.header("Cache-Control", "no-store");
         ctx.json(body(v));
     }
@@ -162,6 +190,20 @@ public final class ConnectionRoutes {
         out.put("token_type", "Bearer");
         out.put("expires_at", issued.expiresAt().toString());
         out.put("refreshed", issued.refreshed());
+        ctx.header("Cache-Control", "no-store");
+        ctx.json(out);
+    }
+
+    record SignBody(String method, String url, Map<String, String> params) {}
+
+    private void sign(Context ctx) {
+        UUID org = CoreGuards.pathUuid(ctx, "orgId");
+        UUID id = CoreGuards.pathUuid(ctx, "connectionId");
+        SignBody b = bodies.read(ctx, SignBody.class);
+        Connections.Signed signed = answer(connections.sign(org, id, b.method(), b.url(), b.params() == null ? Map.of() : b.params(), actor(ctx)));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("connection_id", signed.connectionId().toString());
+        out.put("authorization", signed.authorization());
         ctx.header("Cache-Control", "no-store");
         ctx.json(out);
     }

@@ -51,10 +51,20 @@ import org.slf4j.LoggerFactory;
  * {@code relink_needed} (audited); a crash between the provider's answer and our commit leaves the old tokens in
  * place, and the next refresh either succeeds (providers that do not rotate, or keep a grace) or meets
  * {@code invalid_grant} and marks the connection for re-consent: never silently broken.
+ *
+ * <p>Failures ({@link TokenHandOut}): transient errors are asked again with full-jitter backoff within the lease; a
+ * 429's Retry-After, the backoff after a failed refresh and the catalogue's refresh budget are kept in the row, so no
+ * instance asks the provider early (a token still valid a minute is handed out meanwhile, else 503 with Retry-After);
+ * {@code relink_needed} is a high-risk event (the alert webhooks deliver it, signed); many failing connections of one
+ * provider are signalled to the incident detector through an audit event. OAuth 1.0a connections (X Ads) sign
+ * requests for workers ({@link #sign}); client-credentials providers (PayPal) are connected without consent.
  */
 public final class Connections implements AutoCloseable {
     static final Duration SESSION_LIFETIME = Duration.ofMinutes(10);
     public static final String CALLBACK_PATH = "/v1/connections/callback";
+    /** The state of an OAuth 1.0a connect session: this prefix and the temporary credential's identifier. */
+    public static final String OAUTH1_STATE = "oauth1:";
+    static final List<String> SIGNABLE_METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
     static final Duration SCAN_EVERY = Duration.ofSeconds(30);
     private static final Logger LOG = LoggerFactory.getLogger(Connections.class);
 
@@ -72,14 +82,14 @@ public final class Connections implements AutoCloseable {
     private Optional<ScheduledExecutorService> scanner = Optional.empty();
 
     private Connections(Db db, AuditLog audit, Secrets secrets, ProviderCatalogue catalogue, ObjectMapper json, URI publicUrl,
-                        Clock clock, SecureRandom random) {
+                        int refreshers, Clock clock, SecureRandom random) {
         this.db = db;
         this.audit = audit;
         this.catalogue = catalogue;
         this.client = new ProviderClient(json);
         this.store = new ConnectionStore(json);
         this.sealing = new ConnectionSecrets(db, secrets, store);
-        this.tokens = new TokenHandOut(db, audit, store, catalogue, client, sealing, clock);
+        this.tokens = new TokenHandOut(db, audit, store, catalogue, client, sealing, clock, random, refreshers);
         this.json = json;
         String base = publicUrl.toString();
         this.redirectUri = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + CALLBACK_PATH;
@@ -93,8 +103,9 @@ public final class Connections implements AutoCloseable {
      * the service: the callback every provider redirects to is under it.
      */
     public static Connections start(Db db, AuditLog audit, Secrets secrets, Optional<Path> providersFile, URI publicUrl,
-                                    Duration refreshAhead, ObjectMapper json, Clock clock, SecureRandom random) {
-        Connections connections = new Connections(db, audit, secrets, ProviderCatalogue.load(providersFile, json), json, publicUrl, clock, random);
+                                    Duration refreshAhead, int refreshers, ObjectMapper json, Clock clock, SecureRandom random) {
+        Connections connections = new Connections(db, audit, secrets, ProviderCatalogue.load(providersFile, json), json, publicUrl,
+                refreshers, clock, random);
         if (!refreshAhead.isZero()) {
             ScheduledExecutorService scanner = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
                     .name("liftos-connection-refresh").daemon(true).factory());
@@ -126,7 +137,12 @@ public final class Connections implements AutoCloseable {
     /** An org's OAuth client at a provider, without its secret. */
     public record AppView(String provider, String clientId, Instant updatedAt) {}
 
-    public record Started(UUID sessionId, String provider, String authorizeUrl, Instant expiresAt) {}
+    /**
+     * A connect started: the consent URL to send the user to (with its session), or, for a provider without consent
+     * (client credentials), the connection already made ({@code connectionId}, no URL).
+     */
+    public record Started(Optional<UUID> sessionId, String provider, Optional<String> authorizeUrl, Optional<Instant> expiresAt,
+                          Optional<UUID> connectionId) {}
 
     /** A connection as listed: metadata only, never a token. */
     public record View(UUID id, UUID orgId, String provider, String status, Map<String, String> params, Map<String, Object> metadata,
@@ -174,7 +190,8 @@ public final class Connections implements AutoCloseable {
             return refused(Refusal.NOT_FOUND, "unknown_provider", "Unknown provider");
         }
         ProviderSpec spec = found.get();
-        if (!spec.primaryMode().code()) {
+        if (!spec.primaryMode().code() && spec.primaryMode() != ProviderCatalogue.AuthMode.OAUTH1A
+                && spec.primaryMode() != ProviderCatalogue.AuthMode.CLIENT_CREDENTIALS) {
             return refused(Refusal.CONFLICT, "unsupported_auth_mode", provider + " is connected by " + spec.primaryMode().wire()
                     + ", not an OAuth consent: store its credentials in the vault");
         }
@@ -206,6 +223,12 @@ public final class Connections implements AutoCloseable {
         }
         Instant now = clock.instant();
         UUID sessionId = UUID.randomUUID();
+        if (spec.primaryMode() == ProviderCatalogue.AuthMode.OAUTH1A) {
+            return connectOAuth1(org, spec, params, connectionId, app.get(), sessionId, now, by);
+        }
+        if (spec.primaryMode() == ProviderCatalogue.AuthMode.CLIENT_CREDENTIALS) {
+            return connectClientCredentials(org, spec, params, connectionId, app.get(), now, by);
+        }
         String state = randomToken();
         Map<String, String> query = new LinkedHashMap<>();
         query.put("response_type", "code");
@@ -231,7 +254,163 @@ public final class Connections implements AutoCloseable {
             store.insertSession(c, sessionId, sha256(state), org, provider, connectionId, params, verifierBlob, by.subject().orElseThrow(), now, expires);
             return null;
         });
-        return new Outcome.Done<>(new Started(sessionId, provider, url, expires));
+        return new Outcome.Done<>(new Started(Optional.of(sessionId), provider, Optional.of(url), Optional.of(expires), Optional.empty()));
+    }
+
+    /**
+     * OAuth 1.0a (RFC 5849 §2.1): a temporary credential from the provider (signed with the org's consumer key and
+     * secret, {@code oauth_callback} our callback), kept as the session (its identifier hashed as the state, its
+     * secret sealed), and the user sent to the provider's authorization page with it.
+     */
+    private Outcome<Started> connectOAuth1(UUID org, ProviderSpec spec, Map<String, String> params, Optional<UUID> connectionId,
+                                           AppClient app, UUID sessionId, Instant now, Actor by) {
+        String url = spec.fill(spec.requestTokenUrl().orElseThrow(), params);
+        OAuth1Signer.Credentials creds = new OAuth1Signer.Credentials(app.clientId(), app.clientSecret(), Optional.empty(), "");
+        String authorization = OAuth1Signer.authorization(new OAuth1Signer.Request("POST", url, Map.of()), creds, now.getEpochSecond(),
+                nonce(), Map.of("oauth_callback", redirectUri), true);
+        Optional<Map<String, String>> answer = client.oauth1(url, authorization);
+        if (answer.isEmpty() || !answer.get().containsKey("oauth_token") || !answer.get().containsKey("oauth_token_secret")
+                || !"true".equals(answer.get().get("oauth_callback_confirmed"))) {
+            return new Outcome.Refused<>(Refusal.UNAVAILABLE, "provider_unavailable", "The provider did not issue a temporary credential; try again",
+                    Optional.of(Duration.ofSeconds(5)));
+        }
+        String token = answer.get().get("oauth_token");
+        byte[] sealedSecret = sealing.sealVerifier(org, sessionId, answer.get().get("oauth_token_secret"));
+        String base = spec.fill(spec.authorizeUrl().orElseThrow(), params);
+        String authorize = base + (base.contains("?") ? "&" : "?") + "oauth_token=" + ProviderClient.enc(token);
+        Instant expires = now.plus(SESSION_LIFETIME);
+        db.tx(c -> {
+            store.insertSession(c, sessionId, sha256(OAUTH1_STATE + token), org, spec.id(), connectionId, params, Optional.of(sealedSecret),
+                    by.subject().orElseThrow(), now, expires);
+            return null;
+        });
+        return new Outcome.Done<>(new Started(Optional.of(sessionId), spec.id(), Optional.of(authorize), Optional.of(expires), Optional.empty()));
+    }
+
+    /**
+     * A provider without consent (RFC 6749 §4.4, PayPal): the org's own client obtains a token at once and the
+     * connection is stored (or re-made, keeping its id); later tokens come the same way, through the refresh lease.
+     */
+    private Outcome<Started> connectClientCredentials(UUID org, ProviderSpec spec, Map<String, String> params, Optional<UUID> connectionId,
+                                                      AppClient app, Instant now, Actor by) {
+        TokenAnswer answer = client.clientCredentials(spec, params, app);
+        if (!(answer instanceof TokenAnswer.Granted granted)) {
+            audit.record(event(SecurityEventType.API_KEY_CREATED, "connect", org, by, "connection_app:" + spec.id())
+                    .success(false).detail("provider", spec.id()).detail("reason", answer instanceof TokenAnswer.Failed f && f.transientError()
+                            ? "provider_unavailable" : "provider_refused").build(now));
+            return new Outcome.Refused<>(Refusal.UNAVAILABLE, "provider_unavailable", "The provider did not issue a token to the organization's client",
+                    Optional.of(Duration.ofSeconds(5)));
+        }
+        Optional<Instant> expires = granted.expiresIn().or(spec::defaultExpiry).map(now::plus);
+        String scopes = granted.scope().orElse(String.join(" ", spec.scopes()));
+        String metadata = store.write(granted.metadata());
+        UUID id = db.tx(c -> {
+            Optional<Row> existing = connectionId.isPresent() ? store.find(c, org, connectionId.get(), true) : Optional.empty();
+            UUID cid = existing.map(Row::id).orElseGet(UUID::randomUUID);
+            long generation = existing.map(r -> r.generation() + 1).orElse(1L);
+            byte[] sealed = sealing.sealTokens(org, cid, generation, granted.tokens());
+            if (existing.isPresent()) {
+                store.relink(c, cid, params, metadata, scopes, sealed, generation, expires, now);
+            } else {
+                store.insert(c, cid, org, spec.id(), params, metadata, scopes, sealed, generation, expires, by.subject().orElseThrow(), now);
+            }
+            audit.record(c, event(SecurityEventType.API_KEY_CREATED, "connect", org, by, "connection:" + cid)
+                    .detail("provider", spec.id()).detail("reconnect", existing.isPresent()).build(now));
+            return cid;
+        });
+        return new Outcome.Done<>(new Started(Optional.empty(), spec.id(), Optional.empty(), Optional.empty(), Optional.of(id)));
+    }
+
+    /** RFC 5849 §2.3: the token credentials for the temporary credential {@code temporary} and the user's verifier. */
+    private TokenAnswer exchangeOAuth1(ProviderSpec spec, ConnectionStore.SessionRow session, AppClient app, String temporary, String verifier) {
+        String url = spec.fill(spec.tokenUrl().orElseThrow(), session.params());
+        String temporarySecret = sealing.openVerifier(session.orgId(), session.id(), session.sealedVerifier().orElseThrow());
+        OAuth1Signer.Credentials creds = new OAuth1Signer.Credentials(app.clientId(), app.clientSecret(), Optional.of(temporary), temporarySecret);
+        String authorization = OAuth1Signer.authorization(new OAuth1Signer.Request("POST", url, Map.of()), creds, clock.instant().getEpochSecond(),
+                nonce(), Map.of("oauth_verifier", verifier), true);
+        Optional<Map<String, String>> answer = client.oauth1(url, authorization);
+        if (answer.isEmpty() || answer.get().getOrDefault("oauth_token", "").isEmpty() || answer.get().getOrDefault("oauth_token_secret", "").isEmpty()) {
+            return new TokenAnswer.Failed("provider refused the verifier");
+        }
+        Map<String, com.fasterxml.jackson.databind.JsonNode> metadata = new LinkedHashMap<>();
+        for (String keep : spec.keepMetadata()) {
+            String v = answer.get().get(keep);
+            if (v != null) {
+                metadata.put(keep, com.fasterxml.jackson.databind.node.TextNode.valueOf(v));
+            }
+        }
+        return new TokenAnswer.Granted(new Tokens(answer.get().get("oauth_token"), Optional.of(answer.get().get("oauth_token_secret"))),
+                Optional.empty(), metadata, Optional.empty());
+    }
+
+    /** A request signed for a worker (OAuth 1.0a connections): the {@code Authorization} header, never a secret. */
+    public record Signed(UUID connectionId, String authorization) {
+        @Override
+        public String toString() {
+            return "Signed[" + connectionId + "]";
+        }
+    }
+
+    /**
+     * Signs a request of an OAuth 1.0a connection (X Ads) for a worker: the consumer secret and the token secret stay
+     * here; the worker gets the {@code Authorization} header for exactly this method, URL and body parameters (a
+     * fresh nonce and timestamp each time). Audited as API_KEY_ACCESSED ({@code connection_sign}, method and host).
+     */
+    public Outcome<Signed> sign(UUID org, UUID id, String method, String url, Map<String, String> params, Actor by) {
+        List<String> problems = new ArrayList<>();
+        if (method == null || !SIGNABLE_METHODS.contains(method)) {
+            problems.add("method must be one of " + String.join(", ", SIGNABLE_METHODS));
+        }
+        String host = "";
+        if (url == null || url.length() > 4096) {
+            problems.add("url is required, at most 4096 characters");
+        } else {
+            try {
+                ProviderCatalogue.checkUrl("url", url);
+                host = URI.create(url).getHost();
+            } catch (IllegalArgumentException e) {
+                problems.add("url must be an https URL with a host (plain http only to a loopback host)");
+            }
+        }
+        if (params.size() > 200 || params.entrySet().stream().anyMatch(e -> e.getKey() == null || e.getKey().isEmpty() || e.getKey().length() > 256
+                || e.getValue() == null || e.getValue().length() > 65_536)) {
+            problems.add("params must be at most 200 names (1-256 characters) with string values of at most 65536 characters");
+        }
+        if (!problems.isEmpty()) {
+            return refused(Refusal.INVALID, "validation_failed", String.join("; ", problems));
+        }
+        Optional<Row> found = db.run(c -> store.find(c, org, id, false));
+        if (found.isEmpty()) {
+            return refused(Refusal.NOT_FOUND, "not_found", "No such connection");
+        }
+        Row row = found.get();
+        Optional<ProviderSpec> spec = catalogue.find(row.provider());
+        if (spec.isEmpty() || spec.get().primaryMode() != ProviderCatalogue.AuthMode.OAUTH1A) {
+            return refused(Refusal.CONFLICT, "unsupported_auth_mode", "Only OAuth 1.0a connections sign requests; ask this one for an access token");
+        }
+        if (row.status() != Status.ACTIVE || row.sealedTokens().isEmpty()) {
+            return row.status() == Status.RELINK_NEEDED
+                    ? refused(Refusal.CONFLICT, "relink_needed", "The provider no longer honours this connection's grant: connect it again")
+                    : refused(Refusal.CONFLICT, "disconnected", "The connection was disconnected");
+        }
+        Optional<AppClient> app = sealing.app(org, row.provider());
+        if (app.isEmpty()) {
+            return refused(Refusal.CONFLICT, "app_not_configured", "The organization's OAuth client for " + row.provider() + " is gone");
+        }
+        Tokens tokens = sealing.openTokens(row);
+        Instant now = clock.instant();
+        String authorization = OAuth1Signer.authorization(new OAuth1Signer.Request(method, url, Map.copyOf(params)),
+                new OAuth1Signer.Credentials(app.get().clientId(), app.get().clientSecret(), Optional.of(tokens.access()), tokens.refresh().orElse("")),
+                now.getEpochSecond(), nonce(), Map.of(), true);
+        audit.record(event(SecurityEventType.API_KEY_ACCESSED, "connection_sign", org, by, "connection:" + id)
+                .detail("provider", row.provider()).detail("method", method).detail("host", host).build(now));
+        return new Outcome.Done<>(new Signed(id, authorization));
+    }
+
+    private String nonce() {
+        byte[] b = new byte[16];
+        random.nextBytes(b);
+        return java.util.HexFormat.of().formatHex(b);
     }
 
     /**
@@ -263,13 +442,21 @@ public final class Connections implements AutoCloseable {
         if (spec.isEmpty() || app.isEmpty()) {
             return refused(Refusal.CONFLICT, "app_not_configured", "The provider or the organization's OAuth client is gone");
         }
-        Optional<String> verifier = session.sealedVerifier().map(v -> sealing.openVerifier(session.orgId(), session.id(), v));
-        TokenAnswer answer = client.exchangeCode(spec.get(), session.params(), app.get(), code.get(), redirectUri, verifier);
+        TokenAnswer answer;
+        if (spec.get().primaryMode() == ProviderCatalogue.AuthMode.OAUTH1A) {
+            answer = state.get().startsWith(OAUTH1_STATE)
+                    ? exchangeOAuth1(spec.get(), session, app.get(), state.get().substring(OAUTH1_STATE.length()), code.get())
+                    : new TokenAnswer.Failed("not an OAuth 1.0a callback");
+        } else {
+            Optional<String> verifier = session.sealedVerifier().map(v -> sealing.openVerifier(session.orgId(), session.id(), v));
+            answer = client.exchangeCode(spec.get(), session.params(), app.get(), code.get(), redirectUri, verifier);
+        }
         if (!(answer instanceof TokenAnswer.Granted granted)) {
             recordFailure(session, by, answer instanceof TokenAnswer.InvalidGrant ? "invalid_grant" : "provider_error", now);
             return refused(Refusal.INVALID, "code_exchange_failed", "The provider did not exchange the authorization code");
         }
-        Instant expires = now.plus(granted.expiresIn().orElse(spec.get().defaultExpiry().orElseThrow()));
+        // OAuth 1.0a token credentials do not expire (no default expiry in the catalogue): none stored
+        Optional<Instant> expires = granted.expiresIn().or(() -> spec.get().defaultExpiry()).map(now::plus);
         String scopes = granted.scope().orElse(String.join(" ", spec.get().scopes()));
         String metadata = store.write(granted.metadata());
         UUID id = db.tx(c -> {
@@ -362,9 +549,20 @@ public final class Connections implements AutoCloseable {
         return tokens.refreshDue(ahead);
     }
 
+    /** Background refreshers of this instance. */
+    int refreshers() {
+        return tokens.refreshers();
+    }
+
+    /** The sealing of this feature's secrets (benchmarks in this package seed connections with it). */
+    ConnectionSecrets sealing() {
+        return sealing;
+    }
+
     @Override
     public void close() {
         scanner.ifPresent(ExecutorService::shutdownNow);
+        tokens.close();
         client.close();
     }
 

@@ -39,7 +39,7 @@ final class ProviderCatalogue {
     private static final Set<String> SECRET_MEMBERS = Set.of("access_token", "refresh_token", "id_token", "code");
     private static final Set<String> MEMBERS = Set.of("name", "auth_modes", "connection_params", "authorize_url", "token_url",
             "revoke_url", "request_token_url", "client_auth", "scopes", "scope_separator", "authorize_params", "refresh",
-            "rotates_refresh_token", "default_expires_in_seconds", "extra_headers", "keep_metadata", "notes");
+            "rotates_refresh_token", "default_expires_in_seconds", "extra_headers", "keep_metadata", "refresh_rate_limit", "notes");
 
     private final Map<String, ProviderSpec> providers;
 
@@ -188,9 +188,20 @@ final class ProviderCatalogue {
                 throw new IllegalArgumentException("extra_headers: " + h + " is not a header name");
             }
         }
-        return new ProviderSpec(id, name, List.copyOf(modes), Map.copyOf(params), authorize, token, revoke, clientAuth,
+        Optional<RateLimit> limit = Optional.empty();
+        if (p.has("refresh_rate_limit")) {
+            JsonNode l = p.get("refresh_rate_limit");
+            JsonNode max = l.path("max");
+            JsonNode per = l.path("per_seconds");
+            if (!l.isObject() || l.size() != 2 || !max.isIntegralNumber() || !max.canConvertToInt() || max.asInt() < 1
+                    || !per.isIntegralNumber() || !per.canConvertToInt() || per.asInt() < 1 || per.asInt() > 86_400) {
+                throw new IllegalArgumentException("refresh_rate_limit must be {\"max\": n >= 1, \"per_seconds\": 1..86400}");
+            }
+            limit = Optional.of(new RateLimit(max.asInt(), Duration.ofSeconds(per.asInt())));
+        }
+        return new ProviderSpec(id, name, List.copyOf(modes), Map.copyOf(params), authorize, token, revoke, requestToken, clientAuth,
                 strings(p, "scopes"), text(p, "scope_separator").orElse(" "), Map.copyOf(authorizeParams), refresh,
-                p.get("rotates_refresh_token").asBoolean(), expiry, headers, keep);
+                p.get("rotates_refresh_token").asBoolean(), expiry, headers, keep, limit);
     }
 
     private static ParamSpec param(String name, JsonNode spec) {
@@ -350,11 +361,16 @@ final class ProviderCatalogue {
         }
     }
 
+    /** At most {@code max} refreshes per refresh token within {@code per} (the provider's own limit, e.g. Zoho's 10 per 10 minutes). */
+    record RateLimit(int max, Duration per) {}
+
     /** One platform of the catalogue. */
     record ProviderSpec(String id, String name, List<AuthMode> authModes, Map<String, ParamSpec> params,
-                        Optional<String> authorizeUrl, Optional<String> tokenUrl, Optional<String> revokeUrl, ClientAuth clientAuth,
+                        Optional<String> authorizeUrl, Optional<String> tokenUrl, Optional<String> revokeUrl, Optional<String> requestTokenUrl,
+                        ClientAuth clientAuth,
                         List<String> scopes, String scopeSeparator, Map<String, String> authorizeParams, RefreshMode refresh,
-                        boolean rotatesRefreshToken, Optional<Duration> defaultExpiry, List<String> extraHeaders, List<String> keepMetadata) {
+                        boolean rotatesRefreshToken, Optional<Duration> defaultExpiry, List<String> extraHeaders, List<String> keepMetadata,
+                        Optional<RateLimit> refreshLimit) {
 
         AuthMode primaryMode() {
             return authModes.get(0);

@@ -50,8 +50,15 @@ final class ProviderClient {
         /** {@code invalid_grant}: the grant is revoked, expired or used. */
         record InvalidGrant() implements TokenAnswer {}
 
-        /** Anything else: unreachable, 5xx, 429 (with its Retry-After), a malformed answer. */
-        record Failed(String reason, Optional<Duration> retryAfter) implements TokenAnswer {}
+        /**
+         * Anything else: unreachable, timed out, 5xx, 429 (with its Retry-After), a malformed answer or another
+         * refusal; {@code transientError} when asking again soon may succeed (unreachable, timeout, 5xx).
+         */
+        record Failed(String reason, Optional<Duration> retryAfter, boolean transientError, boolean rateLimited) implements TokenAnswer {
+            Failed(String reason) {
+                this(reason, Optional.empty(), false, false);
+            }
+        }
     }
 
     TokenAnswer exchangeCode(ProviderSpec p, Map<String, String> params, AppClient app, String code, String redirectUri,
@@ -68,6 +75,16 @@ final class ProviderClient {
         Map<String, String> form = new LinkedHashMap<>();
         form.put("grant_type", "refresh_token");
         form.put("refresh_token", refreshToken);
+        return tokenRequest(p, params, app, form);
+    }
+
+    /** RFC 6749 §4.4: a token for the org's own client, with the catalogue's scopes. */
+    TokenAnswer clientCredentials(ProviderSpec p, Map<String, String> params, AppClient app) {
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("grant_type", "client_credentials");
+        if (!p.scopes().isEmpty()) {
+            form.put("scope", String.join(p.scopeSeparator(), p.scopes()));
+        }
         return tokenRequest(p, params, app, form);
     }
 
@@ -99,11 +116,13 @@ final class ProviderClient {
             try (InputStream in = r.body()) {
                 answer = in.readNBytes(MAX_ANSWER_BYTES);
             }
+        } catch (java.net.http.HttpTimeoutException e) {
+            return new TokenAnswer.Failed("provider timed out", Optional.empty(), true, false);
         } catch (IOException e) {
-            return new TokenAnswer.Failed("provider unreachable", Optional.empty());
+            return new TokenAnswer.Failed("provider unreachable", Optional.empty(), true, false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new TokenAnswer.Failed("interrupted", Optional.empty());
+            return new TokenAnswer.Failed("interrupted");
         }
         JsonNode body;
         try {
@@ -111,20 +130,23 @@ final class ProviderClient {
         } catch (IOException e) {
             body = null;
         }
-        if (r.statusCode() == 429 || r.statusCode() >= 500) {
-            return new TokenAnswer.Failed("provider answered " + r.statusCode(), retryAfter(r));
+        if (r.statusCode() == 429) {
+            return new TokenAnswer.Failed("provider answered 429", retryAfter(r), false, true);
+        }
+        if (r.statusCode() >= 500) {
+            return new TokenAnswer.Failed("provider answered " + r.statusCode(), retryAfter(r), true, false);
         }
         if (body == null || !body.isObject()) {
-            return new TokenAnswer.Failed("provider answered " + r.statusCode() + " without a JSON object", Optional.empty());
+            return new TokenAnswer.Failed("provider answered " + r.statusCode() + " without a JSON object");
         }
         if (r.statusCode() != 200 || body.has("error")) {
             return "invalid_grant".equals(body.path("error").asText())
                     ? new TokenAnswer.InvalidGrant()
-                    : new TokenAnswer.Failed("provider refused: " + safeCode(body.path("error").asText()), Optional.empty());
+                    : new TokenAnswer.Failed("provider refused: " + safeCode(body.path("error").asText()));
         }
         String access = body.path("access_token").asText("");
         if (access.isEmpty()) {
-            return new TokenAnswer.Failed("provider answer has no access_token", Optional.empty());
+            return new TokenAnswer.Failed("provider answer has no access_token");
         }
         Optional<String> refresh = Optional.of(body.path("refresh_token").asText("")).filter(s -> !s.isEmpty());
         Optional<Duration> expiresIn = Optional.empty();
@@ -163,6 +185,39 @@ final class ProviderClient {
             all.put("client_secret", app.clientSecret());
         }
         return b.POST(HttpRequest.BodyPublishers.ofString(form(all))).build();
+    }
+
+    /**
+     * An OAuth 1.0a credential request (RFC 5849 §2.1, §2.3): a POST carrying only the signed {@code Authorization}
+     * header; the form-encoded answer's fields on a 200, else empty.
+     */
+    Optional<Map<String, String>> oauth1(String url, String authorization) {
+        try {
+            HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT)
+                    .header("Authorization", authorization).header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofInputStream());
+            byte[] answer;
+            try (InputStream in = r.body()) {
+                answer = in.readNBytes(MAX_ANSWER_BYTES);
+            }
+            if (r.statusCode() != 200) {
+                return Optional.empty();
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            for (String pair : new String(answer, StandardCharsets.UTF_8).trim().split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    out.put(java.net.URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                            java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            }
+            return Optional.of(out);
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
     }
 
     /** Closes the connections to providers (at shutdown). */

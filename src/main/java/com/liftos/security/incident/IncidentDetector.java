@@ -76,6 +76,9 @@ final class IncidentDetector implements SecurityEventListener {
                 if ("refresh_token_reuse".equals(e.action()) || "passkey_counter_regressed".equals(e.action())) {
                     tokenTheft(e);
                 }
+                if ("connection_provider_failures".equals(e.action())) {
+                    providerFailures(e);
+                }
             }
             default -> {
                 if (!e.success() && API_ERRORS.contains(e.type())) {
@@ -235,6 +238,22 @@ final class IncidentDetector implements SecurityEventListener {
             incidents.detected(e.orgId(), IncidentType.SUSPICIOUS_ACTIVITY, "user:" + user, List.of(user), ips.newest(),
                     Map.of("distinct_ips", ips.count(), "time_window_minutes", 60));
         }
+    }
+
+    /**
+     * The connections feature counted many failing connections of one provider (its own table, across every org):
+     * one open incident per provider, org-less (the platform's operators'), each further signal added to it.
+     */
+    private void providerFailures(SecurityEvent e) {
+        Object provider = e.details().get("provider");
+        if (!(provider instanceof String p) || p.isBlank()) {
+            return;
+        }
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("provider", p);
+        facts.put("connections", e.details().getOrDefault("connections", 0));
+        facts.put("time_window_minutes", e.details().getOrDefault("time_window_minutes", 0));
+        incidents.detected(Optional.empty(), IncidentType.CONNECTION_PROVIDER_FAILURES, "provider:" + p, List.of(), List.of(e.eventId()), facts);
     }
 
     /**

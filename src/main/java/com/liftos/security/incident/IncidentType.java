@@ -19,6 +19,8 @@ public enum IncidentType {
     API_ERROR_SPIKE(Severity.MEDIUM),
     SUSPICIOUS_ACTIVITY(Severity.MEDIUM),
     TOKEN_THEFT(Severity.HIGH),
+    /** Many connections of one provider failed at once (refused grants, failed refreshes): an outage or a mass revocation. */
+    CONNECTION_PROVIDER_FAILURES(Severity.MEDIUM),
     /** Data left the organization's control; declared by hand. */
     DATA_BREACH(Severity.CRITICAL, true),
     /** A system or account under an attacker's control; declared by hand. */

@@ -46,6 +46,8 @@ class ConnectionFlowTest {
         org = app.adminOrgId();
         ConnectionSupport.registerApp(app, admin, org, "fixture");
         ConnectionSupport.registerApp(app, admin, org, "fixture_plain");
+        ConnectionSupport.registerApp(app, admin, org, "fixture_x");
+        ConnectionSupport.registerApp(app, admin, org, "fixture_cc");
     }
 
     @AfterAll
@@ -178,6 +180,15 @@ class ConnectionFlowTest {
         provider.expiresIn = 3600;
         String id = c.get("id").asText();
         int before = provider.refreshCalls.get();
+        // a token of 2 minutes is refreshed past half its life, not at once
+        assertThat(app.app().connections().refreshDue(Duration.ofMinutes(15))).isZero();
+        assertThat(provider.refreshCalls.get() - before).isZero();
+        app.app().db().run(conn -> {
+            try (PreparedStatement ps = conn.prepareStatement("UPDATE connections SET updated_at = now() - interval '2 minutes' WHERE id = ?::uuid")) {
+                ps.setString(1, id);
+                return ps.executeUpdate();
+            }
+        });
         assertThat(app.app().connections().refreshDue(Duration.ofMinutes(15))).isGreaterThanOrEqualTo(1);
         assertThat(provider.refreshCalls.get() - before).isEqualTo(1);
         assertThat(app.app().connections().refreshDue(Duration.ofMinutes(15))).isZero();
@@ -189,9 +200,10 @@ class ConnectionFlowTest {
     }
 
     @Test
-    void aRateLimitedProviderIsA503WithItsRetryAfterAndTheConnectionSurvives() {
+    void aRateLimitedProviderLeavesTheConnectionWorkingWithTheTokenItHas() {
         JsonNode c = ConnectionSupport.connect(app, admin, org, "fixture");
-        String path = "/v1/orgs/" + org + "/connections/" + c.get("id").asText() + "/access-token?min_valid_minutes=60";
+        String id = c.get("id").asText();
+        String path = "/v1/orgs/" + org + "/connections/" + id + "/access-token?min_valid_minutes=60";
         String worker = ConnectionSupport.workerToken(app, admin, org);
         provider.failRefreshWith = 429;
         HttpResponse<String> limited;
@@ -200,9 +212,18 @@ class ConnectionFlowTest {
         } finally {
             provider.failRefreshWith = 0;
         }
-        assertThat(limited.statusCode()).as(limited.body()).isEqualTo(503);
-        assertThat(app.json(limited).get("error").get("code").asText()).isEqualTo("provider_unavailable");
-        assertThat(limited.headers().firstValue("Retry-After")).contains("7");
+        // the token it has is still valid for most of an hour: handed out as it is, with its real expiry
+        assertThat(limited.statusCode()).as(limited.body()).isEqualTo(200);
+        assertThat(app.json(limited).get("refreshed").asBoolean()).isFalse();
+        int calls = provider.refreshCalls.get();
+        assertThat(app.json(app.get(path, worker)).get("refreshed").asBoolean()).isFalse(); // within Retry-After: not asked
+        assertThat(provider.refreshCalls.get()).isEqualTo(calls);
+        app.app().db().run(conn -> {
+            try (PreparedStatement ps = conn.prepareStatement("UPDATE connections SET retry_not_before = now() WHERE id = ?::uuid")) {
+                ps.setString(1, id);
+                return ps.executeUpdate();
+            }
+        });
         HttpResponse<String> later = app.get(path, worker);
         assertThat(later.statusCode()).as(later.body()).isEqualTo(200);
         assertThat(app.json(later).get("refreshed").asBoolean()).isTrue();
@@ -303,6 +324,123 @@ class ConnectionFlowTest {
         assertThat(again.get("id").asText()).isEqualTo(id);
         assertThat(again.get("status").asText()).isEqualTo("active");
         assertThat(app.get("/v1/orgs/" + org + "/connections/" + id + "/access-token", worker).statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * OAuth 1.0a (X Ads): the three-legged connect against the fixture, then workers get signed Authorization headers
+     * that the provider accepts for exactly the request described; the token secret and the consumer secret never
+     * leave, and such a connection hands out no bearer token.
+     */
+    @Test
+    void anOAuth1ConnectionSignsRequestsForWorkersWithoutGivingAwayItsSecrets() throws Exception {
+        String consent = ConnectionSupport.start(app, admin, org, "fixture_x", "{}");
+        assertThat(consent).contains("/oauth1/authorize?oauth_token=temp-");
+        Map<String, String> back;
+        try (java.net.http.HttpClient plain = java.net.http.HttpClient.newBuilder().followRedirects(java.net.http.HttpClient.Redirect.NEVER).build()) {
+            HttpResponse<String> r = plain.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(consent)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(302);
+            back = ProviderFixture.parse(java.net.URI.create(r.headers().firstValue("Location").orElseThrow()).getRawQuery());
+        }
+        HttpResponse<String> done = app.get("/v1/connections/callback?oauth_token=" + ConnectionSupport.enc(back.get("oauth_token"))
+                + "&oauth_verifier=" + ConnectionSupport.enc(back.get("oauth_verifier")));
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+        JsonNode c = app.json(done);
+        assertThat(c.get("status").asText()).isEqualTo("active");
+        assertThat(c.get("metadata").get("screen_name").asText()).isEqualTo("acme");
+        String id = c.get("id").asText();
+        // the same temporary credential again: used up
+        assertThat(app.get("/v1/connections/callback?oauth_token=" + ConnectionSupport.enc(back.get("oauth_token"))
+                + "&oauth_verifier=" + ConnectionSupport.enc(back.get("oauth_verifier"))).statusCode()).isEqualTo(400);
+
+        String worker = ConnectionSupport.workerToken(app, admin, org);
+        String api = provider.base() + "/oauth1/api/12/accounts?count=5&q=a%20b";
+        HttpResponse<String> signed = app.postJson("/v1/orgs/" + org + "/connections/" + id + "/sign",
+                app.body(Map.of("method", "POST", "url", api, "params", Map.of("name", "Spring sale*"))), worker);
+        assertThat(signed.statusCode()).as(signed.body()).isEqualTo(200);
+        String authorization = app.json(signed).get("authorization").asText();
+        assertThat(authorization).startsWith("OAuth ").contains("oauth_signature_method=\"HMAC-SHA1\"");
+        for (String secret : provider.tokenSecrets.values()) {
+            assertThat(signed.body()).doesNotContain(secret);
+        }
+        assertThat(signed.body()).doesNotContain(ProviderFixture.CLIENT_SECRET);
+        try (java.net.http.HttpClient plain = java.net.http.HttpClient.newHttpClient()) {
+            java.util.function.BiFunction<String, String, Integer> call = (url, form) -> {
+                try {
+                    return plain.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("Authorization", authorization)
+                            .header("Content-Type", "application/x-www-form-urlencoded")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            assertThat(call.apply(api, "name=Spring%20sale%2A")).as("the provider accepts the signed request").isEqualTo(200);
+            assertThat(call.apply(api.replace("count=5", "count=6"), "name=Spring%20sale%2A")).as("another query").isEqualTo(401);
+            assertThat(call.apply(api, "name=Autumn")).as("another body").isEqualTo(401);
+        }
+        // no bearer token from a signing connection, no signature from a bearer one, bad descriptions refused
+        HttpResponse<String> bearer = app.get("/v1/orgs/" + org + "/connections/" + id + "/access-token", worker);
+        assertThat(bearer.statusCode()).isEqualTo(409);
+        assertThat(app.json(bearer).get("error").get("code").asText()).isEqualTo("unsupported_auth_mode");
+        String oauth2 = ConnectionSupport.connect(app, admin, org, "fixture").get("id").asText();
+        assertThat(app.postJson("/v1/orgs/" + org + "/connections/" + oauth2 + "/sign",
+                app.body(Map.of("method", "GET", "url", api)), worker).statusCode()).isEqualTo(409);
+        assertThat(app.postJson("/v1/orgs/" + org + "/connections/" + id + "/sign",
+                app.body(Map.of("method", "TRACE", "url", api)), worker).statusCode()).isEqualTo(400);
+        assertThat(app.postJson("/v1/orgs/" + org + "/connections/" + id + "/sign",
+                app.body(Map.of("method", "GET", "url", "ftp://example.com/x")), worker).statusCode()).isEqualTo(400);
+        assertThat(app.postJson("/v1/orgs/" + org + "/connections/" + id + "/sign",
+                app.body(Map.of("method", "GET", "url", api)), app.login(userWithRole("viewer"), "Viewer-Password-123!")).statusCode())
+                .as("use:connections needed").isEqualTo(403);
+        assertThat(auditActions(id)).contains("connect", "connection_sign");
+        assertThat(provider.tokenSecrets).isNotEmpty();
+        // sealed at rest: neither the token nor its secret in the row
+        String stored = new String(sealedTokens(id), StandardCharsets.ISO_8859_1);
+        for (String secret : provider.tokenSecrets.values()) {
+            assertThat(stored).doesNotContain(secret);
+        }
+        for (String token : provider.tokenSecrets.keySet()) {
+            assertThat(stored).doesNotContain(token);
+        }
+        // never logged, never audited
+        String audited = app.app().db().run(conn -> {
+            StringBuilder all = new StringBuilder();
+            try (PreparedStatement ps = conn.prepareStatement("SELECT t::text FROM audit_events t"); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    all.append(rs.getString(1)).append('\n');
+                }
+            }
+            return all.toString();
+        });
+        for (String secret : provider.tokenSecrets.values()) {
+            assertThat(logs.text()).doesNotContain(secret);
+            assertThat(audited).doesNotContain(secret);
+        }
+        assertThat(audited).doesNotContain("temp-secret-").doesNotContain(ProviderFixture.CLIENT_SECRET);
+        assertThat(logs.text()).doesNotContain("temp-secret-").doesNotContain(ProviderFixture.CLIENT_SECRET);
+    }
+
+    /** A client-credentials provider: connected at once, no consent; new tokens come from the org's client, through the lease. */
+    @Test
+    void aClientCredentialsProviderIsConnectedAtOnceAndItsTokensRenewed() {
+        int before = provider.clientCredentialsCalls.get();
+        HttpResponse<String> made = app.postJson("/v1/orgs/" + org + "/connections/fixture_cc/connect", "{}", admin);
+        assertThat(made.statusCode()).as(made.body()).isEqualTo(201);
+        JsonNode m = app.json(made);
+        assertThat(m.has("authorize_url")).isFalse();
+        String id = m.get("connection_id").asText();
+        assertThat(provider.clientCredentialsCalls.get() - before).isEqualTo(1);
+        assertThat(app.json(app.get("/v1/orgs/" + org + "/connections/" + id, admin)).get("status").asText()).isEqualTo("active");
+        String worker = ConnectionSupport.workerToken(app, admin, org);
+        JsonNode cached = app.json(app.get("/v1/orgs/" + org + "/connections/" + id + "/access-token", worker));
+        assertThat(cached.get("refreshed").asBoolean()).isFalse();
+        assertThat(provider.issuedAccess).contains(cached.get("access_token").asText());
+        // more than it has left (1 hour asked, 1 hour issued minus the time since): a new token from the client
+        JsonNode renewed = app.json(app.get("/v1/orgs/" + org + "/connections/" + id + "/access-token?min_valid_minutes=60", worker));
+        assertThat(renewed.get("refreshed").asBoolean()).isTrue();
+        assertThat(renewed.get("access_token").asText()).isNotEqualTo(cached.get("access_token").asText());
+        assertThat(provider.clientCredentialsCalls.get() - before).isEqualTo(2);
+        assertThat(auditActions(id)).contains("connect", "refresh_connection", "connection_access_token");
     }
 
     @Test

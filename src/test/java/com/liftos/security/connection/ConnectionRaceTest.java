@@ -97,8 +97,8 @@ class ConnectionRaceTest {
         UUID id = UUID.fromString(ConnectionSupport.connect(a, admin, org, "fixture").get("id").asText());
         ConnectionStore store = new ConnectionStore(new com.fasterxml.jackson.databind.ObjectMapper());
         java.time.Instant now = java.time.Instant.now();
-        long stalled = a.app().db().tx(conn -> store.lease(conn, id, now.minusSeconds(1))); // its lease already lapsed
-        long later = a.app().db().tx(conn -> store.lease(conn, id, now.plusSeconds(30)));
+        long stalled = a.app().db().tx(conn -> store.lease(conn, id, now.minusSeconds(1), java.util.Optional.empty(), 0)); // its lease already lapsed
+        long later = a.app().db().tx(conn -> store.lease(conn, id, now.plusSeconds(30), java.util.Optional.empty(), 0));
         assertThat(later).isGreaterThan(stalled);
         boolean stored = a.app().db().tx(conn -> store.storeRefreshed(conn, id, stalled, new byte[] {1}, 99, now, "{}", now));
         boolean marked = a.app().db().tx(conn -> store.markRelinkNeeded(conn, id, stalled, now));

@@ -43,6 +43,9 @@ class ProviderCatalogueTest {
         assertThat(catalogue.find("x_ads").orElseThrow().primaryMode()).isEqualTo(AuthMode.OAUTH1A);
         assertThat(catalogue.find("salesforce").orElseThrow().keepMetadata()).contains("instance_url");
         assertThat(catalogue.find("google_ads").orElseThrow().extraHeaders()).contains("developer-token");
+        assertThat(zoho.refreshLimit()).contains(new ProviderCatalogue.RateLimit(10, java.time.Duration.ofMinutes(10)));
+        assertThat(catalogue.find("paypal").orElseThrow().primaryMode()).isEqualTo(AuthMode.CLIENT_CREDENTIALS);
+        assertThat(catalogue.find("x_ads").orElseThrow().requestTokenUrl()).isPresent();
     }
 
     @Test
@@ -58,6 +61,11 @@ class ProviderCatalogueTest {
         refused(good.replace("\"rotates_refresh_token\": false", "\"rotates_refresh_token\": \"no\""), "rotates_refresh_token must be true or false");
         refused(good.replace("oauth2_code_pkce", "oauth3"), "auth_modes: unknown mode oauth3");
         refused(good.replace("}", ", \"keep_metadata\": [\"refresh_token\"]}"), "keep_metadata: refresh_token is not a keepable member");
+        assertThat(parse(good.replace("}", ", \"refresh_rate_limit\": {\"max\": 10, \"per_seconds\": 600}}")).find("pp").orElseThrow()
+                .refreshLimit()).isPresent();
+        refused(good.replace("}", ", \"refresh_rate_limit\": {\"max\": 0, \"per_seconds\": 600}}"), "refresh_rate_limit must be");
+        refused(good.replace("}", ", \"refresh_rate_limit\": {\"max\": 10}}"), "refresh_rate_limit must be");
+        refused(good.replace("}", ", \"refresh_rate_limit\": {\"max\": 10, \"per_seconds\": \"600\"}}"), "refresh_rate_limit must be");
         assertThatThrownBy(() -> ProviderCatalogue.parse("{\"format\": \"v0\", \"providers\": {}}".getBytes(StandardCharsets.UTF_8), "f", JSON))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("format must be");
         assertThatThrownBy(() -> ProviderCatalogue.parse("not json".getBytes(StandardCharsets.UTF_8), "f", JSON))
