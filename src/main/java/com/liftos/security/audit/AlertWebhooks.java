@@ -30,12 +30,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers high and critical events to the configured webhooks from the durable outbox that the audit writer fills
+ * Delivers high and critical events, and those their feature marks to be sent whatever their risk (a connection made,
+ * lost or removed: {@code SecurityEvent.Builder#notifyWebhooks}), to the configured webhooks from the durable outbox that the audit writer fills
  * in the same statement as the event. Delivery is off the request path, so a failing webhook never blocks or loses
  * an event: it is retried with exponential backoff ({@code base * 2^(attempt-1)}, capped at one hour) up to
  * {@value #MAX_ATTEMPTS} attempts, and every attempt is recorded in {@code audit_webhook_deliveries}.
  *
- * <p>Wire format: {@code POST} with a JSON body {@code {"type":"security_alert","event":{...}}} and headers
+ * <p>Wire format: {@code POST} with a JSON body {@code {"type":"security_alert","event":{...}}} ({@code security_event} below high risk) and headers
  * {@code X-LiftOS-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>},
  * {@code X-LiftOS-Event-Id} and {@code X-LiftOS-Delivery}. Receivers should check the signature in constant time
  * and refuse timestamps older than a few minutes. Webhook URLs may embed credentials, so they are stored and
@@ -126,7 +127,9 @@ public final class AlertWebhooks {
         } else {
             try {
                 Map<String, Object> payload = new LinkedHashMap<>();
-                payload.put("type", "security_alert");
+                boolean alert = event.get().get("risk_level") instanceof String level
+                        && (level.equals("high") || level.equals("critical"));
+                payload.put("type", alert ? "security_alert" : "security_event");
                 payload.put("event", event.get());
                 byte[] body = json.writeValueAsBytes(payload);
                 long ts = clock.instant().getEpochSecond();

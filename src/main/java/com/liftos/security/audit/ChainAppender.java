@@ -116,7 +116,7 @@ final class ChainAppender {
                     seq++;
                     prev = bind(insert, 0, hasher, e, seq, prev);
                     insert.addBatch();
-                    if (e.event().riskLevel().compareTo(RiskLevel.HIGH) >= 0) {
+                    if (e.event().riskLevel().compareTo(RiskLevel.HIGH) >= 0 || e.event().notifyWebhooks()) {
                         alerts.add(e.event());
                     }
                 }

@@ -24,7 +24,8 @@ public record SecurityEvent(
         boolean success,
         Map<String, Object> details,
         Optional<String> requestId,
-        double riskScore) {
+        double riskScore,
+        boolean notifyWebhooks) {
 
     /** Who acted. */
     public enum ActorType { USER, SERVICE_ACCOUNT, SYSTEM, ANONYMOUS }
@@ -58,6 +59,7 @@ public record SecurityEvent(
         private final Map<String, Object> details = new LinkedHashMap<>();
         private String requestId;
         private double riskScore;
+        private boolean notify;
 
         private Builder(SecurityEventType type, String action) {
             this.type = type;
@@ -73,11 +75,13 @@ public record SecurityEvent(
         public Builder detail(String key, Object value) { if (value != null) { details.put(key, value); } return this; }
         public Builder requestId(String id) { this.requestId = id; return this; }
         public Builder risk(double score) { this.riskScore = Math.max(0, Math.min(1, score)); return this; }
+        /** Sent to the alert webhooks whatever its risk: a fact a receiver acts on (a connection made, lost, removed). */
+        public Builder notifyWebhooks() { this.notify = true; return this; }
 
         public SecurityEvent build(Instant now) {
             return new SecurityEvent(UUID.randomUUID(), now, type, Optional.ofNullable(orgId), Optional.ofNullable(actorId),
                     actorType, action, Optional.ofNullable(resource), Optional.ofNullable(clientIp),
-                    Optional.ofNullable(userAgent), success, details, Optional.ofNullable(requestId), riskScore);
+                    Optional.ofNullable(userAgent), success, details, Optional.ofNullable(requestId), riskScore, notify);
         }
     }
 }

@@ -315,7 +315,7 @@ public final class Connections implements AutoCloseable {
                 store.insert(c, cid, org, spec.id(), params, metadata, scopes, sealed, generation, expires, by.subject().orElseThrow(), now);
             }
             audit.record(c, event(SecurityEventType.API_KEY_CREATED, "connect", org, by, "connection:" + cid)
-                    .detail("provider", spec.id()).detail("reconnect", existing.isPresent()).build(now));
+                    .detail("provider", spec.id()).detail("reconnect", existing.isPresent()).notifyWebhooks().build(now));
             return cid;
         });
         return new Outcome.Done<>(new Started(Optional.empty(), spec.id(), Optional.empty(), Optional.empty(), Optional.of(id)));
@@ -472,7 +472,7 @@ public final class Connections implements AutoCloseable {
                         generation, expires, session.createdBy(), now);
             }
             audit.record(c, event(SecurityEventType.API_KEY_CREATED, "connect", session.orgId(), by, "connection:" + connectionId)
-                    .detail("provider", session.provider()).detail("reconnect", existing.isPresent()).build(now));
+                    .detail("provider", session.provider()).detail("reconnect", existing.isPresent()).notifyWebhooks().build(now));
             return connectionId;
         });
         return new Outcome.Done<>(find(session.orgId(), id).orElseThrow());
@@ -519,7 +519,7 @@ public final class Connections implements AutoCloseable {
         db.tx(c -> {
             store.disconnect(c, id, now);
             audit.record(c, event(SecurityEventType.API_KEY_REVOKED, "disconnect", org, by, "connection:" + id)
-                    .detail("provider", row.provider()).detail("revoked_at_provider", atProvider).build(now));
+                    .detail("provider", row.provider()).detail("revoked_at_provider", atProvider).notifyWebhooks().build(now));
             return null;
         });
         return new Outcome.Done<>(find(org, id).orElseThrow());

@@ -170,6 +170,35 @@ class ConnectionFailureTest {
         }
     }
 
+    @Test
+    void connectingAndDisconnectingAreSentToTheWebhooksAsSignedEvents() throws Exception {
+        String id = ConnectionSupport.connect(app, admin, org, "fixture").get("id").asText();
+        HttpResponse<String> gone = app.delete("/v1/orgs/" + org + "/connections/" + id, admin);
+        assertThat(gone.statusCode()).as(gone.body()).isLessThan(300);
+        for (String action : List.of("\"connect\"", "\"disconnect\"")) {
+            long deadline = System.currentTimeMillis() + 15_000;
+            int found = -1;
+            while (found < 0 && System.currentTimeMillis() < deadline) {
+                for (int i = 0; i < bodies.size(); i++) {
+                    String body = new String(bodies.get(i), StandardCharsets.UTF_8);
+                    if (body.contains("connection:" + id) && body.contains(action)) {
+                        found = i;
+                    }
+                }
+                Thread.sleep(100);
+            }
+            assertThat(found).as("a webhook for " + action).isNotNegative();
+            JsonNode payload = new com.fasterxml.jackson.databind.ObjectMapper().readTree(bodies.get(found));
+            assertThat(payload.get("type").asText()).as("below high risk").isEqualTo("security_event");
+            String[] parts = signatures.get(found).split(",");
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(WEBHOOK_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            mac.update((parts[0].substring(2) + ".").getBytes(StandardCharsets.US_ASCII));
+            assertThat(MessageDigest.isEqual(HexFormat.of().parseHex(parts[1].substring(3)), mac.doFinal(bodies.get(found)))).isTrue();
+            assertThat(new String(bodies.get(found), StandardCharsets.UTF_8)).doesNotContain("fixture-refresh-").doesNotContain("fixture-access-");
+        }
+    }
+
     /**
      * Revoked consent at the provider for many connections at once: each is relink_needed (audited, a signed webhook),
      * and the provider gets one org-less incident.
