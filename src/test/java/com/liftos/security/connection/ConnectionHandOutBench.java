@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Figure, not a unit test (run by name): cached access-token hand-outs per second over HTTP, every one audited
  * durably, from {@code liftos.bench.threads} (default 32) keep-alive clients for {@code liftos.bench.seconds} (default 20)
- * after a 5-second warm-up.
- * {@code ./mvnw -q -o test -Dtest=ConnectionHandOutBench -Dsurefire.failIfNoSpecifiedTests=false}
+ * after a 5-second warm-up. With {@code -Dliftos.bench.wrk=true} the load comes from wrk in its own process instead
+ * (2 threads, the same number of connections): clients in the service's JVM take CPU from it on a 2-core host.
+ * {@code ./mvnw -q -o test -Dtest=ConnectionHandOutBench -Dsurefire.failIfNoSpecifiedTests=false [-Dliftos.bench.wrk=true]}
  */
 class ConnectionHandOutBench {
     @Test
@@ -40,6 +41,12 @@ class ConnectionHandOutBench {
             String worker = ConnectionSupport.workerToken(app, admin, org);
             HttpRequest request = HttpRequest.newBuilder(URI.create(app.baseUrl() + "/v1/orgs/" + org + "/connections/"
                     + c.get("id").asText() + "/access-token")).header("Authorization", "Bearer " + worker).GET().build();
+            if (Boolean.getBoolean("liftos.bench.wrk")) {
+                String url = request.uri().toString();
+                wrk(worker, url, threads, 5);
+                wrk(worker, url, threads, seconds);
+                return;
+            }
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
             run(client, request, threads, 5);
             long t0 = System.nanoTime();
@@ -48,6 +55,15 @@ class ConnectionHandOutBench {
             System.out.printf("connection hand-out: %d ok, %d failed in %.1f s with %d clients = %.0f/s%n",
                     counts[0], counts[1], elapsed, threads, counts[0] / elapsed);
         }
+    }
+
+    private static void wrk(String bearer, String url, int connections, int seconds) throws Exception {
+        Process p = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
+                "-H", "Authorization: Bearer " + bearer, url).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor();
+        System.out.println("wrk -t2 -c" + connections + " -d" + seconds + "s (" + seconds + " s):\n"
+                + out.replace(bearer, "<token>"));
     }
 
     private static int[] run(HttpClient client, HttpRequest request, int threads, int seconds) throws Exception {
