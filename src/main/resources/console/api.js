@@ -1,5 +1,5 @@
 // The one way the console talks to the service: its public JSON API. Tokens live in this module's memory only
-// (never localStorage/sessionStorage); in cookie mode (LIFTOS_REFRESH_COOKIE=true) the refresh token is an HttpOnly
+// (never in web storage); in cookie mode (LIFTOS_REFRESH_COOKIE=true) the refresh token is an HttpOnly
 // SameSite=Strict cookie the page cannot read, so a reload signs in again silently.
 const session = { access: null, refresh: null, me: null };
 let refreshing = null;

@@ -119,6 +119,7 @@ function drawNav(current) {
 async function render() {
   timers.forEach(clearInterval);
   timers = [];
+  main.removeAttribute('data-ready');
   if (!signedIn()) return;
   const { page, params } = location();
   const def = PAGES.find(p => p.id === page) || PAGES[0];
@@ -138,6 +139,7 @@ async function render() {
     replace(main, e instanceof ApiError && e.status === 403 ? forbidden(def.title, def.needs) : errorBox(e));
   }
   main.setAttribute('data-ready', def.id);
+  performance.mark('console-ready');
 }
 
 function showSignIn(message) {
@@ -146,6 +148,8 @@ function showSignIn(message) {
   clear(who);
   document.title = 'Sign in · LiftOS Security';
   replace(main, signIn(message, () => render()));
+  main.setAttribute('data-ready', 'signin');
+  performance.mark('console-ready');
 }
 
 menu.addEventListener('click', () => {
@@ -160,6 +164,7 @@ async function start() {
   if (path !== '/console' && path !== '/console/') {
     nav.hidden = true;
     replace(main, linkPage(path));
+    main.setAttribute('data-ready', 'link');
     return;
   }
   if (await refresh()) render(); else showSignIn();

@@ -67,7 +67,8 @@ public final class ConsoleRoutes {
         }
         routes.add(Route.get("/console/assets/{file}", open, this::asset).doc(RouteDoc.of("A file of the admin web console")
                 .path(Param.pattern("file", "An asset's name", "^[a-z0-9.-]{1,64}$"))
-                .reply(200, "The file (script, style sheet)", "text/javascript")
+                .reply(200, "A script", "text/javascript")
+                .reply(200, "A style sheet", "text/css")
                 .reply(304, "Not modified (If-None-Match)", "")
                 .errors(404, "not_found")));
         return List.copyOf(routes);
