@@ -1,4 +1,4 @@
-// Building DOM without HTML strings: text goes in as text nodes (never innerHTML), so stored data renders as text.
+// Building DOM without HTML strings: text goes in as text nodes (never parsed as markup), so stored data renders as text.
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
