@@ -46,10 +46,12 @@ export function errorBox(e) {
 }
 
 /** Shows a short message in the status region. */
+let toastTimer = null;
 export function toast(text) {
   const t = document.getElementById('toast');
   replace(t, h('p', {}, text));
-  setTimeout(() => clear(t), 6000);
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => clear(t), 6000);
 }
 
 /** Runs an action; shows the server's error in {@code slot} (replacing its content) or its success message. */
@@ -120,6 +122,7 @@ async function render() {
   timers.forEach(clearInterval);
   timers = [];
   main.removeAttribute('data-ready');
+  document.querySelectorAll('dialog').forEach(d => d.close()); // a dialog belongs to the page it was opened on
   if (!signedIn()) return;
   const { page, params } = location();
   const def = PAGES.find(p => p.id === page) || PAGES[0];
@@ -127,6 +130,7 @@ async function render() {
   document.title = def.title + ' · LiftOS Security';
   if (!def.needs.every(can)) {
     replace(main, forbidden(def.title, def.needs));
+    main.setAttribute('data-ready', def.id);
     return;
   }
   replace(main, h('p', { class: 'muted' }, 'Loading…'));
