@@ -21,7 +21,7 @@ export async function render() {
         h('p', { class: 'figure' }, h('strong', {}, String(r.incidents.length)), ' open · ',
           h('strong', { class: overdue.length ? 'bad' : '' }, String(overdue.length)), ' overdue'),
         h('ul', {}, r.incidents.slice(0, 5).map(i => h('li', {},
-          h('a', { href: '#/incidents?id=' + encodeURIComponent(i.id) }, i.type + ' — ' + i.subject), ' ',
+          h('a', { href: '#/incidents?id=' + encodeURIComponent(i.id) }, i.type + ' — ' + (i.title || i.subject)), ' ',
           badge(i.severity, i.severity), i.overdue ? badge('overdue', 'critical') : null))));
     }));
     cards.push(card('Failed sign-ins and rate-limit refusals, last 24 h', async () => {
