@@ -68,15 +68,19 @@ export async function act(slot, fn, done) {
   }
 }
 
-/** Previous/next buttons over cursor pages: the cursors seen so far are kept in the hash's `cursors`. */
-export function pager(page, params, nextCursor, total) {
-  const trail = (params.get('trail') || '').split(',').filter(Boolean);
+/**
+ * Previous/next buttons over cursor pages: the page's cursor is the hash's {@code key}, the cursors seen so far its
+ * {@code key + '_trail'}, so a page can page several lists and a reload (or a new sign-in) comes back to the same page.
+ */
+export function pager(page, params, nextCursor, total, key = 'cursor') {
+  const trailKey = key + '_trail';
+  const trail = (params.get(trailKey) || '').split(',').filter(Boolean);
   const base = Object.fromEntries(params.entries());
   const prev = trail.length ? () => {
     const t = trail.slice(0, -1);
-    go(page, { ...base, cursor: t.length ? t[t.length - 1] : '', trail: t.join(',') });
+    go(page, { ...base, [key]: t.length ? t[t.length - 1] : '', [trailKey]: t.join(',') });
   } : null;
-  const next = nextCursor ? () => go(page, { ...base, cursor: nextCursor, trail: [...trail, nextCursor].join(',') }) : null;
+  const next = nextCursor ? () => go(page, { ...base, [key]: nextCursor, [trailKey]: [...trail, nextCursor].join(',') }) : null;
   return h('div', { class: 'pager' },
     h('button', { type: 'button', class: 'secondary', disabled: !prev, onclick: prev }, '← Previous'),
     h('span', { class: 'muted' }, 'Page ' + (trail.length + 1) + (total !== undefined && total !== null ? ' · ' + total + ' in all' : '')),

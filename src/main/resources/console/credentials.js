@@ -2,7 +2,7 @@
 // after a recent second-factor sign-in (step-up), shown once in a dialog whose content is removed when it closes.
 import { api, call, can, me, org, query, recentMfa, replaceSession, ApiError } from './api.js';
 import { h, replace, time, field, table, badge, dialog } from './dom.js';
-import { go, slice, act, barChart, errorBox } from './app.js';
+import { go, slice, pager, act, barChart, errorBox } from './app.js';
 
 const STEP_UP_SECONDS = 300;
 
@@ -26,7 +26,7 @@ export async function render(params) {
     ['Rotated', c => time(c.rotated_at || c.created_at)],
     ['Rotation due', c => c.rotation_due ? badge('due ' + time(c.rotation_due_at), 'high') : time(c.rotation_due_at)],
     ['Uses', c => String(c.access_count)],
-  ], rows, c => go('credentials', { ...Object.fromEntries(params.entries()), key: c.provider + '/' + c.key_name }));
+  ], rows, c => go('credentials', { ...Object.fromEntries(params.entries()), key: c.provider + '/' + c.key_name, vcursor: '', vcursor_trail: '' }));
   const parts = [h('h1', {}, 'Credentials'), filters, list, pages];
   if (key) parts.push(await detail(key, params));
   return h('div', {}, parts);
@@ -35,7 +35,7 @@ export async function render(params) {
 async function detail(key, params) {
   const [provider, keyName] = key.split('/');
   const base = org('/credentials/' + encodeURIComponent(provider) + '/' + encodeURIComponent(keyName));
-  const [c, versions, usage] = await Promise.all([api('GET', base), api('GET', base + '/versions' + query({ limit: 50 })),
+  const [c, versions, usage] = await Promise.all([api('GET', base), api('GET', base + '/versions' + query({ limit: 20, cursor: params.get('vcursor') })),
     api('GET', org('/credentials/analytics') + query({ provider, days: 30 })).catch(() => null)]);
   const out = h('div', { class: 'out' });
   const reload = () => go('credentials', Object.fromEntries(params.entries()));
@@ -72,6 +72,7 @@ async function detail(key, params) {
       ['', v => write && !v.current ? h('button', { type: 'button', class: 'secondary small', 'data-version': v.version,
         onclick: () => rollback(base, v.version, out, reload) }, 'Roll back to this') : ''],
     ], versions.items),
+    pager('credentials', params, versions.next_cursor, versions.total, 'vcursor'),
     used ? h('div', {}, h('h3', {}, 'Uses by hour of day (UTC), last 30 days'),
       barChart('Uses of ' + keyName + ' by hour of day', [...Array(24).keys()].map(i => i + 'h'),
         [{ label: 'Uses', data: used.accesses_by_hour }]),

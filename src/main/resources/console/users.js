@@ -24,7 +24,7 @@ export async function render(params) {
     ['MFA', u => u.mfa_enabled ? 'yes' : 'no'],
     ['Last sign-in', u => time(u.last_login_at)],
     ['Locked until', u => u.locked_until ? time(u.locked_until) : ''],
-  ], page.items, u => go('users', { ...Object.fromEntries(params.entries()), id: u.id }));
+  ], page.items, u => go('users', { ...Object.fromEntries(params.entries()), id: u.id, scursor: '', scursor_trail: '' }));
 
   const detail = params.get('id') ? await userDetail(params.get('id'), params) : null;
   const parts = [h('h1', {}, 'Users'), search, list, pager('users', params, page.next_cursor, page.total)];
@@ -39,7 +39,7 @@ async function userDetail(id, params) {
   const reload = () => go('users', Object.fromEntries(params.entries()));
   const manage = can('manage:users');
   const [rolesField, roles] = field('Roles (comma-separated)', { value: u.roles.join(', '), id: 'roles' });
-  const sessions = await api('GET', org('/users/' + id + '/sessions') + query({ limit: 50 })).catch(() => ({ items: [] }));
+  const sessions = await api('GET', org('/users/' + id + '/sessions') + query({ limit: 20, cursor: params.get('scursor') }));
   return h('section', { class: 'panel', 'aria-label': 'User detail', id: 'user-detail' },
     h('h2', {}, u.display_name ? u.display_name + ' <' + u.email + '>' : u.email),
     h('dl', { class: 'facts' },
@@ -76,7 +76,15 @@ async function userDetail(id, params) {
       ['', s => manage ? h('button', { type: 'button', class: 'secondary small', onclick: async () => {
         if (await act(out, () => api('DELETE', org('/users/' + id + '/sessions/' + s.id)), 'Session ended') !== undefined) reload();
       } }, 'End') : ''],
-    ], sessions.items));
+    ], sessions.items),
+    pager('users', params, sessions.next_cursor, sessions.total, 'scursor'),
+    table('Known devices', [
+      ['Device', d => d.fingerprint],
+      ['Browser', d => d.user_agent || ''],
+      ['Last address', d => d.last_ip || ''],
+      ['First seen', d => time(d.first_seen_at)],
+      ['Last seen', d => time(d.last_seen_at)],
+    ], u.devices || []));
 }
 
 function lockText(lock) {
@@ -98,7 +106,7 @@ async function invitations(params) {
     if (name.value.trim()) body.display_name = name.value.trim();
     if (await act(out, () => api('POST', org('/invitations'), body), 'Invitation sent to ' + body.email) !== undefined) reload();
   } }, eField, nField, rField, h('button', { type: 'submit', id: 'invite' }, 'Invite'));
-  const page = await api('GET', org('/invitations') + query({ limit: 50 })).catch(() => ({ items: [] }));
+  const page = await api('GET', org('/invitations') + query({ limit: 20, cursor: params.get('icursor') }));
   return h('section', { class: 'panel', 'aria-label': 'Invitations' }, h('h2', {}, 'Invite someone'), form, out,
     table('Open invitations', [
       ['Email', i => i.email],
@@ -108,5 +116,6 @@ async function invitations(params) {
       ['', i => h('span', {},
         h('button', { type: 'button', class: 'secondary small', onclick: () => act(out, () => api('POST', org('/invitations/' + i.id + '/resend')), 'Sent again') }, 'Resend'), ' ',
         h('button', { type: 'button', class: 'danger small', onclick: async () => { if (await act(out, () => api('DELETE', org('/invitations/' + i.id)), 'Revoked') !== undefined) reload(); } }, 'Revoke'))],
-    ], page.items));
+    ], page.items),
+    pager('users', params, page.next_cursor, page.total, 'icursor'));
 }

@@ -283,12 +283,35 @@ class ConsoleBrowserTest {
         browser.waitForText(By.id("toast"), "Exported");
         Path csv = waitForDownload(".csv");
         assertThat(Files.readString(csv)).contains("suspicious_activity");
+        browser.click(By.id("export-jsonl"));
+        Path jsonl = waitForDownload(".jsonl");
+        assertThat(Files.readAllLines(jsonl)).isNotEmpty().allMatch(l -> l.startsWith("{"));
         browser.click(By.id("verify"));
         browser.waitForText(By.id("chain"), "intact");
     }
 
     @Test
     @Order(7)
+    void everyListPagesForwardAndBackKeepingItsFilters() {
+        for (int i = 0; i < 27; i++) {
+            app.createUser(admin, org, String.format("pager-%02d@example.test", i), PASSWORD, "viewer");
+        }
+        go("users?q=pager-");
+        assertThat(browser.find(By.cssSelector("main .pager .muted")).getText()).contains("Page 1", "27 in all");
+        assertThat(browser.driver.findElements(By.xpath("(//main//table)[1]/tbody/tr"))).hasSize(25);
+        browser.click(By.xpath("(//main//div[@class='pager'])[1]/button[2]"));
+        browser.ready("users");
+        assertThat(browser.find(By.cssSelector("main .pager .muted")).getText()).contains("Page 2");
+        assertThat(browser.find(By.cssSelector("main table")).getText()).contains("pager-25@example.test", "pager-26@example.test")
+                .doesNotContain("pager-00@example.test");
+        assertThat(browser.find(By.id("user-q")).getAttribute("value")).isEqualTo("pager-");
+        browser.click(By.xpath("(//main//div[@class='pager'])[1]/button[1]"));
+        browser.ready("users");
+        assertThat(browser.find(By.cssSelector("main table")).getText()).contains("pager-00@example.test");
+    }
+
+    @Test
+    @Order(8)
     void showsTheComplianceReportAndTheServersValidationMessages() {
         go("compliance");
         assertThat(browser.find(By.cssSelector("main")).getText()).contains("SOC 2 evidence report", "CC6");
@@ -306,7 +329,7 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void anEndedSessionGoesBackToSignInAndKeepsThePagesFilters() {
         go("audit?type=login_failure&success=false");
         HttpResponse<String> ended = app.delete("/v1/orgs/" + org + "/users/" + opsId + "/sessions", admin);
@@ -322,7 +345,7 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void aViewerGetsThe403Page() {
         go("overview");
         browser.click(By.id("signout"));
@@ -341,7 +364,7 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void noPageHadAnAccessibilityProblemOrACspViolation() {
         assertThat(axeProblems).as("axe-core: serious or critical violations").isEmpty();
         // the checker itself finds a violation when there is one: an image without a text alternative
@@ -357,7 +380,7 @@ class ConsoleBrowserTest {
      * first load of the console with a cold cache (a fresh browser profile), then the signed-in overview with its chart.
      */
     @Test
-    @Order(11)
+    @Order(12)
     void firstLoadWithAColdCacheStaysUnderTheByteBudget() throws Exception {
         try (Browser cold = new Browser()) {
             cold.open(app.baseUrl() + "/console");
