@@ -78,6 +78,9 @@ class ConsoleBrowserTest {
         env.put("SMTP_FROM", "security@liftos.test");
         env.put("LIFTOS_PUBLIC_URL", PUBLIC_URL);
         env.put("LIFTOS_REFRESH_COOKIE", "true");
+        // the service's own step-up on every reveal and rollback, with an MFA at most a minute old
+        env.put("LIFTOS_STEP_UP_RISK", "0");
+        env.put("LIFTOS_STEP_UP_MAX_AGE_MINUTES", "1");
         app = TestApp.start(env, clock);
         org = app.adminOrgId();
         admin = app.loginAdmin();
@@ -208,7 +211,16 @@ class ConsoleBrowserTest {
         browser.waitForText(By.id("credential-detail"), "2 (current)");
         browser.click(By.cssSelector("button[data-version='1']"));
         browser.type(By.id("rollback-reason"), "bad rotation " + SCRIPT);
+        // the sign-in's second factor is now older than the service's step-up age: it answers mfa_required, and the
+        // console asks for the factor again, then retries the rollback
+        clock.advance(Duration.ofMinutes(2));
         browser.click(By.id("rollback-confirm"));
+        browser.type(By.id("stepup-password"), PASSWORD);
+        browser.click(By.id("stepup-continue"));
+        browser.waitFor(By.id("stepup-code"));
+        new Select(browser.find(By.id("stepup-method"))).selectByValue("totp");
+        browser.type(By.id("stepup-code"), totp());
+        browser.click(By.id("stepup-verify"));
         browser.ready("credentials");
         browser.waitForText(By.id("credential-detail"), "3 (current)");
         assertThat(browser.find(By.id("credential-detail")).getText()).contains("bad rotation " + SCRIPT);
