@@ -31,7 +31,11 @@ export function can(permission) {
   return held.some(p => p === '*' || p === '*:*' || p === permission || p === action + ':*' || p === '*:' + resource);
 }
 
-export function org(path) { return '/v1/orgs/' + session.me.org_id + path; }
+let activeOrg = null;
+/** A platform super admin may look at another organization; everyone else has only their own. */
+export function useOrg(id) { activeOrg = id && /^[0-9a-f-]{36}$/.test(id) ? id : null; }
+export function viewedOrg() { return activeOrg; }
+export function org(path) { return '/v1/orgs/' + (activeOrg || session.me.org_id) + path; }
 
 /** Takes a token response (login, MFA step, refresh). */
 export async function adopt(tokens) {

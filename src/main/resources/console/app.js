@@ -1,5 +1,5 @@
 // The console's shell: sign-in state, navigation by the URL's hash (#/page?filters), the pages' common parts.
-import { api, can, me, refresh, signOut, signedIn, whenSignedOut, ApiError } from './api.js';
+import { api, can, me, refresh, signOut, signedIn, whenSignedOut, useOrg, viewedOrg, query, ApiError } from './api.js';
 import { h, replace, clear } from './dom.js';
 import { signIn } from './signin.js';
 import { linkPage } from './links.js';
@@ -29,11 +29,19 @@ export function location() {
 
 /** Goes to a page with filters (kept in the hash, so a new sign-in comes back to them). */
 export function go(page, params = {}) {
+  if (viewedOrg() && !('org' in params)) params = { ...params, org: viewedOrg() };
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, v);
   const s = q.toString();
   const target = '#/' + page + (s ? '?' + s : '');
   if (window.location.hash === target) render(); else window.location.hash = target;
+}
+
+/** A link to a page of the console, in the organization being viewed. */
+export function href(page, params = {}) {
+  const all = viewedOrg() ? { ...params, org: viewedOrg() } : params;
+  const q = new URLSearchParams(all).toString();
+  return '#/' + page + (q ? '?' + q : '');
 }
 
 /** A repeating timer that ends when the page changes. */
@@ -104,22 +112,36 @@ export function forbidden(title, needs) {
     h('h1', {}, '403 — not allowed'),
     h('p', {}, 'Your roles do not let you see ' + title + '.' + (needs.length ? ' It needs the permission ' + needs.join(', ') + '.' : '')),
     h('p', {}, 'Ask an administrator of your organization if you need it.'),
-    h('p', {}, h('a', { href: '#/overview' }, 'Back to the overview')));
+    h('p', {}, h('a', { href: href('overview') }, 'Back to the overview')));
 }
 
 function drawNav(current) {
   nav.hidden = false;
   menu.hidden = false;
   replace(nav, h('ul', {}, PAGES.map(p => h('li', {}, h('a', {
-    href: '#/' + p.id, 'aria-current': p.id === current ? 'page' : null,
+    href: href(p.id), 'aria-current': p.id === current ? 'page' : null,
     onclick: () => { nav.classList.remove('open'); menu.setAttribute('aria-expanded', 'false'); },
   }, p.title)))));
   const m = me();
-  replace(who, h('span', { class: 'muted' }, m.email || m.id), ' ',
+  replace(who, can('manage:system') ? orgSwitch(current) : null, h('span', { class: 'muted' }, m.email || m.id), ' ',
     h('button', { type: 'button', class: 'secondary small', id: 'signout', onclick: async () => {
       await signOut();
       showSignIn('You are signed out.');
     } }, 'Sign out'));
+}
+
+let orgList = null;
+/** Super admins: which organization the pages show (the first 200 by name). */
+function orgSwitch(current) {
+  const select = h('select', { id: 'org-switch', onchange: () => go(current, { org: select.value === me().org_id ? '' : select.value }) });
+  const label = h('label', { for: 'org-switch', class: 'org-label' }, 'Organization');
+  const fill = list => {
+    replace(select, list.map(o => h('option', { value: o.id, selected: o.id === (viewedOrg() || me().org_id) }, o.name)));
+  };
+  // the last list at once, then a fresh one (organizations come and go)
+  fill(orgList || [{ id: viewedOrg() || me().org_id, name: '…' }]);
+  api('GET', '/v1/orgs' + query({ limit: 200 })).then(r => { orgList = r.items; fill(orgList); }).catch(() => {});
+  return h('span', { class: 'org' }, label, select);
 }
 
 async function render() {
@@ -129,6 +151,7 @@ async function render() {
   document.querySelectorAll('dialog').forEach(d => d.close()); // a dialog belongs to the page it was opened on
   if (!signedIn()) return;
   const { page, params } = location();
+  useOrg(can('manage:system') ? params.get('org') : null);
   const def = PAGES.find(p => p.id === page) || PAGES[0];
   drawNav(def.id);
   document.title = def.title + ' · LiftOS Security';

@@ -2,7 +2,7 @@
 // MFA coverage, audit chain. Each part asks its own route and shows only what the caller may see.
 import { api, can, org, query } from './api.js';
 import { h, replace, time, badge } from './dom.js';
-import { barChart, errorBox } from './app.js';
+import { barChart, errorBox, href } from './app.js';
 
 function card(title, body) {
   const slot = h('div', { class: 'card-body' }, h('p', { class: 'muted' }, 'Loading…'));
@@ -21,7 +21,7 @@ export async function render() {
         h('p', { class: 'figure' }, h('strong', {}, String(r.incidents.length)), ' open · ',
           h('strong', { class: overdue.length ? 'bad' : '' }, String(overdue.length)), ' overdue'),
         h('ul', {}, r.incidents.slice(0, 5).map(i => h('li', {},
-          h('a', { href: '#/incidents?id=' + encodeURIComponent(i.id) }, i.type + ' — ' + (i.title || i.subject)), ' ',
+          h('a', { href: href('incidents', { id: i.id }) }, i.type + ' — ' + (i.title || i.subject)), ' ',
           badge(i.severity, i.severity), i.overdue ? badge('overdue', 'critical') : null))));
     }));
     cards.push(card('Failed sign-ins and rate-limit refusals, last 24 h', async () => {
@@ -56,7 +56,7 @@ export async function render() {
       const r = await api('GET', org('/credentials') + query({ rotation_due: 'true' }));
       return h('div', {}, h('p', { class: 'figure' }, h('strong', {}, String(r.count)), ' due'),
         h('ul', {}, r.credentials.slice(0, 5).map(c => h('li', {},
-          h('a', { href: '#/credentials?provider=' + encodeURIComponent(c.provider) }, c.provider + ' / ' + c.key_name),
+          h('a', { href: href('credentials', { provider: c.provider, key: c.provider + '/' + c.key_name }) }, c.provider + ' / ' + c.key_name),
           ' due ' + time(c.rotation_due_at)))));
     }));
   }
@@ -77,7 +77,7 @@ export async function render() {
       return h('div', {}, h('p', { class: 'figure' }, h('strong', {}, pct + ' %'), ' of active users'),
         h('meter', { min: 0, max: 100, value: pct, 'aria-label': 'MFA coverage' }),
         h('p', { class: 'muted' }, (cursor ? 'At least ' : '') + with2fa + ' of ' + total + ' have a second factor. ',
-          h('a', { href: '#/users?mfa=false&status=active' }, 'Who has none')));
+          h('a', { href: href('users', { mfa: 'false', status: 'active' }) }, 'Who has none')));
     }));
   }
   return h('div', {}, h('h1', {}, 'Overview'), h('div', { class: 'cards' }, cards));

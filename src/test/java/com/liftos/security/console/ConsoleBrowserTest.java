@@ -324,6 +324,26 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(8)
+    void aSuperAdminLooksAtAnotherOrganization() {
+        UUID other = app.createOrg(admin, "Other Org");
+        app.createUser(admin, other, "someone@other.example.test", PASSWORD, "admin");
+        go("users");
+        browser.waitForText(By.id("org-switch"), "Other Org");
+        new Select(browser.find(By.id("org-switch"))).selectByVisibleText("Other Org");
+        browser.ready("users");
+        assertThat(browser.driver.getCurrentUrl()).contains("org=" + other);
+        assertThat(browser.find(By.cssSelector("main table")).getText()).contains("someone@other.example.test")
+                .doesNotContain(opsEmail);
+        browser.click(By.linkText("Audit log"));
+        browser.ready("audit");
+        assertThat(browser.driver.getCurrentUrl()).contains("org=" + other);
+        new Select(browser.find(By.id("org-switch"))).selectByVisibleText("Test Org");
+        browser.ready("audit");
+        assertThat(browser.driver.getCurrentUrl()).doesNotContain("org=");
+    }
+
+    @Test
+    @Order(9)
     void showsTheComplianceReportAndTheServersValidationMessages() {
         go("compliance");
         assertThat(browser.find(By.cssSelector("main")).getText()).contains("SOC 2 evidence report", "CC6");
@@ -341,7 +361,7 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void anEndedSessionGoesBackToSignInAndKeepsThePagesFilters() {
         go("audit?type=login_failure&success=false");
         HttpResponse<String> ended = app.delete("/v1/orgs/" + org + "/users/" + opsId + "/sessions", admin);
@@ -357,7 +377,7 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void aViewerGetsThe403Page() {
         go("overview");
         browser.click(By.id("signout"));
@@ -376,7 +396,7 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void noPageHadAnAccessibilityProblemOrACspViolation() {
         assertThat(axeProblems).as("axe-core: serious or critical violations").isEmpty();
         // the checker itself finds a violation when there is one: an image without a text alternative
@@ -392,7 +412,7 @@ class ConsoleBrowserTest {
      * first load of the console with a cold cache (a fresh browser profile), then the signed-in overview with its chart.
      */
     @Test
-    @Order(12)
+    @Order(13)
     void firstLoadWithAColdCacheStaysUnderTheByteBudget() throws Exception {
         try (Browser cold = new Browser()) {
             cold.open(app.baseUrl() + "/console");
