@@ -348,6 +348,14 @@ class ConsoleBrowserTest {
         go("compliance");
         assertThat(browser.find(By.cssSelector("main")).getText()).contains("SOC 2 evidence report", "CC6");
         check("compliance");
+        // printable: the print style sheet leaves out the console's header and controls
+        browser.driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("media", "print"));
+        assertThat(browser.find(By.id("top")).isDisplayed()).isFalse();
+        assertThat(browser.find(By.id("print")).isDisplayed()).isFalse();
+        assertThat(browser.find(By.cssSelector("main h1")).isDisplayed()).isTrue();
+        browser.screenshot("compliance-print");
+        browser.driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("media", ""));
+        assertThat(browser.find(By.id("top")).isDisplayed()).isTrue();
         go("settings");
         browser.type(By.id("cfg-session_timeout_minutes"), "-5");
         browser.click(By.id("save-settings"));
@@ -437,6 +445,36 @@ class ConsoleBrowserTest {
             System.out.println(report);
             assertThat(((Number) first.get("bytes")).longValue()).as("first load bytes").isLessThan(300_000);
             assertThat(((Number) signedIn.get("bytes")).longValue()).as("overview bytes, all told").isLessThan(300_000);
+        }
+    }
+
+    /** Clickjacking: a page of another origin that frames the console gets nothing drawn in the frame. */
+    @Test
+    @Order(14)
+    void anotherSiteCannotFrameTheConsole() {
+        try (Browser other = new Browser()) {
+            other.open("about:blank");
+            other.js("const f = document.createElement('iframe'); f.id = 'victim'; f.src = arguments[0]; document.body.appendChild(f);",
+                    app.baseUrl() + "/console");
+            // framed, the console would draw its sign-in form; refused, the frame holds the browser's error page
+            other.driver.switchTo().frame("victim");
+            String where = "";
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (System.currentTimeMillis() < deadline && other.driver.findElements(By.id("email")).isEmpty()
+                    && !(where = (String) other.js("return location.href")).startsWith("chrome-error://")) {
+                sleep(100);
+            }
+            assertThat(where).as("the frame holds the browser's refusal").startsWith("chrome-error://");
+            assertThat(other.driver.findElements(By.id("email"))).as("no sign-in form inside the frame").isEmpty();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
         }
     }
 
