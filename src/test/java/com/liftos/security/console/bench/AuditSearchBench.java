@@ -72,6 +72,10 @@ public final class AuditSearchBench {
             app.get("/v1/orgs/" + org + "/audit/summary?group_by=risk_level&since=24h", token);
             System.out.printf(Locale.ROOT, "%-62s %8.1f (one run; %s)%n", "summary group_by=risk_level since=24h (overview)",
                     (System.nanoTime() - s0) / 1e6, summary.body().length() > 200 ? summary.body().substring(0, 200) : summary.body());
+            long v0 = System.nanoTime();
+            JsonNode verified = app.json(app.postJson("/v1/orgs/" + org + "/audit/verify", "", token));
+            System.out.printf(Locale.ROOT, "%-62s %8.1f (one run; chain %s, %d records)%n", "verify the chain (overview card)",
+                    (System.nanoTime() - v0) / 1e6, verified.path("status").asText(), verified.path("records_checked").asLong());
         }
         System.exit(0);
     }
