@@ -3,6 +3,7 @@
 import { api, call, can, me, org, query, recentMfa, replaceSession, ApiError } from './api.js';
 import { h, replace, time, field, table, badge, dialog } from './dom.js';
 import { go, slice, pager, act, barChart, errorBox } from './app.js';
+import { METHOD_NAMES } from './signin.js';
 
 const STEP_UP_SECONDS = 300;
 
@@ -149,10 +150,13 @@ function stepUp(why) {
           return;
         }
         const methods = r.methods.filter(m => ['totp', 'email', 'sms', 'recovery'].includes(m));
-        const [mf, method] = field('Second factor', { tag: 'select', id: 'stepup-method', options: methods });
+        const [mf, method] = field('Second factor', { tag: 'select', id: 'stepup-method', options: methods.map(m => [m, METHOD_NAMES[m]]) });
         const [cf, code] = field('Code', { id: 'stepup-code', autocomplete: 'one-time-code', required: true });
         const send = h('button', { type: 'button', class: 'secondary', onclick: () => act(out, () =>
           call('POST', '/v1/auth/mfa/send', { mfa_token: r.mfa_token, method: method.value }), 'Code sent') }, 'Send me a code');
+        const syncSend = () => { send.hidden = !(method.value === 'email' || method.value === 'sms'); };
+        method.addEventListener('change', syncSend);
+        syncSend();
         replace(ev.target, mf, send, cf, h('button', { type: 'button', id: 'stepup-verify', onclick: async () => {
           try {
             const t = await call('POST', '/v1/auth/mfa/verify', { mfa_token: r.mfa_token, method: method.value, code: code.value.trim() });

@@ -3,7 +3,7 @@ import { adopt, call, api } from './api.js';
 import { h, replace, field } from './dom.js';
 import { errorBox, toast } from './app.js';
 
-const METHOD_NAMES = { totp: 'Authenticator app (TOTP)', email: 'Code by email', sms: 'Code by SMS', recovery: 'Recovery code' };
+export const METHOD_NAMES = { totp: 'Authenticator app (TOTP)', email: 'Code by email', sms: 'Code by SMS', recovery: 'Recovery code' };
 
 export function signIn(message, done) {
   const box = h('section', { class: 'signin' });
