@@ -30,6 +30,7 @@ import com.liftos.security.auth.password.PasswordHasher;
 import com.liftos.security.auth.user.Users;
 import com.liftos.security.config.Config;
 import com.liftos.security.connection.ConnectionRoutes;
+import com.liftos.security.console.ConsoleRoutes;
 import com.liftos.security.connection.Connections;
 import com.liftos.security.audit.AuditKey;
 import com.liftos.security.crypto.CryptoProviders;
@@ -226,7 +227,8 @@ public final class App implements AutoCloseable {
                     new AccessAdminRoutes(db, users, orgs, orgConfigs, audit, json, clock, endRoles, customRoles,
                             orgRateCeilings(config.edge()), config.mfa().webAuthn().fidoMetadata().isPresent()).routes(),
                     new CustomRoleRoutes(customRoles, orgs, json).routes(),
-                    Compliance.routes(auditing, users, orgs, evidence, json, clock, config.features().requireHttps())),
+                    Compliance.routes(auditing, users, orgs, evidence, json, clock, config.features().requireHttps()),
+                    new ConsoleRoutes().routes()),
                     json, version());
 
             List<Guard> guards = new ArrayList<>();

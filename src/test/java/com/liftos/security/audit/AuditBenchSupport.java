@@ -76,14 +76,31 @@ public final class AuditBenchSupport {
 
     /** Writes {@code records} correctly chained records into one org chain with COPY, plus the head. */
     public static void fill(DataSource ds, int records) throws Exception {
-        UUID org = UUID.randomUUID();
+        fill(ds, records, UUID.randomUUID(), 0, Instant.parse("2026-01-01T00:00:00Z"));
+    }
+
+    /**
+     * The same into {@code org}'s chain, after its records if it has some, one record every 10 ms from {@code start};
+     * with {@code failureEvery} > 0, every such record is a failed sign-in (LOGIN_FAILURE, medium risk) instead: the
+     * console's audit search figures (docs/perf/console.md).
+     */
+    public static void fill(DataSource ds, int records, UUID org, int failureEvery, Instant start) throws Exception {
         ChainHash h = new ChainHash();
         SecureRandom random = new SecureRandom();
         HexFormat hex = HexFormat.of();
         byte[] prev = ChainHash.GENESIS;
-        Instant start = Instant.parse("2026-01-01T00:00:00Z");
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
+            long seqBase = 0;
+            try (var ps = c.prepareStatement("SELECT seq, hash FROM audit_chain_heads WHERE chain = ? FOR UPDATE")) {
+                ps.setObject(1, org);
+                try (var rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        seqBase = rs.getLong(1);
+                        prev = rs.getBytes(2);
+                    }
+                }
+            }
             CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
             int chunk = 50_000;
             for (int from = 0; from < records; from += chunk) {
@@ -92,17 +109,23 @@ public final class AuditBenchSupport {
                     UUID id = UUID.randomUUID();
                     UUID actor = UUID.randomUUID();
                     long micros = ChainAppender.micros(start.plusMillis(i * 10L));
-                    String details = "{\"key_name\":\"default\",\"provider\":\"meta\"}";
+                    boolean failure = failureEvery > 0 && i % failureEvery == 0;
+                    String type = failure ? "LOGIN_FAILURE" : "API_KEY_ACCESSED";
+                    String action = failure ? "login" : "retrieve";
+                    String resource = failure ? "user:" + actor : "credential:meta/default";
+                    double risk = failure ? 0.5 : 0.1;
+                    String details = failure ? "{\"reason\":\"invalid_credentials\"}" : "{\"key_name\":\"default\",\"provider\":\"meta\"}";
                     String ip = "10.0." + (i % 250) + "." + (i % 200);
                     byte[] salt = new byte[16];
                     random.nextBytes(salt);
                     byte[] digest = h.personalDigest(salt, ip, "bench", null);
-                    byte[] hash = h.recordHash(new ChainHash.Fields(prev, id, micros, "API_KEY_ACCESSED", org, actor,
-                            "SERVICE_ACCOUNT", "retrieve", "credential:meta/default", true, details, "r" + i, 0.1, digest));
+                    byte[] hash = h.recordHash(new ChainHash.Fields(prev, id, micros, type, org, actor,
+                            failure ? "USER" : "SERVICE_ACCOUNT", action, resource, !failure, details, "r" + i, risk, digest));
                     Instant at = Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1000);
-                    sb.append(id).append('\t').append(at).append("\tAPI_KEY_ACCESSED\t").append(org).append('\t').append(actor)
-                            .append("\tSERVICE_ACCOUNT\tretrieve\tcredential:meta/default\t").append(ip).append("\tbench\tt\tr").append(i)
-                            .append("\t0.1\tlow\t").append(i + 1).append("\t1\t").append(details.replace("\\", "\\\\"))
+                    sb.append(id).append('\t').append(at).append('\t').append(type).append('\t').append(org).append('\t').append(actor)
+                            .append('\t').append(failure ? "USER" : "SERVICE_ACCOUNT").append('\t').append(action).append('\t')
+                            .append(resource).append('\t').append(ip).append("\tbench\t").append(failure ? "f" : "t").append("\tr").append(i)
+                            .append(failure ? "\t0.5\tmedium\t" : "\t0.1\tlow\t").append(seqBase + i + 1).append("\t1\t").append(details.replace("\\", "\\\\"))
                             .append("\t\\N\t\\\\x").append(hex.formatHex(salt)).append("\t\\\\x").append(hex.formatHex(digest))
                             .append("\t\\\\x").append(hex.formatHex(prev)).append("\t\\\\x").append(hex.formatHex(hash)).append('\n');
                     prev = hash;
@@ -111,9 +134,10 @@ public final class AuditBenchSupport {
                         + " client_ip, user_agent, success, request_id, risk_score, risk_level, seq, format, details_text,"
                         + " personal_text, personal_salt, personal_digest, prev_hash, hash) FROM STDIN", new StringReader(sb.toString()));
             }
-            try (var ps = c.prepareStatement("INSERT INTO audit_chain_heads (chain, seq, hash, anchor_seq, anchor_hash) VALUES (?, ?, ?, 0, ?)")) {
+            try (var ps = c.prepareStatement("INSERT INTO audit_chain_heads (chain, seq, hash, anchor_seq, anchor_hash) VALUES (?, ?, ?, 0, ?)"
+                    + " ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash")) {
                 ps.setObject(1, org);
-                ps.setLong(2, records);
+                ps.setLong(2, seqBase + records);
                 ps.setBytes(3, prev);
                 ps.setBytes(4, ChainHash.GENESIS);
                 ps.executeUpdate();

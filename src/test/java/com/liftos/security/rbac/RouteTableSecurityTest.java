@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class RouteTableSecurityTest {
     private static final Pattern PARAM = Pattern.compile("\\{([A-Za-z0-9_]+)}|<([A-Za-z0-9_]+)>");
     /** Public routes must live under these; a new public route elsewhere must be a conscious decision here. */
-    private static final List<String> PUBLIC_PREFIXES = List.of("/health", "/metrics", "/openapi.json", "/.well-known/", "/oauth2/", "/v1/auth/",
+    private static final List<String> PUBLIC_PREFIXES = List.of("/health", "/metrics", "/openapi.json", "/.well-known/", "/oauth2/", "/v1/auth/", "/console",
             "/v1/connections/callback");
 
     static TestApp app;
