@@ -18,6 +18,13 @@ import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import java.net.MalformedURLException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -50,16 +57,43 @@ public final class TokenVerifier {
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
     private final Optional<RevocationFeed> revocations;
     private final Duration maxFeedStaleness;
+    private final Clock clock;
+    private final boolean remember;
+    /**
+     * Tokens that verified, by SHA-256 of the whole token (no token kept), with their principal, for at most
+     * {@link #REMEMBER} and never past their expiry: a client presents one token many times, and its signature
+     * and claims cannot change, so a repeat skips the signature check and the parse (as the service itself does).
+     * The revocation feed is asked on every call. When full, the memory starts over.
+     */
+    private final Map<Digest, Remembered> remembered = new ConcurrentHashMap<>();
+    static final int MAX_REMEMBERED = 8_192;
+    static final Duration REMEMBER = Duration.ofMinutes(5);
 
-    public TokenVerifier(String issuer, String jwksUri, Optional<RevocationFeed> revocations, Duration maxFeedStaleness, Clock clock) {
-        this(issuer, jwksSource(jwksUri), AUDIENCE, revocations, maxFeedStaleness, clock);
+    private record Remembered(Principal principal, Instant until) {}
+
+    private record Digest(long a, long b, long c, long d) {
+        static Digest of(String token) {
+            try {
+                ByteBuffer h = ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+                return new Digest(h.getLong(), h.getLong(), h.getLong(), h.getLong());
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is required of every JDK", e);
+            }
+        }
     }
 
+    public TokenVerifier(String issuer, String jwksUri, Optional<RevocationFeed> revocations, Duration maxFeedStaleness, Clock clock) {
+        this(issuer, jwksSource(jwksUri), AUDIENCE, revocations, maxFeedStaleness, clock, true);
+    }
+
+    /** {@code remember}: false only to measure the full check of every call. */
     TokenVerifier(String issuer, JWKSource<SecurityContext> keys, String audience, Optional<RevocationFeed> revocations,
-                  Duration maxFeedStaleness, Clock clock) {
+                  Duration maxFeedStaleness, Clock clock, boolean remember) {
+        this.remember = remember;
         this.issuer = issuer;
         this.revocations = revocations;
         this.maxFeedStaleness = maxFeedStaleness;
+        this.clock = clock;
         processor.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(new JOSEObjectType("at+jwt"),
                 new JOSEObjectType("application/at+jwt")));
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(ALGORITHMS, keys));
@@ -95,6 +129,11 @@ public final class TokenVerifier {
         if (token == null || token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
             throw new InvalidTokenException("malformed");
         }
+        Digest digest = Digest.of(token);
+        Remembered seen = remember ? remembered.get(digest) : null;
+        if (seen != null && clock.instant().isBefore(seen.until())) {
+            return checkRevocation(seen.principal());
+        }
         SignedJWT jwt;
         try {
             jwt = SignedJWT.parse(token);
@@ -124,6 +163,17 @@ public final class TokenVerifier {
             throw new InvalidTokenException("jwks_unavailable");
         }
         Principal p = principal(c);
+        if (remember) {
+            if (remembered.size() >= MAX_REMEMBERED) {
+                remembered.clear();
+            }
+            Instant until = clock.instant().plus(REMEMBER);
+            remembered.put(digest, new Remembered(p, p.expiresAt().isBefore(until) ? p.expiresAt() : until));
+        }
+        return checkRevocation(p);
+    }
+
+    private Principal checkRevocation(Principal p) throws InvalidTokenException {
         if (revocations.isPresent()) {
             RevocationFeed feed = revocations.get();
             if (feed.staleFor().compareTo(maxFeedStaleness) > 0) {
