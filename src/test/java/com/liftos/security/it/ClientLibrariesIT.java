@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The client libraries' own test suites, run against the packaged jar started as a separate process on a fresh
  * schema of the test database (Redis too when {@code TEST_REDIS_URL} is set): {@code clients/python/run-tests.sh}
- * (a virtual environment, pinned packages from PyPI, pytest) and the {@code clients/java} Maven project
- * ({@code verify}). Each suite is given the service's URL and its bootstrap super admin and must exit 0; its output
+ * (a virtual environment, pinned packages from PyPI, pytest), the {@code clients/java} Maven project
+ * ({@code verify}) and the npm {@code jose} conformance check ({@code clients/node-jose-conformance}, jose pinned in its
+ * lock file). Each suite is given the service's URL and its bootstrap super admin and must exit 0; its output
  * is printed (and kept under {@code target/client-tests/}).
  */
 class ClientLibrariesIT {
@@ -74,6 +75,11 @@ class ClientLibrariesIT {
     @Test
     void thePythonPackagePassesItsTestsAgainstTheService() throws Exception {
         run("python", List.of("bash", "clients/python/run-tests.sh", "-q", "-rA"), Duration.ofMinutes(15));
+    }
+
+    @Test
+    void npmJoseVerifiesTheServicesTokens() throws Exception {
+        run("node-jose", List.of("bash", "clients/node-jose-conformance/run-tests.sh"), Duration.ofMinutes(10));
     }
 
     @Test
