@@ -43,7 +43,7 @@ export async function render() {
         ['Kind', k => k.synced ? badge('synced') : badge('this device only')],
         ['Registered', k => time(k.created_at)],
         ['Last used', k => time(k.last_used_at)],
-        ['', k => h('span', { class: 'actions' },
+        ['Actions', k => h('span', { class: 'actions' },
           h('button', { type: 'button', class: 'secondary small', 'data-rename': k.id, 'aria-label': 'Rename ' + k.name,
             onclick: () => rename(k) }, 'Rename'),
           h('button', { type: 'button', class: 'danger small', 'data-remove': k.id, 'aria-label': 'Remove ' + k.name,

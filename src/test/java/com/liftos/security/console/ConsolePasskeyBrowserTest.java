@@ -174,18 +174,30 @@ class ConsolePasskeyBrowserTest {
     @Order(5)
     void removesThePasskeyAndItNoLongerSignsIn() {
         go("account");
+        browser.click(By.cssSelector("button[data-rename]"));
+        browser.type(By.id("passkey-new-name"), "Work laptop");
+        browser.click(By.id("passkey-rename-confirm"));
+        browser.waitForText(By.id("toast"), "Passkey renamed");
+        browser.ready("account");
+        browser.waitForText(By.id("passkeys"), "Work laptop");
         check("account-passkeys");
         browser.click(By.cssSelector("button[data-remove]"));
         browser.click(By.id("passkey-remove-confirm"));
         browser.waitForText(By.id("toast"), "removed");
         browser.ready("account");
         browser.waitForText(By.id("passkeys"), "Nothing to show");
+        JsonNode disabled = app.json(app.get("/v1/orgs/" + org + "/audit?type=mfa_disabled&actor=" + userId, admin));
+        assertThat(disabled.get("events")).hasSize(1);
         // the authenticator still holds its copy: the service refuses it, and the console shows the server's message
         signOut();
         browser.click(By.id("signin-passkey"));
         browser.waitForText(By.cssSelector("main .error"), "The passkey response was not accepted");
         assertThat(browser.find(By.cssSelector("main .error")).getText()).contains("request ");
         assertThat(browser.driver.findElements(By.id("nav"))).allMatch(n -> !n.isDisplayed());
+        // the browser's own refusal (here: the user not verified, which a passwordless sign-in requires) is said in words
+        authenticator.setUserVerified(false);
+        browser.click(By.id("signin-passkey"));
+        browser.waitForText(By.cssSelector("main .error"), "cancelled or timed out");
     }
 
     @Test
