@@ -12,6 +12,7 @@ const PAGES = [
   { id: 'incidents', title: 'Incidents', load: () => import('./incidents.js'), needs: ['view:audit_logs'] },
   { id: 'compliance', title: 'Compliance', load: () => import('./compliance.js'), needs: ['view:audit_logs'] },
   { id: 'settings', title: 'Settings', load: () => import('./settings.js'), needs: ['manage:security'] },
+  { id: 'account', title: 'My account', load: () => import('./account.js'), needs: [] },
 ];
 
 const main = document.getElementById('main');

@@ -1,11 +1,9 @@
 // Credentials: per provider, metadata and versions, rotation due, rotate, roll back, revoke, usage chart; reveal only
 // after a recent second-factor sign-in (step-up), shown once in a dialog whose content is removed when it closes.
-import { api, call, can, me, org, query, recentMfa, replaceSession, ApiError } from './api.js';
+import { api, can, org, query, recentMfa } from './api.js';
 import { h, replace, time, field, table, badge, dialog } from './dom.js';
 import { go, slice, pager, act, barChart, errorBox } from './app.js';
-import { METHOD_NAMES } from './signin.js';
-
-const STEP_UP_SECONDS = 300;
+import { STEP_UP_SECONDS, stepUp, withStepUp } from './stepup.js';
 
 export async function render(params) {
   const provider = params.get('provider') || '';
@@ -117,60 +115,6 @@ function rollback(base, version, out, reload) {
       const done = await withStepUp(slot, () => api('POST', base + '/rollback', body));
       if (done !== undefined) { dlg.close(); reload(); }
     } }, rf, h('button', { type: 'submit', id: 'rollback-confirm' }, 'Roll back'), slot));
-}
-
-/** Runs {@code fn}; when the server asks for a recent second factor, asks for one and runs it again. */
-async function withStepUp(slot, fn) {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof ApiError && e.code === 'mfa_required') {
-      if (await stepUp('The service asks for a recent second factor for this.')) return withStepUp(slot, fn);
-      return undefined;
-    }
-    replace(slot, errorBox(e));
-    return undefined;
-  }
-}
-
-/** Signs in again with password and a second factor; resolves true once the session carries a fresh factor. */
-function stepUp(why) {
-  return new Promise(resolve => {
-    const [pf, password] = field('Password', { type: 'password', id: 'stepup-password', autocomplete: 'current-password', required: true });
-    const out = h('div', { class: 'out' });
-    let settled = false;
-    const finish = v => { if (!settled) { settled = true; resolve(v); } };
-    const dlg = dialog('Confirm it is you', h('p', {}, why), h('form', { onsubmit: async ev => {
-      ev.preventDefault();
-      try {
-        const r = await call('POST', '/v1/auth/login', { email: me().email, password: password.value });
-        password.value = '';
-        if (r.status !== 'mfa_required') {
-          replace(out, h('p', { class: 'error', role: 'alert' }, 'Your account has no second factor: set one up to reveal credentials.'));
-          return;
-        }
-        const methods = r.methods.filter(m => ['totp', 'email', 'sms', 'recovery'].includes(m));
-        const [mf, method] = field('Second factor', { tag: 'select', id: 'stepup-method', options: methods.map(m => [m, METHOD_NAMES[m]]) });
-        const [cf, code] = field('Code', { id: 'stepup-code', autocomplete: 'one-time-code', required: true });
-        const send = h('button', { type: 'button', class: 'secondary', onclick: () => act(out, () =>
-          call('POST', '/v1/auth/mfa/send', { mfa_token: r.mfa_token, method: method.value }), 'Code sent') }, 'Send me a code');
-        const syncSend = () => { send.hidden = !(method.value === 'email' || method.value === 'sms'); };
-        method.addEventListener('change', syncSend);
-        syncSend();
-        replace(ev.target, mf, send, cf, h('button', { type: 'button', id: 'stepup-verify', onclick: async () => {
-          try {
-            const t = await call('POST', '/v1/auth/mfa/verify', { mfa_token: r.mfa_token, method: method.value, code: code.value.trim() });
-            await replaceSession(t);
-            finish(true);
-            dlg.close();
-          } catch (err) { replace(out, errorBox(err)); }
-        } }, 'Verify'));
-        code.focus();
-      } catch (err) { replace(out, errorBox(err)); }
-    } }, pf, h('button', { type: 'submit', id: 'stepup-continue' }, 'Continue'), out));
-    dlg.dialog.addEventListener('close', () => finish(false));
-    password.focus();
-  });
 }
 
 async function reveal(base, out) {

@@ -1,7 +1,9 @@
-// Sign-in: password, then a second factor (TOTP, email or SMS code, recovery code), or the forced password change.
+// Sign-in: password, then a second factor (TOTP, email or SMS code, recovery code, passkey), or the forced password
+// change; or a passkey alone (passwordless, discoverable credentials).
 import { adopt, call, api } from './api.js';
 import { h, replace, field } from './dom.js';
 import { errorBox, toast } from './app.js';
+import * as webauthn from './webauthn.js';
 
 export const METHOD_NAMES = { totp: 'Authenticator app (TOTP)', email: 'Code by email', sms: 'Code by SMS', recovery: 'Recovery code' };
 
@@ -25,7 +27,19 @@ function passwordStep(box, message, done) {
       replace(out, errorBox(e));
     }
   } }, emailField, passwordField, h('button', { type: 'submit', id: 'signin' }, 'Sign in'), out);
-  replace(box, h('h1', {}, 'Sign in'), message ? h('p', { class: 'notice', role: 'status' }, message) : null, form,
+  const passkeyOut = h('div', { class: 'out' });
+  const passkey = webauthn.supported() ? h('div', { class: 'alt' },
+    h('p', { class: 'muted' }, 'or'),
+    h('button', { type: 'button', class: 'secondary wide', id: 'signin-passkey', onclick: async () => {
+      replace(passkeyOut);
+      try {
+        const options = await call('POST', '/v1/auth/passkey/options');
+        const credential = await webauthn.get(options.public_key);
+        const r = await call('POST', '/v1/auth/passkey/verify', { credential });
+        await afterLogin(box, r, null, done);
+      } catch (e) { replace(passkeyOut, errorBox(webauthn.describe(e))); }
+    } }, 'Sign in with a passkey'), passkeyOut) : null;
+  replace(box, h('h1', {}, 'Sign in'), message ? h('p', { class: 'notice', role: 'status' }, message) : null, form, passkey,
     h('details', {}, h('summary', {}, 'Forgot your password?'), forgotForm()));
   email.focus();
 }
@@ -51,11 +65,30 @@ export async function afterLogin(box, r, creds, done) {
   done();
 }
 
+/** The login's second step by passkey: options for this login's user, the assertion to /v1/auth/mfa/verify. */
+export async function passkeyFactor(mfaToken) {
+  const options = await call('POST', '/v1/auth/mfa/passkey/options', { mfa_token: mfaToken });
+  const credential = await webauthn.get(options.public_key);
+  return call('POST', '/v1/auth/mfa/verify', { mfa_token: mfaToken, method: 'passkey', credential });
+}
+
+/** A "Use a passkey" button when the login offers one; {@code then} gets the tokens. */
+export function passkeyButton(challenge, id, out, then) {
+  if (!(challenge.methods || []).includes('passkey') || !webauthn.supported()) return null;
+  return h('button', { type: 'button', class: 'secondary', id, onclick: async () => {
+    replace(out);
+    try {
+      await then(await passkeyFactor(challenge.mfa_token));
+    } catch (e) { replace(out, errorBox(webauthn.describe(e))); }
+  } }, 'Use a passkey');
+}
+
 function mfaStep(box, challenge, creds, done) {
+  const out = h('div', { class: 'out' });
+  const usePasskey = passkeyButton(challenge, 'mfa-passkey', out, r => afterLogin(box, r, creds, done));
   const methods = challenge.methods.filter(m => METHOD_NAMES[m]);
   const [methodField, method] = field('Second factor', { tag: 'select', id: 'mfa-method', options: methods.map(m => [m, METHOD_NAMES[m]]) });
   const [codeField, code] = field('Code', { id: 'mfa-code', inputmode: 'text', autocomplete: 'one-time-code', required: true });
-  const out = h('div', { class: 'out' });
   const send = h('button', { type: 'button', class: 'secondary', id: 'mfa-send', onclick: async () => {
     replace(out);
     try {
@@ -67,6 +100,7 @@ function mfaStep(box, challenge, creds, done) {
   method.addEventListener('change', syncSend);
   syncSend();
   replace(box, h('h1', {}, 'Second factor'),
+    usePasskey ? h('div', { class: 'alt' }, usePasskey, h('p', { class: 'muted' }, 'or')) : null,
     h('p', {}, 'Enter a code from one of your second factors.'),
     h('form', { onsubmit: async ev => {
       ev.preventDefault();
@@ -75,8 +109,8 @@ function mfaStep(box, challenge, creds, done) {
         const r = await call('POST', '/v1/auth/mfa/verify', { mfa_token: challenge.mfa_token, method: method.value, code: code.value.trim() });
         await afterLogin(box, r, creds, done);
       } catch (e) { replace(out, errorBox(e)); }
-    } }, methodField, send, codeField, h('button', { type: 'submit', id: 'mfa-verify' }, 'Verify'), out));
-  code.focus();
+    } }, methodField, send, codeField, h('button', { type: 'submit', id: 'mfa-verify' }, 'Verify')), out);
+  (usePasskey || code).focus();
 }
 
 function passwordChangeStep(box, challenge, creds, done) {
