@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.liftos.security.auth.token.ChallengeTokens;
 import com.liftos.security.testing.TestApp;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -237,6 +238,19 @@ class JwtAlgorithmTest {
             }
             // the control: the same path accepts the genuine token
             assertThat(app.get("/v1/me", token).statusCode()).isEqualTo(200);
+            // MFA challenge tokens are signed with the same key, in its algorithm, and held to the same rule.
+            ChallengeTokens challenges = app.app().auth().challenges();
+            UUID user = UUID.randomUUID();
+            String challenge = challenges.issue(ChallengeTokens.Purpose.MFA, user);
+            assertThat(header(challenge).get("alg").asText()).isEqualTo("ES256");
+            assertThat(challenges.verify(ChallengeTokens.Purpose.MFA, challenge)).contains(user);
+            String challengePayload = challenge.split("\\.")[1];
+            JWSHeader rsHeader = new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(kid).type(new JOSEObjectType("challenge+jwt")).build();
+            String rsInput = rsHeader.toBase64URL() + "." + challengePayload;
+            String rsForged = rsInput + "." + new RSASSASigner(new RSAKeyGenerator(2048).generate()).sign(rsHeader, rsInput.getBytes(StandardCharsets.US_ASCII));
+            assertThat(challenges.verify(ChallengeTokens.Purpose.MFA, rsForged)).isEmpty();
+            String noneForged = b64("{\"alg\":\"none\",\"kid\":\"" + kid + "\",\"typ\":\"challenge+jwt\"}") + "." + challengePayload + ".";
+            assertThat(challenges.verify(ChallengeTokens.Purpose.MFA, noneForged)).isEmpty();
         }
     }
 
