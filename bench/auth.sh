@@ -4,12 +4,13 @@
 # parameters and at ours (8 and 64 clients), peak heap under 500 concurrent logins, and the JMH verification figure.
 # Needs: PostgreSQL at $BENCH_PG (default postgresql://postgres@127.0.0.1:5432), wrk, curl, psql, jstat.
 # budgets: refresh (10,000 sessions) and client_credentials (100 clients) with rate limiting ON, from one address.
-# Usage: bench/auth.sh [all|http|refresh|budgets|logins|logins-keycloak|logins-ours|heap|jmh]   (default all)
+# grants: client_credentials only, with RS256 then ES256 then EdDSA signing keys (LIFTOS_JWT_ALGORITHM), once each.
+# Usage: bench/auth.sh [all|http|grants|refresh|budgets|logins|logins-keycloak|logins-ours|heap|jmh]   (default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
 PG=${BENCH_PG:-postgresql://postgres@127.0.0.1:5432}
-DBNAME=liftos_auth_bench
+DBNAME=${BENCH_DBNAME:-liftos_auth_bench}
 PORT=${BENCH_PORT:-18080}
 BASE=http://127.0.0.1:$PORT
 ADMIN=bench-admin@example.test
@@ -88,6 +89,24 @@ http_figures() {
   median_wrk jwks -t2 -c16 -d"$DURATION" "$BASE/.well-known/jwks.json"
   refresh_runs
   stop
+}
+
+grant_figures() {  # client_credentials grants per signing algorithm, each on a fresh database
+  for alg in ${BENCH_ALGS:-RS256 ES256 EdDSA}; do
+    fresh_db
+    start LIFTOS_JWT_ALGORITHM=$alg
+    local admin org sa cid secret basic
+    admin=$(login $ADMIN "$ADMIN_PW" | field access_token)
+    org=$(curl -sf -H "Authorization: Bearer $admin" "$BASE/v1/me" | field org_id)
+    sa=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+         -d '{"name":"bench","permissions":["reveal:credentials"],"roles":["viewer"]}' "$BASE/v1/orgs/$org/service-accounts")
+    cid=$(echo "$sa" | field client_id); secret=$(echo "$sa" | field client_secret)
+    basic=$(printf '%s:%s' "$cid" "$secret" | base64 -w0)
+    echo "== client_credentials grants, $alg keys (wrk -t2 -c16 -d$DURATION)"
+    host_speed
+    median_wrk "client_credentials-$alg" -t2 -c16 -d"$DURATION" -s bench/auth/form.lua "$BASE/oauth2/token" -- "grant_type=client_credentials" "$basic"
+    stop
+  done
 }
 
 refresh_runs() {  # on the running service: one long warm-up, then RUNS measured runs, each on 128 fresh sessions
@@ -196,6 +215,7 @@ fi
 host_speed
 case $what in
   http) http_figures ;;
+  grants) grant_figures ;;
   refresh) refresh_figures ;;
   budgets) budget_figures ;;
   logins) login_figures keycloak-7MiB-t5 LIFTOS_ARGON2_MEMORY_KIB=7168 LIFTOS_ARGON2_ITERATIONS=5; login_figures ours-64MiB-t3 ;;

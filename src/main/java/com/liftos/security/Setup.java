@@ -1,5 +1,6 @@
 package com.liftos.security;
 
+import com.liftos.security.auth.token.JwtAlgorithm;
 import com.liftos.security.auth.token.JwtKeys;
 import com.liftos.security.config.Config;
 import com.liftos.security.config.ConfigLoader;
@@ -56,7 +57,7 @@ public final class Setup {
         InstanceKeys keys = InstanceKeys.open(db, master, App.legacyKeyFiles(config.keys()), () -> orgs.count() == 0, random, report::add);
         byte[] serviceKey = keys.service().bytes(InsecureKeyAccess.get());
         try {
-            JwtKeys jwt = new JwtKeys(db, Optional.of(config.keys().legacyJwtPrivateKey()), serviceKey,
+            JwtKeys jwt = new JwtKeys(db, Optional.of(config.keys().legacyJwtPrivateKey()), serviceKey, JwtAlgorithm.named(config.auth().jwtAlgorithm()).orElseThrow(),
                     Duration.ofMinutes(config.auth().accessTokenMinutes()), Clock.systemUTC(), random);
             jwt.fileKeyReport().ifPresent(report::add);
             report.add("Keys in the database, wrapped under the master key (term " + master.id() + "): service key,"

@@ -20,6 +20,7 @@ import com.liftos.security.auth.session.SessionPages;
 import com.liftos.security.auth.session.Sessions;
 import com.liftos.security.auth.token.AccessTokens;
 import com.liftos.security.auth.token.ChallengeTokens;
+import com.liftos.security.auth.token.JwtAlgorithm;
 import com.liftos.security.auth.token.JwtKeys;
 import com.liftos.security.auth.token.KeyDerivation;
 import com.liftos.security.auth.token.RevocationFeed;
@@ -103,7 +104,7 @@ public final class Auth implements AutoCloseable {
                              RoleDirectory roles, RiskInputs.Source risk, Clock clock, SecureRandom random) {
         Config.Auth settings = config.auth();
         Duration accessLifetime = Duration.ofMinutes(settings.accessTokenMinutes());
-        JwtKeys keys = new JwtKeys(db, Optional.of(config.keys().legacyJwtPrivateKey()), serviceKey, accessLifetime, clock, random);
+        JwtKeys keys = new JwtKeys(db, Optional.of(config.keys().legacyJwtPrivateKey()), serviceKey, JwtAlgorithm.named(config.auth().jwtAlgorithm()).orElseThrow(), accessLifetime, clock, random);
         AccessTokens accessTokens = new AccessTokens(keys, config.http().issuer(), accessLifetime, clock);
         TokenState state = new TokenState(db, clock, accessLifetime);
         state.awaitListening(Duration.ofSeconds(5));

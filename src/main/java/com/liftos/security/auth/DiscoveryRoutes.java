@@ -15,7 +15,7 @@ import java.util.Map;
  * {@code /.well-known/openid-configuration} (where OpenID Connect clients and Spring's {@code issuer-uri} look) and
  * {@code /.well-known/oauth-authorization-server}. The document states only what is served: the issuer of the
  * tokens (configured, never from the request's {@code Host}), absolute endpoint URLs under the configured public
- * URL, the grants and client authentication methods the endpoints accept, and RS256. No ID token is issued and
+ * URL, the grants and client authentication methods the endpoints accept, and the algorithms of the published keys. No ID token is issued and
  * there is no authorization endpoint, so no {@code id_token_*} metadata and no response type.
  */
 final class DiscoveryRoutes {
@@ -62,7 +62,8 @@ final class DiscoveryRoutes {
         // A bearer token is accepted too (docs/features/auth.md); it is not a registered client authentication method.
         out.put("introspection_endpoint_auth_methods_supported", List.of("client_secret_basic", "client_secret_post"));
         out.put("revocation_endpoint_auth_methods_supported", List.of("client_secret_basic", "client_secret_post", "none"));
-        out.put("access_token_signing_alg_values_supported", List.of("RS256"));
+        // Exactly the algorithms of the published keys: during a switch of algorithm, the old and the new one.
+        out.put("access_token_signing_alg_values_supported", keys.publishedAlgorithms());
         out.put("revocation_stream_endpoint", base + "/v1/revocations/stream");
         ctx.header("Cache-Control", "public, max-age=300");
         ctx.json(out);

@@ -1,6 +1,7 @@
 package com.liftos.security.cli;
 
 import com.liftos.security.App;
+import com.liftos.security.auth.token.JwtAlgorithm;
 import com.liftos.security.auth.token.JwtKeys;
 import com.liftos.security.config.Config;
 import com.liftos.security.crypto.CryptoProviders;
@@ -54,7 +55,7 @@ final class KeysCommand implements Callable<Integer> {
                     () -> generateMissing || orgs.count() == 0, random, parent.out::println);
             byte[] serviceKey = keys.service().bytes(InsecureKeyAccess.get());
             try {
-                JwtKeys jwt = new JwtKeys(db, Optional.of(config.keys().legacyJwtPrivateKey()), serviceKey,
+                JwtKeys jwt = new JwtKeys(db, Optional.of(config.keys().legacyJwtPrivateKey()), serviceKey, JwtAlgorithm.named(config.auth().jwtAlgorithm()).orElseThrow(),
                         Duration.ofMinutes(config.auth().accessTokenMinutes()), Clock.systemUTC(), random);
                 jwt.fileKeyReport().ifPresent(parent.out::println);
                 return work.apply(jwt);

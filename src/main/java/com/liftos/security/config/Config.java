@@ -111,7 +111,7 @@ public record Config(
     public record Auth(int argon2MemoryKiB, int argon2Iterations, int argon2Parallelism, int hashConcurrency,
                        int accessTokenMinutes, int refreshTokenDays, boolean sessionLimitRefuses, boolean refreshCookie,
                        int refreshReuseIntervalSeconds, Optional<String> testHangAfterRefreshCommit,
-                       int invitationHours, int passwordResetMinutes, int emailChangeHours) {}
+                       int invitationHours, int passwordResetMinutes, int emailChangeHours, String jwtAlgorithm) {}
 
     /**
      * How long rows nobody needs any more are kept, and how often the purge runs (every instance may; one does).

@@ -68,6 +68,7 @@ public final class ConfigLoader {
             new Variable("LIFTOS_ARGON2_PARALLELISM", "1", "Argon2id lanes"),
             new Variable("LIFTOS_PASSWORD_HASH_CONCURRENCY", "0", "Password hashes computed at once; excess logins wait, then get 503 (0 = from heap size)"),
             new Variable("LIFTOS_ACCESS_TOKEN_MINUTES", "60", "Access token lifetime"),
+            new Variable("LIFTOS_JWT_ALGORITHM", "RS256", "Access tokens' signature: RS256, ES256 (P-256) or EdDSA (Ed25519); a change rotates to a new key at start, earlier keys stay in the JWKS until their tokens expired (give every instance the same value)"),
             new Variable("LIFTOS_REFRESH_TOKEN_DAYS", "30", "Refresh token and session absolute lifetime"),
             new Variable("LIFTOS_SESSION_LIMIT_MODE", "end_oldest", "Over max_concurrent_sessions: end_oldest or refuse"),
             new Variable("LIFTOS_REFRESH_COOKIE", "false", "Also send the refresh token in an HttpOnly, Secure, SameSite=Strict cookie"),
@@ -177,6 +178,11 @@ public final class ConfigLoader {
         if (!limitMode.equals("end_oldest") && !limitMode.equals("refuse")) {
             r.problem("LIFTOS_SESSION_LIMIT_MODE", "must be end_oldest or refuse");
         }
+        // The JWS names, exactly as spelled in a token header and the JWKS.
+        String jwtAlgorithm = r.string("LIFTOS_JWT_ALGORITHM", "RS256");
+        if (!List.of("RS256", "ES256", "EdDSA").contains(jwtAlgorithm)) {
+            r.problem("LIFTOS_JWT_ALGORITHM", "must be RS256, ES256 or EdDSA");
+        }
         Config.Auth auth = new Config.Auth(
                 r.integer("LIFTOS_ARGON2_MEMORY_KIB", 65_536, 1024, 4 * 1024 * 1024),
                 r.integer("LIFTOS_ARGON2_ITERATIONS", 3, 1, 100),
@@ -191,7 +197,8 @@ public final class ConfigLoader {
                 r.optional("LIFTOS_TEST_HANG_AFTER_REFRESH_COMMIT"),
                 r.integer("LIFTOS_INVITATION_HOURS", 72, 1, 24 * 30),
                 r.integer("LIFTOS_PASSWORD_RESET_MINUTES", 60, 5, 24 * 60),
-                r.integer("LIFTOS_EMAIL_CHANGE_HOURS", 24, 1, 24 * 7));
+                r.integer("LIFTOS_EMAIL_CHANGE_HOURS", 24, 1, 24 * 7),
+                jwtAlgorithm);
         Config.Retention retention = new Config.Retention(
                 r.integer("LIFTOS_PURGE_INTERVAL_SECONDS", 600, 10, 86_400),
                 r.integer("LIFTOS_SESSION_RETENTION_DAYS", 90, 1, 36_500),

@@ -132,7 +132,7 @@ public final class OpenApi {
         ObjectNode components = doc.putObject("components");
         ObjectNode security = components.putObject("securitySchemes");
         security.putObject("bearerAuth").put("type", "http").put("scheme", "bearer").put("bearerFormat", "JWT")
-                .put("description", "An RS256 access token from /v1/auth/login, /v1/auth/mfa/verify or /oauth2/token. "
+                .put("description", "An access token (RS256, ES256 or EdDSA, per deployment) from /v1/auth/login, /v1/auth/mfa/verify or /oauth2/token. "
                         + "An operation's required roles are the permissions the token must hold.");
         security.putObject("clientBasic").put("type", "http").put("scheme", "basic")
                 .put("description", "A service account's client_id and client_secret (or as form fields: client_secret_post)");

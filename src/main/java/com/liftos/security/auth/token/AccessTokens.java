@@ -36,10 +36,12 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Issues and checks RS256 access tokens (RFC 9068 shape, header {@code typ: at+jwt}).
+ * Issues and checks access tokens (RFC 9068 shape, header {@code typ: at+jwt}) signed with the keyring's signing key:
+ * RS256, ES256 or EdDSA ({@link JwtAlgorithm}, per deployment).
  *
- * <p>Verification accepts only {@code alg: RS256} with a {@code kid} of the keyring — never {@code none}, never an
- * HMAC algorithm (so the public key cannot be used as an HMAC secret), never a key carried in the header — and
+ * <p>Verification accepts only a {@code kid} of the keyring with exactly that key's algorithm as {@code alg} (an
+ * RS256 header on an EC key is refused) — never {@code none}, never an HMAC algorithm (so the public key cannot be
+ * used as an HMAC secret), never a key carried in the header — and
  * then requires every claim: {@code iss} equal to the configured issuer, {@code aud} containing {@code liftos-api},
  * {@code exp} in the future, {@code nbf} and {@code iat} not in the future (30 s skew), {@code sub}, {@code org_id},
  * {@code jti}, {@code roles}, {@code permissions}, {@code auth_time}, {@code amr}, and for users {@code sid} and
@@ -71,8 +73,8 @@ public final class AccessTokens {
     private final Duration lifetime;
     private final Clock clock;
     private final Map<List<String>, PermissionSet> parsedPermissions = new ConcurrentHashMap<>();
-    /** Header segments whose signature verified once, with the key id they name (a handful: one per key). */
-    private final Map<String, String> verifiedHeaders = new ConcurrentHashMap<>();
+    /** Header segments whose signature verified once, with the key id and algorithm they name (a handful: one per key). */
+    private final Map<String, VerifiedHeader> verifiedHeaders = new ConcurrentHashMap<>();
     /**
      * Tokens that verified, by SHA-256 of the whole token, with their claims: a client presents one access token
      * for up to an hour, and its signature and claims cannot change, so a repeat skips the RSA check and the
@@ -117,14 +119,14 @@ public final class AccessTokens {
         email.ifPresent(e -> claims.claim("email", e));
         sessionId.ifPresent(s -> claims.claim("sid", s.toString()));
         clientId.or(() -> sessionId.map(s -> FIRST_PARTY_CLIENT)).ifPresent(c -> claims.claim("client_id", c));
-        SigningKey key = keys.ring().signing();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.kid()).type(TYPE).build(), claims.build());
-        try {
-            jwt.sign(key.signer().orElseThrow());
-        } catch (JOSEException e) {
-            throw new IllegalStateException("access token signing failed", e);
-        }
-        return new Issued(jwt.serialize(), jti, now, exp);
+        return new Issued(sign(keys.ring().signing(), TYPE, claims.build()), jti, now, exp);
+    }
+
+    /** The compact JWS of {@code claims} signed with {@code key}, in the key's own algorithm. */
+    static String sign(SigningKey key, JOSEObjectType type, JWTClaimsSet claims) {
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(key.algorithm().jws).keyID(key.kid()).type(type).build(), claims);
+        byte[] signingInput = jwt.getSigningInput();
+        return new String(signingInput, StandardCharsets.US_ASCII) + "." + Base64URL.encode(key.sign(signingInput));
     }
 
     /** A freshly signed token. */
@@ -172,11 +174,11 @@ public final class AccessTokens {
             }
             byte[] signingInput = token.substring(0, dot2).getBytes(StandardCharsets.US_ASCII);
             byte[] signature = canonicalBase64Url(token.substring(dot2 + 1));
-            if (!key.get().verifiesRs256(signingInput, signature)) {
+            if (!key.get().verifies(signingInput, signature)) {
                 return Optional.empty();
             }
             if (verifiedHeaders.size() < MAX_CACHED_HEADERS) {
-                verifiedHeaders.putIfAbsent(headerSegment, key.get().kid());
+                verifiedHeaders.putIfAbsent(headerSegment, new VerifiedHeader(key.get().kid(), key.get().algorithm()));
             }
             RawClaims raw = CLAIMS_READER.readValue(canonicalBase64Url(token.substring(dot1 + 1, dot2)));
             Optional<AccessClaims> claims = claims(raw, clock.instant());
@@ -220,21 +222,28 @@ public final class AccessTokens {
         }
     }
 
-    /** The keyring key a header segment names, if the header is one this service accepts. */
+    private record VerifiedHeader(String kid, JwtAlgorithm algorithm) {}
+
+    /**
+     * The keyring key a header segment names, if the header is one this service accepts: its {@code alg} one of ours
+     * and exactly the algorithm of the key its {@code kid} names.
+     */
     private Optional<SigningKey> keyFor(String headerSegment) throws ParseException {
-        String kid = verifiedHeaders.get(headerSegment);
-        if (kid == null) {
+        VerifiedHeader named = verifiedHeaders.get(headerSegment);
+        if (named == null) {
             JWSHeader header = JWSHeader.parse(new Base64URL(headerSegment));
-            if (!JWSAlgorithm.RS256.equals(header.getAlgorithm()) || header.getKeyID() == null
+            Optional<JwtAlgorithm> alg = JwtAlgorithm.ofHeader(header.getAlgorithm());
+            if (alg.isEmpty() || header.getKeyID() == null
                     || !TYPE.equals(header.getType()) || header.getCriticalParams() != null
                     || header.getJWK() != null || header.getJWKURL() != null || header.getX509CertChain() != null
                     || header.getX509CertURL() != null) {
                 return Optional.empty();
             }
-            kid = header.getKeyID();
+            named = new VerifiedHeader(header.getKeyID(), alg.get());
         }
+        JwtAlgorithm alg = named.algorithm();
         // Looked up on every call, so a key retired from the ring stops verifying even for a remembered header.
-        return keys.verificationKey(kid);
+        return keys.verificationKey(named.kid()).filter(k -> k.algorithm() == alg);
     }
 
     /** The wire permissions of a set of role ids (unknown ids grant nothing). */

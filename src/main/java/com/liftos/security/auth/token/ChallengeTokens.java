@@ -1,8 +1,6 @@
 package com.liftos.security.auth.token;
 
-import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -16,7 +14,7 @@ import java.util.UUID;
 
 /**
  * Short-lived tokens naming a user between two login steps (password → MFA, password → forced change). Signed
- * like access tokens but with their own {@code typ} and audience, so neither can be used in place of the other.
+ * like access tokens (the keyring's signing key, in its algorithm) but with their own {@code typ} and audience, so neither can be used in place of the other.
  */
 public final class ChallengeTokens {
     /** Which step the token opens. */
@@ -47,17 +45,10 @@ public final class ChallengeTokens {
 
     public String issue(Purpose purpose, UUID userId) {
         Instant now = clock.instant();
-        SigningKey key = keys.ring().signing();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.kid()).type(TYPE).build(),
+        return AccessTokens.sign(keys.ring().signing(), TYPE,
                 new JWTClaimsSet.Builder().issuer(issuer).audience(purpose.audience).subject(userId.toString())
                         .jwtID(UUID.randomUUID().toString()).issueTime(Date.from(now)).notBeforeTime(Date.from(now))
                         .expirationTime(Date.from(now.plus(purpose.lifetime))).build());
-        try {
-            jwt.sign(key.signer().orElseThrow());
-        } catch (JOSEException e) {
-            throw new IllegalStateException("challenge token signing failed", e);
-        }
-        return jwt.serialize();
     }
 
     /** The user the token names, when it verifies for {@code purpose}. */
@@ -68,11 +59,13 @@ public final class ChallengeTokens {
         try {
             SignedJWT jwt = SignedJWT.parse(token);
             JWSHeader h = jwt.getHeader();
-            if (!JWSAlgorithm.RS256.equals(h.getAlgorithm()) || !TYPE.equals(h.getType()) || h.getKeyID() == null) {
+            Optional<JwtAlgorithm> alg = JwtAlgorithm.ofHeader(h.getAlgorithm());
+            if (alg.isEmpty() || !TYPE.equals(h.getType()) || h.getKeyID() == null) {
                 return Optional.empty();
             }
-            Optional<SigningKey> key = keys.verificationKey(h.getKeyID());
-            if (key.isEmpty() || !jwt.verify(key.get().verifier())) {
+            // The key the kid names, and only in its own algorithm.
+            Optional<SigningKey> key = keys.verificationKey(h.getKeyID()).filter(k -> k.algorithm() == alg.get());
+            if (key.isEmpty() || !key.get().verifies(jwt.getSigningInput(), jwt.getSignature().decode())) {
                 return Optional.empty();
             }
             JWTClaimsSet c = jwt.getJWTClaimsSet();
@@ -84,7 +77,7 @@ public final class ChallengeTokens {
                 return Optional.empty();
             }
             return Optional.of(UUID.fromString(c.getSubject()));
-        } catch (ParseException | JOSEException | IllegalArgumentException e) {
+        } catch (ParseException | IllegalArgumentException e) {
             return Optional.empty();
         }
     }

@@ -12,8 +12,9 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
@@ -30,6 +31,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +58,11 @@ public final class JwtKeys {
     private static final byte[] SEAL_LABEL = "liftos/jwt-keyring/private-key/v1\n".getBytes(StandardCharsets.US_ASCII);
     private static final Duration RELOAD_EVERY = Duration.ofSeconds(5);
     private static final Duration UNKNOWN_KID_RELOAD = Duration.ofSeconds(1);
+    /**
+     * How long a key of a newly configured algorithm is published before it signs: longer than the reload interval, so
+     * every running instance knows it before the first token it signed reaches one.
+     */
+    static final Duration SWITCH_PUBLISHED_AHEAD = RELOAD_EVERY.plusSeconds(1);
 
     private static final Logger LOG = LoggerFactory.getLogger(JwtKeys.class);
 
@@ -68,6 +75,7 @@ public final class JwtKeys {
     private final Clock clock;
     private final SecureRandom random;
     private final Optional<String> fileKeyReport;
+    private final JwtAlgorithm algorithm;
     private volatile KeyRing ring;
     private volatile Instant loadedAt = Instant.EPOCH;
     /** The keys of the last load by key id, reused while unchanged (parsing, unsealing and provider translation are not free). */
@@ -75,7 +83,18 @@ public final class JwtKeys {
 
     /** {@code legacyKeyFile}: where an earlier release kept its signing key; imported when the file exists. */
     public JwtKeys(Db db, Optional<Path> legacyKeyFile, byte[] serviceKeyFile, Duration accessTokenLifetime, Clock clock, SecureRandom random) {
+        this(db, legacyKeyFile, serviceKeyFile, JwtAlgorithm.RS256, accessTokenLifetime, clock, random);
+    }
+
+    /**
+     * {@code algorithm}: what this deployment signs with ({@code LIFTOS_JWT_ALGORITHM}). When the current signing key
+     * is of another algorithm, start-up rotates to a new key of this one (as {@link #rotate()}): the earlier keys stay
+     * published until every token they signed has expired.
+     */
+    public JwtKeys(Db db, Optional<Path> legacyKeyFile, byte[] serviceKeyFile, JwtAlgorithm algorithm, Duration accessTokenLifetime,
+                   Clock clock, SecureRandom random) {
         this.db = db;
+        this.algorithm = algorithm;
         byte[] derived = KeyDerivation.derive(serviceKeyFile, "liftos/jwt-keyring/v1");
         this.sealingKey = AesKey.of(derived);
         this.legacy = new LegacyJwtKeySeal(derived);
@@ -93,8 +112,12 @@ public final class JwtKeys {
 
     /** The current ring, reloaded from the database when older than a few seconds. */
     KeyRing ring() {
-        if (Duration.between(loadedAt, clock.instant()).compareTo(RELOAD_EVERY) > 0) {
+        Instant now = clock.instant();
+        KeyRing current = ring;
+        if (Duration.between(loadedAt, now).compareTo(RELOAD_EVERY) > 0) {
             reloadIfOlderThan(RELOAD_EVERY);
+        } else if (current.nextActivation().filter(at -> !now.isBefore(at)).isPresent()) {
+            reloadIfOlderThan(Duration.ZERO); // a published key starts signing now
         }
         return ring;
     }
@@ -109,15 +132,15 @@ public final class JwtKeys {
         return key;
     }
 
-    /** Adds a new signing key and schedules the retirement of the older ones; returns the new key id. */
+    /** Adds a new signing key (of the configured algorithm) and schedules the retirement of the older ones; returns the new key id. */
     public String rotate() {
-        KeyPair pair = KeyFiles.generateRsa(random);
-        RSAPublicKey pub = (RSAPublicKey) pair.getPublic();
+        KeyPair pair = algorithm.generate(random);
+        PublicKey pub = pair.getPublic();
         String kid = SigningKey.kidOf(pub);
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         byte[] sealed = seal(pair.getPrivate().getEncoded(), kid);
         db.tx(c -> {
-            insertSigningKey(c, kid, pub, sealed, now);
+            insertSigningKey(c, kid, pub, sealed, now, now);
             return null;
         });
         reload();
@@ -127,6 +150,16 @@ public final class JwtKeys {
     /** The published keys as a JWKS document (RFC 7517): public halves only. */
     public String publishedJwks() {
         return ring().jwks();
+    }
+
+    /** The JWS algorithms of the published keys, the signing key's first (discovery's list). */
+    public List<String> publishedAlgorithms() {
+        return ring().algorithms();
+    }
+
+    /** The algorithm this deployment signs new tokens with. */
+    public JwtAlgorithm algorithm() {
+        return algorithm;
     }
 
     /** Key ids currently published, newest first. */
@@ -169,27 +202,50 @@ public final class JwtKeys {
         return fileKeyReport;
     }
 
-    /** Creates a signing key when no stored key can sign: the first start of a database, or one whose key file was lost. */
+    /**
+     * Creates a signing key of the configured algorithm when no stored key of it can sign: the first start of a
+     * database, one whose key file was lost, or a deployment switched to another algorithm (then the earlier keys are
+     * retired as by {@link #rotate()}: published until their tokens expired).
+     */
     private void ensureSigningKey() {
-        if (db.run(JwtKeys::anySigner)) {
+        if (db.run(c -> signerAlgorithms(c).contains(algorithm))) {
             return;
         }
-        KeyPair pair = KeyFiles.generateRsa(random);
-        RSAPublicKey pub = (RSAPublicKey) pair.getPublic();
+        KeyPair pair = algorithm.generate(random);
+        PublicKey pub = pair.getPublic();
         String kid = SigningKey.kidOf(pub);
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         byte[] sealed = seal(pair.getPrivate().getEncoded(), kid);
-        boolean created = db.tx(c -> {
+        List<JwtAlgorithm> before = db.tx(c -> {
             lock(c);
-            if (anySigner(c)) {
-                return false; // another instance created it meanwhile
+            List<JwtAlgorithm> current = signerAlgorithms(c);
+            if (current.contains(algorithm)) {
+                return null; // another instance created it meanwhile
             }
-            insertSigningKey(c, kid, pub, sealed, now);
-            return true;
+            // A first key signs at once; a key replacing another algorithm's is published first, and the current
+            // key signs until then.
+            insertSigningKey(c, kid, pub, sealed, now, current.isEmpty() ? now : now.plus(SWITCH_PUBLISHED_AHEAD));
+            return current;
         });
-        if (created) {
-            LOG.info("JWT signing key {} created in the database (sealed under the service key)", kid);
+        if (before != null && before.isEmpty()) {
+            LOG.info("JWT signing key {} ({}) created in the database (sealed under the service key)", kid, algorithm.jwsName());
+        } else if (before != null) {
+            LOG.info("JWT signing algorithm changed to {}: key {} created; the {} key(s) stay published until their tokens expired",
+                    algorithm.jwsName(), kid, before.stream().map(JwtAlgorithm::jwsName).distinct().toList());
         }
+    }
+
+    /** The algorithms of the keys that can sign now (private half stored, not retired). */
+    private static List<JwtAlgorithm> signerAlgorithms(java.sql.Connection c) throws java.sql.SQLException {
+        List<JwtAlgorithm> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT public_pem FROM jwt_signing_keys WHERE private_sealed IS NOT NULL AND retired_at IS NULL");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(JwtAlgorithm.of(publicKey(rs.getString(1))));
+            }
+        }
+        return out;
     }
 
     /** Serializes the few writers that decide which key signs (import, first key); readers are not blocked. */
@@ -208,11 +264,15 @@ public final class JwtKeys {
         }
     }
 
-    /** Retires every current key (published until its tokens expired) and makes {@code kid} the signing key. */
-    private void insertSigningKey(java.sql.Connection c, String kid, RSAPublicKey pub, byte[] sealed, Instant now) throws java.sql.SQLException {
+    /**
+     * Retires every current key (published until the tokens it signs up to {@code activation} expired) and makes
+     * {@code kid} the signing key from {@code activation} on.
+     */
+    private void insertSigningKey(java.sql.Connection c, String kid, PublicKey pub, byte[] sealed, Instant now, Instant activation)
+            throws java.sql.SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "UPDATE jwt_signing_keys SET retired_at = ? WHERE retired_at IS NULL")) {
-            ps.setTimestamp(1, Timestamp.from(now.plus(accessTokenLifetime).plus(Duration.ofMinutes(5))));
+            ps.setTimestamp(1, Timestamp.from(activation.plus(accessTokenLifetime).plus(Duration.ofMinutes(5))));
             ps.executeUpdate();
         }
         try (PreparedStatement ps = c.prepareStatement("""
@@ -222,7 +282,7 @@ public final class JwtKeys {
             ps.setString(2, Base64.getEncoder().encodeToString(pub.getEncoded()));
             ps.setBytes(3, sealed);
             ps.setTimestamp(4, Timestamp.from(now));
-            ps.setTimestamp(5, Timestamp.from(now));
+            ps.setTimestamp(5, Timestamp.from(activation));
             ps.executeUpdate();
         }
     }
@@ -254,17 +314,18 @@ public final class JwtKeys {
                         out.add(known);
                         continue;
                     }
-                    RSAPublicKey pub = publicKey(rs.getString(2));
+                    PublicKey pub = publicKey(rs.getString(2));
+                    String keyAlgorithm = JwtAlgorithm.of(pub).keyAlgorithm;
                     byte[] sealed = rs.getBytes(3);
-                    Optional<RSAPrivateKey> priv;
+                    Optional<PrivateKey> priv;
                     if (sealed == null) {
                         priv = Optional.empty();
                     } else if (rs.getBoolean(6)) {
                         byte[] pkcs8 = legacy.open(sealed, kid);
                         resealed.add(new Resealed(kid, sealed, seal(pkcs8.clone(), kid)));
-                        priv = Optional.of(privateKey(pkcs8));
+                        priv = Optional.of(privateKey(keyAlgorithm, pkcs8));
                     } else {
-                        priv = Optional.of(privateKey(open(sealed, kid)));
+                        priv = Optional.of(privateKey(keyAlgorithm, open(sealed, kid)));
                     }
                     out.add(new SigningKey(pub, priv, activated, retiredAt));
                 }
@@ -294,17 +355,28 @@ public final class JwtKeys {
         });
     }
 
-    private static RSAPublicKey publicKey(String base64Der) {
+    /** A stored public key (X.509 DER, base64) of any {@link JwtAlgorithm}, its type read from the encoding's algorithm. */
+    private static PublicKey publicKey(String base64Der) {
         try {
-            return (RSAPublicKey) KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64Der)));
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            byte[] der = Base64.getDecoder().decode(base64Der);
+            String oid = SubjectPublicKeyInfo.getInstance(der).getAlgorithm().getAlgorithm().getId();
+            String keyAlgorithm = switch (oid) {
+                case "1.2.840.113549.1.1.1" -> "RSA";
+                case "1.2.840.10045.2.1" -> "EC";
+                case "1.3.101.112" -> "Ed25519";
+                default -> throw new IllegalArgumentException("unsupported key algorithm " + oid);
+            };
+            PublicKey key = KeyFactory.getInstance(keyAlgorithm).generatePublic(new X509EncodedKeySpec(der));
+            JwtAlgorithm.of(key); // P-256 only among EC curves
+            return key;
+        } catch (GeneralSecurityException | IllegalArgumentException | IllegalStateException e) {
             throw new IllegalStateException("a stored JWT public key is unreadable", e);
         }
     }
 
-    private static RSAPrivateKey privateKey(byte[] pkcs8) {
+    private static PrivateKey privateKey(String keyAlgorithm, byte[] pkcs8) {
         try {
-            return (RSAPrivateKey) KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+            return KeyFactory.getInstance(keyAlgorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("a stored JWT private key is unreadable", e);
         } finally {

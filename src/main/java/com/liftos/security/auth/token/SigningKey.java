@@ -1,38 +1,47 @@
 package com.liftos.security.auth.token;
 
 import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.crypto.RSASSASigner;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.crypto.impl.ECDSA;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.util.Base64URL;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.Signature;
-import java.security.interfaces.RSAPrivateKey;
+import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * One RSA key of the JWT keyring. The key id is the RFC 7638 thumbprint of the public key, so every instance
- * derives the same id from the same key. {@link #toString()} never shows key material.
+ * One key of the JWT keyring, of one {@link JwtAlgorithm} (read from the key's type). The key id is the RFC 7638
+ * thumbprint of the public key, so every instance derives the same id from the same key. Signing and verifying go
+ * through the preferred JCA provider (Amazon Corretto Crypto Provider when loaded); ES256 signatures are the JWS's
+ * fixed 64 bytes (R || S), transcoded from and to DER. {@link #toString()} never shows key material.
  */
 final class SigningKey {
+    private static final int ES256_SIGNATURE_BYTES = 64;
+    private static final int ED25519_SIGNATURE_BYTES = 64;
+
     private final String kid;
-    private final RSAPublicKey publicKey;
-    private final Optional<RSASSASigner> signer;
-    private final RSASSAVerifier verifier;
-    private final RSAPublicKey providerPublicKey;
+    private final JwtAlgorithm algorithm;
+    private final PublicKey publicKey;
+    private final Optional<PrivateKey> privateKey;
     private final Instant activatedAt;
     private final Optional<Instant> retiredAt;
 
-    SigningKey(RSAPublicKey publicKey, Optional<RSAPrivateKey> privateKey, Instant activatedAt, Optional<Instant> retiredAt) {
+    SigningKey(PublicKey publicKey, Optional<PrivateKey> privateKey, Instant activatedAt, Optional<Instant> retiredAt) {
+        this.algorithm = JwtAlgorithm.of(publicKey);
         this.kid = kidOf(publicKey);
-        this.publicKey = publicKey;
-        this.signer = privateKey.map(k -> new RSASSASigner(preferredProviderKey(k)));
-        this.providerPublicKey = preferredProviderKey(publicKey);
-        this.verifier = new RSASSAVerifier(providerPublicKey);
+        this.publicKey = preferredProviderKey(algorithm, publicKey);
+        this.privateKey = privateKey.map(k -> preferredProviderKey(algorithm, k));
         this.activatedAt = activatedAt;
         this.retiredAt = retiredAt;
     }
@@ -43,37 +52,75 @@ final class SigningKey {
      * itself), and keys may be loaded before that provider is installed.
      */
     @SuppressWarnings("unchecked")
-    private static <K extends java.security.Key> K preferredProviderKey(K key) {
+    private static <K extends java.security.Key> K preferredProviderKey(JwtAlgorithm algorithm, K key) {
         try {
-            return (K) KeyFactory.getInstance("RSA").translateKey(key);
-        } catch (GeneralSecurityException | ClassCastException e) {
+            return (K) KeyFactory.getInstance(algorithm.keyAlgorithm).translateKey(key);
+        } catch (GeneralSecurityException | ClassCastException | IllegalArgumentException e) {
             return key;
         }
     }
 
-    static String kidOf(RSAPublicKey key) {
+    static String kidOf(PublicKey key) {
         try {
-            return new RSAKey.Builder(key).build().computeThumbprint().toString();
+            return bareJwk(key).computeThumbprint().toString();
         } catch (JOSEException e) {
-            throw new IllegalStateException("cannot compute RSA key thumbprint", e);
+            throw new IllegalStateException("cannot compute a JWT key thumbprint", e);
         }
     }
 
+    /** The public JWK with its key parameters only. */
+    private static JWK bareJwk(PublicKey key) {
+        return switch (JwtAlgorithm.of(key)) {
+            case RS256 -> new RSAKey.Builder((RSAPublicKey) key).build();
+            case ES256 -> new ECKey.Builder(Curve.P_256, (ECPublicKey) key).build();
+            case EdDSA -> new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(ed25519Raw(key))).build();
+        };
+    }
+
+    /** The 32-byte public key of an Ed25519 key's X.509 encoding (a fixed 12-byte prefix, then the key). */
+    private static byte[] ed25519Raw(PublicKey key) {
+        byte[] der = key.getEncoded();
+        return Arrays.copyOfRange(der, der.length - 32, der.length);
+    }
+
     String kid() { return kid; }
-    RSAPublicKey publicKey() { return publicKey; }
-    Optional<RSASSASigner> signer() { return signer; }
-    RSASSAVerifier verifier() { return verifier; }
+    JwtAlgorithm algorithm() { return algorithm; }
+    boolean canSign() { return privateKey.isPresent(); }
     Instant activatedAt() { return activatedAt; }
     Optional<Instant> retiredAt() { return retiredAt; }
 
-    /** Whether {@code signature} is this key's RSASSA-PKCS1-v1_5 SHA-256 signature of the given ASCII bytes. */
-    boolean verifiesRs256(byte[] signingInput, byte[] signature) {
+    /** This key's JWS signature of the ASCII signing input (the caller checked {@link #canSign()}). */
+    byte[] sign(byte[] signingInput) {
         try {
-            Signature rsa = Signature.getInstance("SHA256withRSA");
-            rsa.initVerify(providerPublicKey);
-            rsa.update(signingInput);
-            return rsa.verify(signature);
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            Signature s = Signature.getInstance(algorithm.signatureAlgorithm);
+            s.initSign(privateKey.orElseThrow(() -> new IllegalStateException("this instance holds no private half of " + kid)));
+            s.update(signingInput);
+            byte[] signature = s.sign();
+            return algorithm == JwtAlgorithm.ES256 ? ECDSA.transcodeSignatureToConcat(signature, ES256_SIGNATURE_BYTES) : signature;
+        } catch (GeneralSecurityException | JOSEException e) {
+            throw new IllegalStateException("JWT signing failed", e);
+        }
+    }
+
+    /** Whether {@code signature} is this key's JWS signature (of its own algorithm) of the given ASCII bytes. */
+    boolean verifies(byte[] signingInput, byte[] signature) {
+        try {
+            byte[] jca = signature;
+            if (algorithm == JwtAlgorithm.ES256) {
+                // Fixed length, and r and s in [1, n-1] (no all-zero "psychic" signature), before any DER.
+                if (signature.length != ES256_SIGNATURE_BYTES) {
+                    return false;
+                }
+                ECDSA.ensureLegalSignature(signature, algorithm.jws);
+                jca = ECDSA.transcodeSignatureToDER(signature);
+            } else if (algorithm == JwtAlgorithm.EdDSA && signature.length != ED25519_SIGNATURE_BYTES) {
+                return false;
+            }
+            Signature s = Signature.getInstance(algorithm.signatureAlgorithm);
+            s.initVerify(publicKey);
+            s.update(signingInput);
+            return s.verify(jca);
+        } catch (GeneralSecurityException | JOSEException | IllegalArgumentException e) {
             return false;
         }
     }
@@ -82,13 +129,18 @@ final class SigningKey {
         return retiredAt.map(now::isBefore).orElse(true);
     }
 
-    /** The public JWK as published in the JWKS. */
-    RSAKey publicJwk() {
-        return new RSAKey.Builder(publicKey).keyID(kid).keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.RS256).build();
+    /** The public JWK as published in the JWKS, with its own {@code alg}. */
+    JWK publicJwk() {
+        return switch (algorithm) {
+            case RS256 -> new RSAKey.Builder((RSAPublicKey) publicKey).keyID(kid).keyUse(KeyUse.SIGNATURE).algorithm(algorithm.jws).build();
+            case ES256 -> new ECKey.Builder(Curve.P_256, (ECPublicKey) publicKey).keyID(kid).keyUse(KeyUse.SIGNATURE).algorithm(algorithm.jws).build();
+            case EdDSA -> new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(ed25519Raw(publicKey))).keyID(kid).keyUse(KeyUse.SIGNATURE)
+                    .algorithm(algorithm.jws).build();
+        };
     }
 
     @Override
     public String toString() {
-        return "SigningKey[kid=" + kid + ", activatedAt=" + activatedAt + "]";
+        return "SigningKey[kid=" + kid + ", alg=" + algorithm.jwsName() + ", activatedAt=" + activatedAt + "]";
     }
 }
