@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * Figure, not a unit test (run by name): cached access-token hand-outs per second over HTTP, every one audited
  * durably, from {@code liftos.bench.threads} (default 32) keep-alive clients for {@code liftos.bench.seconds} (default 20)
  * after a 5-second warm-up. With {@code -Dliftos.bench.wrk=true} the load comes from wrk in its own process instead
- * (2 threads, the same number of connections): clients in the service's JVM take CPU from it on a 2-core host.
+ * (2 threads, the same number of connections; {@code liftos.bench.warmup} seconds of warm-up, default 5): clients in the service's JVM take CPU from it on a 2-core host.
  * {@code ./mvnw -q -o test -Dtest=ConnectionHandOutBench -Dsurefire.failIfNoSpecifiedTests=false [-Dliftos.bench.wrk=true]}
  */
 class ConnectionHandOutBench {
@@ -43,7 +43,7 @@ class ConnectionHandOutBench {
                     + c.get("id").asText() + "/access-token")).header("Authorization", "Bearer " + worker).GET().build();
             if (Boolean.getBoolean("liftos.bench.wrk")) {
                 String url = request.uri().toString();
-                wrk(worker, url, threads, 5);
+                wrk(worker, url, threads, Integer.getInteger("liftos.bench.warmup", 5));
                 wrk(worker, url, threads, seconds);
                 return;
             }
