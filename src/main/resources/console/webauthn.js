@@ -26,22 +26,26 @@ export function supported() {
 
 const descriptors = list => (list || []).map(c => ({ ...c, id: fromBase64url(c.id) }));
 
+/** A PublicKeyCredential in the JSON shape the API reads (its toJSON()), with the response's own members. */
+function asJson(c, response) {
+  return {
+    id: c.id, rawId: toBase64url(c.rawId), type: c.type,
+    authenticatorAttachment: c.authenticatorAttachment || undefined,
+    clientExtensionResults: c.getClientExtensionResults(),
+    response: { clientDataJSON: toBase64url(c.response.clientDataJSON), ...response },
+  };
+}
+
 /** navigator.credentials.create with the API's PublicKeyCredentialCreationOptionsJSON; the new credential as JSON. */
 export async function create(options) {
   const publicKey = { ...options, challenge: fromBase64url(options.challenge),
     user: { ...options.user, id: fromBase64url(options.user.id) }, excludeCredentials: descriptors(options.excludeCredentials) };
   const c = await navigator.credentials.create({ publicKey });
   const r = c.response;
-  return {
-    id: c.id, rawId: toBase64url(c.rawId), type: c.type,
-    authenticatorAttachment: c.authenticatorAttachment || undefined,
-    clientExtensionResults: c.getClientExtensionResults(),
-    response: {
-      clientDataJSON: toBase64url(r.clientDataJSON),
-      attestationObject: toBase64url(r.attestationObject),
-      transports: typeof r.getTransports === 'function' ? r.getTransports() : [],
-    },
-  };
+  return asJson(c, {
+    attestationObject: toBase64url(r.attestationObject),
+    transports: typeof r.getTransports === 'function' ? r.getTransports() : [],
+  });
 }
 
 /** navigator.credentials.get with the API's PublicKeyCredentialRequestOptionsJSON; the assertion as JSON. */
@@ -49,17 +53,11 @@ export async function get(options) {
   const publicKey = { ...options, challenge: fromBase64url(options.challenge), allowCredentials: descriptors(options.allowCredentials) };
   const c = await navigator.credentials.get({ publicKey });
   const r = c.response;
-  return {
-    id: c.id, rawId: toBase64url(c.rawId), type: c.type,
-    authenticatorAttachment: c.authenticatorAttachment || undefined,
-    clientExtensionResults: c.getClientExtensionResults(),
-    response: {
-      clientDataJSON: toBase64url(r.clientDataJSON),
-      authenticatorData: toBase64url(r.authenticatorData),
-      signature: toBase64url(r.signature),
-      userHandle: r.userHandle ? toBase64url(r.userHandle) : undefined,
-    },
-  };
+  return asJson(c, {
+    authenticatorData: toBase64url(r.authenticatorData),
+    signature: toBase64url(r.signature),
+    userHandle: r.userHandle ? toBase64url(r.userHandle) : undefined,
+  });
 }
 
 /** A browser's refusal (cancelled, timed out, no matching passkey) in words; an API error passes through. */

@@ -76,7 +76,7 @@ public final class ConsoleRoutes {
 
     private void page(Context ctx) {
         // the page itself is never cached (Cache-Control: no-store, as every response); its assets are revalidated
-        send(ctx, page, false);
+        send(ctx, page);
     }
 
     private void asset(Context ctx) {
@@ -91,10 +91,10 @@ public final class ConsoleRoutes {
             ctx.status(304);
             return;
         }
-        send(ctx, a, true);
+        send(ctx, a);
     }
 
-    private static void send(Context ctx, Asset a, boolean vary) {
+    private static void send(Context ctx, Asset a) {
         ctx.header("Content-Security-Policy", CSP);
         ctx.header("Vary", "Accept-Encoding");
         ctx.contentType(a.contentType());
