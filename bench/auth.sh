@@ -70,16 +70,21 @@ median_wrk() {  # median_wrk label wrk-args...: one warm-up run (JIT), then RUNS
   printf '%s\n' "${rates[@]}" | sort -n | awk -v l="$label" '{a[NR]=$1} END {print "  " l " MEDIAN: " a[int((NR+1)/2)] " req/s"}'
 }
 
-http_figures() {
-  fresh_db
-  start
-  local admin org sa cid secret basic token
+bench_client() {  # a service account of the admin's organization: sets the caller's cid, secret and basic
+  local admin org sa
   admin=$(login $ADMIN "$ADMIN_PW" | field access_token)
   org=$(curl -sf -H "Authorization: Bearer $admin" "$BASE/v1/me" | field org_id)
   sa=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
        -d '{"name":"bench","permissions":["reveal:credentials"],"roles":["viewer"]}' "$BASE/v1/orgs/$org/service-accounts")
   cid=$(echo "$sa" | field client_id); secret=$(echo "$sa" | field client_secret)
   basic=$(printf '%s:%s' "$cid" "$secret" | base64 -w0)
+}
+
+http_figures() {
+  fresh_db
+  start
+  local cid secret basic token
+  bench_client
   token=$(curl -sf -u "$cid:$secret" -d grant_type=client_credentials "$BASE/oauth2/token" | field access_token)
   echo "== client_credentials grants (wrk -t2 -c16 -d$DURATION)"
   median_wrk client_credentials -t2 -c16 -d"$DURATION" -s bench/auth/form.lua "$BASE/oauth2/token" -- "grant_type=client_credentials" "$basic"
@@ -95,13 +100,8 @@ grant_figures() {  # client_credentials grants per signing algorithm, each on a 
   for alg in ${BENCH_ALGS:-RS256 ES256 EdDSA}; do
     fresh_db
     start LIFTOS_JWT_ALGORITHM=$alg
-    local admin org sa cid secret basic
-    admin=$(login $ADMIN "$ADMIN_PW" | field access_token)
-    org=$(curl -sf -H "Authorization: Bearer $admin" "$BASE/v1/me" | field org_id)
-    sa=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-         -d '{"name":"bench","permissions":["reveal:credentials"],"roles":["viewer"]}' "$BASE/v1/orgs/$org/service-accounts")
-    cid=$(echo "$sa" | field client_id); secret=$(echo "$sa" | field client_secret)
-    basic=$(printf '%s:%s' "$cid" "$secret" | base64 -w0)
+    local cid secret basic
+    bench_client
     echo "== client_credentials grants, $alg keys (wrk -t2 -c16 -d$DURATION)"
     host_speed
     median_wrk "client_credentials-$alg" -t2 -c16 -d"$DURATION" -s bench/auth/form.lua "$BASE/oauth2/token" -- "grant_type=client_credentials" "$basic"
