@@ -128,7 +128,7 @@ public final class AlertWebhooks {
             try {
                 Map<String, Object> payload = new LinkedHashMap<>();
                 boolean alert = event.get().get("risk_level") instanceof String level
-                        && (level.equals("high") || level.equals("critical"));
+                        && RiskLevel.fromWire(level).map(l -> l.compareTo(RiskLevel.HIGH) >= 0).orElse(false);
                 payload.put("type", alert ? "security_alert" : "security_event");
                 payload.put("event", event.get());
                 byte[] body = json.writeValueAsBytes(payload);

@@ -62,18 +62,22 @@ final class SigningKey {
 
     static String kidOf(PublicKey key) {
         try {
-            return bareJwk(key).computeThumbprint().toString();
+            return jwk(key, JwtAlgorithm.of(key), null).computeThumbprint().toString();
         } catch (JOSEException e) {
             throw new IllegalStateException("cannot compute a JWT key thumbprint", e);
         }
     }
 
-    /** The public JWK with its key parameters only. */
-    private static JWK bareJwk(PublicKey key) {
-        return switch (JwtAlgorithm.of(key)) {
-            case RS256 -> new RSAKey.Builder((RSAPublicKey) key).build();
-            case ES256 -> new ECKey.Builder(Curve.P_256, (ECPublicKey) key).build();
-            case EdDSA -> new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(ed25519Raw(key))).build();
+    /**
+     * The public JWK of {@code key}, with {@code kid} (may be null), use and {@code alg} set: the thumbprint (RFC 7638)
+     * is over the key's required members only, so it does not depend on them.
+     */
+    private static JWK jwk(PublicKey key, JwtAlgorithm algorithm, String kid) {
+        return switch (algorithm) {
+            case RS256 -> new RSAKey.Builder((RSAPublicKey) key).keyID(kid).keyUse(KeyUse.SIGNATURE).algorithm(algorithm.jws).build();
+            case ES256 -> new ECKey.Builder(Curve.P_256, (ECPublicKey) key).keyID(kid).keyUse(KeyUse.SIGNATURE).algorithm(algorithm.jws).build();
+            case EdDSA -> new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(ed25519Raw(key))).keyID(kid).keyUse(KeyUse.SIGNATURE)
+                    .algorithm(algorithm.jws).build();
         };
     }
 
@@ -131,12 +135,7 @@ final class SigningKey {
 
     /** The public JWK as published in the JWKS, with its own {@code alg}. */
     JWK publicJwk() {
-        return switch (algorithm) {
-            case RS256 -> new RSAKey.Builder((RSAPublicKey) publicKey).keyID(kid).keyUse(KeyUse.SIGNATURE).algorithm(algorithm.jws).build();
-            case ES256 -> new ECKey.Builder(Curve.P_256, (ECPublicKey) publicKey).keyID(kid).keyUse(KeyUse.SIGNATURE).algorithm(algorithm.jws).build();
-            case EdDSA -> new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(ed25519Raw(publicKey))).keyID(kid).keyUse(KeyUse.SIGNATURE)
-                    .algorithm(algorithm.jws).build();
-        };
+        return jwk(publicKey, algorithm, kid);
     }
 
     @Override

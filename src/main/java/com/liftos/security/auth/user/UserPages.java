@@ -111,7 +111,7 @@ public final class UserPages {
         return db.run(c -> {
             StringBuilder sql = new StringBuilder();
             List<Object> args = new ArrayList<>();
-            if (filter.prefix().isPresent() && filter.equals(new Filter(filter.prefix(), Optional.empty(), Optional.empty(), Optional.empty()))) {
+            if (filter.prefix().isPresent() && filter.status().isEmpty() && filter.role().isEmpty() && filter.lastLoginBefore().isEmpty()) {
                 String prefix = filter.prefix().orElseThrow();
                 sql.append("SELECT (SELECT count(*) FROM users WHERE org_id = ?");
                 args.add(orgId);
